@@ -1,0 +1,316 @@
+"""The compound register: buildings, units, owners and who owns what, since when."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Compound
+
+from .masking import mask_id_number, mask_phone
+
+
+class BuildingKind(models.TextChoices):
+    HIGH_RISE = "high_rise", _("高楼")
+    LOW_RISE = "low_rise", _("低楼")
+    BUNGALOW = "bungalow", _("平房区")
+
+
+class Building(models.Model):
+    """楼房 or 平房区: the unit of fee standards (by kind) and of door-to-door work."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="buildings", verbose_name=_("小区")
+    )
+    number = models.CharField(_("楼号"), max_length=32)
+    kind = models.CharField(_("类型"), max_length=16, choices=BuildingKind.choices)
+    floors = models.PositiveSmallIntegerField(_("层数"), default=1)
+    lifts = models.PositiveSmallIntegerField(_("电梯数"), default=0)
+    sort_key = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ["compound", "sort_key", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "number"], name="building_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("building", args=[self.compound.code, self.number])
+
+    @property
+    def label(self) -> str:
+        """楼号 as people say it: '16号楼', or the bungalow area's own name."""
+        if self.kind == BuildingKind.BUNGALOW or not self.number.isdigit():
+            return self.number
+        return f"{self.number}号楼"
+
+    @staticmethod
+    def natural_sort_key(number: str) -> int:
+        """Order '2' before '10' and bungalow areas after the numbered buildings."""
+        digits = "".join(ch for ch in number if ch.isdigit())
+        base = int(digits) if digits else 0
+        return base if number.isdigit() else 10_000 + base
+
+
+class AreaSource(models.TextChoices):
+    """SPC 8: registered area first, then surveyed, then the contract's."""
+
+    REGISTERED = "registered", _("不动产登记面积")
+    SURVEYED = "surveyed", _("测绘面积")
+    CONTRACT = "contract", _("合同面积")
+    UNKNOWN = "unknown", _("未知")
+
+
+class Unit(models.Model):
+    """专有部分: one flat or one bungalow household; one unit is one vote and one bill."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="units")
+    building = models.ForeignKey(
+        Building, on_delete=models.CASCADE, related_name="units", verbose_name=_("楼栋")
+    )
+    number = models.CharField(_("房号"), max_length=32)
+    floor_area = models.DecimalField(
+        _("建筑面积(m²)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    area_source = models.CharField(
+        _("面积来源"), max_length=16, choices=AreaSource.choices, default=AreaSource.UNKNOWN
+    )
+    is_residential = models.BooleanField(_("住宅"), default=True)
+
+    class Meta:
+        verbose_name = _("房屋")
+        verbose_name_plural = _("房屋")
+        ordering = ["building__sort_key", "building__number", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "number"], name="unit_unique_number"),
+            models.CheckConstraint(
+                name="unit_area_matches_source",
+                condition=(
+                    models.Q(area_source="unknown", floor_area__isnull=True)
+                    | (~models.Q(area_source="unknown") & models.Q(floor_area__gt=0))
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["compound", "building", "number"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("unit", args=[self.compound.code, self.pk])
+
+    @property
+    def label(self) -> str:
+        return f"{self.building.label} {self.number}"
+
+    @property
+    def has_known_area(self) -> bool:
+        """A unit without a known area can be neither billed nor weighed in a vote."""
+        return self.floor_area is not None
+
+
+class OwnerKind(models.TextChoices):
+    PERSON = "person", _("个人")
+    ORGANISATION = "organisation", _("单位")
+
+
+class Owner(models.Model):
+    """业主: a person or an organisation, as one voter in the SPC 9 sense.
+
+    The ID-card number is kept only to match roster rows and accounts to the same person;
+    it is shown masked everywhere (PIPL).
+    """
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="owners")
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=OwnerKind.choices, default=OwnerKind.PERSON
+    )
+    name = models.CharField(_("姓名/名称"), max_length=200)
+    id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="owner_records", verbose_name=_("登录账号"),
+    )
+    property_right_unit = models.OneToOneField(
+        "PropertyRightUnit", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="owner", verbose_name=_("产权单位"),
+        help_text=_("产权单位持有的全部未售房屋计为一名业主 (SPC 9)"),
+    )
+
+    class Meta:
+        verbose_name = _("业主")
+        verbose_name_plural = _("业主")
+        ordering = ["compound", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "id_number"], name="owner_unique_id_number",
+                condition=~models.Q(id_number=""),
+            )
+        ]
+        indexes = [models.Index(fields=["compound", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Ownership(models.Model):
+    """Unit ↔ owner over time: a change closes a row and opens another, keeping history."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="ownerships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="ownerships")
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="ownerships")
+    share = models.DecimalField(
+        _("份额"), max_digits=5, decimal_places=4, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+    is_representative = models.BooleanField(
+        _("共有人代表"), default=True,
+        help_text=_("共有房屋只有一张选票，由代表投出"),
+    )
+    valid_from = models.DateField(_("起始日期"))
+    valid_to = models.DateField(_("终止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("产权关系")
+        verbose_name_plural = _("产权关系")
+        ordering = ["unit", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "owner"], condition=models.Q(valid_to__isnull=True),
+                name="ownership_one_current_row",
+            ),
+            models.CheckConstraint(
+                name="ownership_valid_range",
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+            ),
+        ]
+        indexes = [models.Index(fields=["compound", "unit", "valid_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.owner}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None
+
+
+class TransferStatus(models.TextChoices):
+    TRANSFERRED = "transferred", _("已移交")
+    RETAINED = "retained", _("未移交")
+
+
+class PropertyRightUnit(models.Model):
+    """产权单位: a former owner-employer; it may have handed its non-operating assets over."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="property_right_units"
+    )
+    name = models.CharField(_("名称"), max_length=200)
+    transfer_status = models.CharField(
+        _("非经资产移交"), max_length=16, choices=TransferStatus.choices,
+        default=TransferStatus.RETAINED,
+    )
+    transfer_date = models.DateField(_("移交日期"), null=True, blank=True)
+    receiver = models.CharField(_("接收单位"), max_length=200, blank=True)
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="represented_property_units", verbose_name=_("授权代表"),
+    )
+
+    class Meta:
+        verbose_name = _("产权单位")
+        verbose_name_plural = _("产权单位")
+        ordering = ["compound", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "name"], name="pru_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Committee(models.Model):
+    """物业管理委员会: the temporary body the street office forms where no owners' assembly
+    exists (BJ 52–58)."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="committees")
+    formed_on = models.DateField(_("成立日期"))
+    term_end = models.DateField(_("任期届满"))
+
+    class Meta:
+        verbose_name = _("物业管理委员会")
+        verbose_name_plural = _("物业管理委员会")
+        ordering = ["compound", "-formed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.compound} 物管会 ({self.formed_on:%Y})"
+
+    def composition_problems(self) -> list[str]:
+        """What breaks BJ 54 in the current membership: an odd number of at least seven
+        members, of whom owner representatives are at least half. Empty when lawful."""
+        members = list(self.members.all())
+        size = len(members)
+        owner_reps = sum(m.role == CommitteeRole.OWNER_REPRESENTATIVE for m in members)
+        problems = []
+        if size < 7:
+            problems.append(_("委员不足7人 / fewer than 7 members") + f" ({size})")
+        if size % 2 == 0:
+            problems.append(_("委员人数须为单数 / the number of members must be odd") + f" ({size})")
+        if 2 * owner_reps < size:
+            problems.append(
+                _("业主代表不足半数 / owner representatives are fewer than half")
+                + f" ({owner_reps}/{size})"
+            )
+        if not any(m.role == CommitteeRole.CHAIR for m in members):
+            problems.append(_("未设主任 / no chair"))
+        return problems
+
+
+class CommitteeRole(models.TextChoices):
+    CHAIR = "chair", _("主任")
+    VICE_CHAIR = "vice_chair", _("副主任")
+    OWNER_REPRESENTATIVE = "owner_rep", _("业主代表")
+    MEMBER = "member", _("委员")
+
+
+class CommitteeMember(models.Model):
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="committee_members"
+    )
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("姓名"), max_length=100)
+    role = models.CharField(_("职务"), max_length=16, choices=CommitteeRole.choices)
+    affiliation = models.CharField(_("所在单位"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="committee_seats",
+    )
+    term_start = models.DateField(_("任期开始"))
+    term_end = models.DateField(_("任期结束"))
+
+    class Meta:
+        verbose_name = _("物管会委员")
+        verbose_name_plural = _("物管会委员")
+        ordering = ["committee", "role", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"

@@ -1,0 +1,109 @@
+"""Reads of the compound register. Every selector takes its tenant and starts from it."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from portal.models import Compound, StreetOffice
+
+from .models import Building, BuildingKind, Ownership, Unit
+
+
+@dataclass
+class CompoundSummary:
+    """Households, area and buildings by kind, for overviews."""
+
+    compound: Compound
+    households: int = 0
+    known_area: Decimal = Decimal("0.00")
+    units_without_area: int = 0
+    buildings_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def building_count(self) -> int:
+        return sum(self.buildings_by_kind.values())
+
+
+def compound_summaries(compounds: Iterable[Compound]) -> list[CompoundSummary]:
+    """One summary per compound in two queries, whatever the number of compounds."""
+    compounds = list(compounds)
+    summaries = {c.id: CompoundSummary(compound=c) for c in compounds}
+    unit_rows = (
+        Unit.objects.filter(compound__in=compounds)
+        .values("compound_id")
+        .annotate(
+            households=Count("id"),
+            area=Sum("floor_area"),
+            unknown=Count("id", filter=Q(floor_area__isnull=True)),
+        )
+    )
+    for row in unit_rows:
+        summary = summaries[row["compound_id"]]
+        summary.households = row["households"]
+        summary.known_area = row["area"] or Decimal("0.00")
+        summary.units_without_area = row["unknown"]
+    building_rows = (
+        Building.objects.filter(compound__in=compounds)
+        .values("compound_id", "kind")
+        .annotate(n=Count("id"))
+    )
+    for row in building_rows:
+        summaries[row["compound_id"]].buildings_by_kind[row["kind"]] = row["n"]
+    return [summaries[c.id] for c in compounds]
+
+
+def street_office_compounds(street_office: StreetOffice) -> QuerySet[Compound]:
+    return street_office.compounds.select_related("service_company").order_by("name")
+
+
+def compound_buildings(compound: Compound) -> QuerySet[Building]:
+    """Buildings with their unit count and known area, in natural order."""
+    return compound.buildings.annotate(
+        unit_count=Count("units"),
+        area=Sum("units__floor_area"),
+        units_without_area=Count("units", filter=Q(units__floor_area__isnull=True)),
+    ).order_by("sort_key", "number")
+
+
+def building_kind_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in BuildingKind.choices}
+
+
+def current_ownerships() -> Prefetch:
+    """Prefetch of the current owners of units, for lists that show them masked."""
+    return Prefetch(
+        "ownerships",
+        queryset=Ownership.objects.filter(valid_to__isnull=True).select_related("owner"),
+        to_attr="current_ownerships",
+    )
+
+
+def building_units(building: Building) -> QuerySet[Unit]:
+    return (
+        building.units.select_related("building")
+        .prefetch_related(current_ownerships())
+        .order_by("number")
+    )
+
+
+def units_of_user(compound: Compound, user: AbstractBaseUser) -> QuerySet[Unit]:
+    """The units a resident currently owns in ``compound``."""
+    return (
+        compound.units.filter(
+            ownerships__owner__user=user, ownerships__valid_to__isnull=True
+        )
+        .select_related("building")
+        .distinct()
+    )
+
+
+def units_of_user_everywhere(user: AbstractBaseUser) -> QuerySet[Unit]:
+    """All units the user owns, across compounds, for the resident's home page."""
+    return (
+        Unit.objects.filter(ownerships__owner__user=user, ownerships__valid_to__isnull=True)
+        .select_related("building", "compound")
+        .distinct()
+    )

@@ -1,0 +1,119 @@
+"""Who may see what. Every page and API view goes through these helpers.
+
+A missing right and a missing object look the same to the caller (404), so nobody can
+probe for the existence of another tenant's compounds, units or owners.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import STAFF_ROLES, Compound, Role, StreetOffice
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def _compound_filter_for_role(user: AnyUser, role: Role) -> Q | None:
+    """The Q over Compound that the user's memberships in ``role`` open, or None."""
+    memberships = [m for m in _memberships(user) if m.role == role]
+    if not memberships:
+        return None
+    if role == Role.STREET_OFFICER:
+        return Q(street_office_id__in=[m.street_office_id for m in memberships])
+    if role == Role.COMPANY_STAFF:
+        return Q(service_company_id__in=[m.service_company_id for m in memberships])
+    return Q(id__in=[m.compound_id for m in memberships])
+
+
+def _memberships(user: AnyUser) -> list:
+    """The user's memberships, loaded once per request object."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_portal_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.all())
+        user._portal_memberships = cached
+    return cached
+
+
+def compounds_for(user: AnyUser, roles: Iterable[Role] | None = None) -> QuerySet[Compound]:
+    """The compounds ``user`` may see in any of ``roles`` (all roles when None)."""
+    if not user.is_authenticated:
+        return Compound.objects.none()
+    if user.is_superuser:
+        return Compound.objects.all()
+    query = Q(pk__in=[])
+    for role in roles if roles is not None else Role:
+        role_filter = _compound_filter_for_role(user, Role(role))
+        if role_filter is not None:
+            query |= role_filter
+    return Compound.objects.filter(query).select_related("street_office", "service_company")
+
+
+def roles_in(user: AnyUser, compound: Compound) -> set[Role]:
+    """The roles ``user`` holds in ``compound``."""
+    roles: set[Role] = set()
+    for m in _memberships(user):
+        if (
+            (m.role == Role.STREET_OFFICER and m.street_office_id == compound.street_office_id)
+            or (
+                m.role == Role.COMPANY_STAFF
+                and compound.service_company_id is not None
+                and m.service_company_id == compound.service_company_id
+            )
+            or m.compound_id == compound.id
+        ):
+            roles.add(Role(m.role))
+    return roles
+
+
+def get_compound_for_user(
+    user: AnyUser, code: str, roles: Iterable[Role] | None = None
+) -> Compound:
+    """The compound with ``code`` if ``user`` holds one of ``roles`` there, else 404."""
+    try:
+        compound = Compound.objects.select_related("street_office", "service_company").get(
+            code=code
+        )
+    except Compound.DoesNotExist:
+        raise Http404 from None
+    if user.is_authenticated and user.is_superuser:
+        return compound
+    allowed = set(roles) if roles is not None else set(Role)
+    if not roles_in(user, compound) & allowed:
+        raise Http404
+    return compound
+
+
+def get_street_office_for_user(user: AnyUser, code: str) -> StreetOffice:
+    """The street office with ``code`` if ``user`` works there (or is a superuser), else 404."""
+    try:
+        office = StreetOffice.objects.get(code=code)
+    except StreetOffice.DoesNotExist:
+        raise Http404 from None
+    if user.is_authenticated and user.is_superuser:
+        return office
+    if not any(
+        m.role == Role.STREET_OFFICER and m.street_office_id == office.id
+        for m in _memberships(user)
+    ):
+        raise Http404
+    return office
+
+
+def is_staff_in(user: AnyUser, compound: Compound) -> bool:
+    """True for anyone who manages the compound (not merely lives in it)."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return bool(roles_in(user, compound) & STAFF_ROLES)
+
+
+def street_offices_for(user: AnyUser) -> QuerySet[StreetOffice]:
+    if not user.is_authenticated:
+        return StreetOffice.objects.none()
+    if user.is_superuser:
+        return StreetOffice.objects.all()
+    ids = [m.street_office_id for m in _memberships(user) if m.role == Role.STREET_OFFICER]
+    return StreetOffice.objects.filter(id__in=ids)

@@ -1,0 +1,187 @@
+"""Tenancy: street offices, compounds, the companies that serve them, and who may see what.
+
+This module imports no other app of the project, so every app can build on it and the
+import arrow never runs back up.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+code_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9-]{1,31}$",
+    _("用小写字母、数字和连字符，2–32 位 / lowercase letters, digits and hyphens, 2–32 long"),
+)
+
+
+class StreetOffice(models.Model):
+    """街道办事处: the tenant at the top; its staff see all of its compounds."""
+
+    code = models.CharField(_("代码"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    district = models.CharField(_("所属区"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("街道办事处")
+        verbose_name_plural = _("街道办事处")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("street_office", args=[self.code])
+
+
+class ServiceCompany(models.Model):
+    """物业服务企业. Not a tenant itself: its staff see the compounds it serves."""
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    contact_phone = models.CharField(_("服务电话"), max_length=32, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("物业服务企业")
+        verbose_name_plural = _("物业服务企业")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Compound(models.Model):
+    """小区 (院): the row-level tenant key of every compound table."""
+
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.PROTECT, related_name="compounds",
+        verbose_name=_("街道办事处"),
+    )
+    code = models.CharField(_("代码"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    built_years = models.CharField(_("建成年代"), max_length=50, blank=True)
+    service_company = models.ForeignKey(
+        ServiceCompany, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="compounds", verbose_name=_("物业服务企业"),
+    )
+
+    class Meta:
+        verbose_name = _("小区")
+        verbose_name_plural = _("小区")
+        ordering = ["street_office", "name"]
+        indexes = [models.Index(fields=["street_office", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("compound", args=[self.code])
+
+
+class Role(models.TextChoices):
+    STREET_OFFICER = "street_officer", _("街道工作人员")
+    COMMITTEE_MEMBER = "committee_member", _("物管会委员")
+    COMPANY_STAFF = "company_staff", _("物业企业人员")
+    PROPERTY_UNIT_REP = "property_unit_rep", _("产权单位代表")
+    RESIDENT = "resident", _("业主")
+
+
+# Roles that manage a compound, as opposed to residents who only see their own units.
+STAFF_ROLES = frozenset(
+    {Role.STREET_OFFICER, Role.COMMITTEE_MEMBER, Role.COMPANY_STAFF, Role.PROPERTY_UNIT_REP}
+)
+
+
+class Membership(models.Model):
+    """One role of one user in one scope.
+
+    The scope matches the role: a street officer holds a street office, a service-company
+    employee holds a company, everyone else holds a compound.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    service_company = models.ForeignKey(
+        ServiceCompany, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="memberships",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("成员身份")
+        verbose_name_plural = _("成员身份")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_scope_matches_role",
+                condition=(
+                    models.Q(
+                        role="street_officer", street_office__isnull=False,
+                        compound__isnull=True, service_company__isnull=True,
+                    )
+                    | models.Q(
+                        role="company_staff", service_company__isnull=False,
+                        street_office__isnull=True, compound__isnull=True,
+                    )
+                    | models.Q(
+                        role__in=["committee_member", "property_unit_rep", "resident"],
+                        compound__isnull=False,
+                        street_office__isnull=True, service_company__isnull=True,
+                    )
+                ),
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["user", "role", scope],
+                    condition=models.Q(**{f"{scope}__isnull": False}),
+                    name=f"membership_unique_{scope}",
+                )
+                for scope in ("street_office", "compound", "service_company")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.street_office or self.compound or self.service_company
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class AuditEntry(models.Model):
+    """审计日志: an append-only, hash-chained record of every consequential action.
+
+    Each row stores the SHA-256 of its predecessor's hash and its own content, so altering
+    or removing any row breaks the chain at that point (``manage.py verify_audit``).
+    """
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["compound", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action}"

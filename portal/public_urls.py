@@ -1,0 +1,3 @@
+"""Pages anyone may open without logging in: they never show personal data."""
+
+urlpatterns: list = []
