@@ -78,7 +78,11 @@ class Unit(models.Model):
     )
     number = models.CharField(_("房号"), max_length=32)
     floor_area = models.DecimalField(
-        _("建筑面积(m²)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        _("建筑面积(m²)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     area_source = models.CharField(
@@ -138,12 +142,20 @@ class Owner(models.Model):
     id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="owner_records", verbose_name=_("登录账号"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owner_records",
+        verbose_name=_("登录账号"),
     )
     property_right_unit = models.OneToOneField(
-        "PropertyRightUnit", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="owner", verbose_name=_("产权单位"),
+        "PropertyRightUnit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="owner",
+        verbose_name=_("产权单位"),
         help_text=_("产权单位持有的全部未售房屋计为一名业主 (SPC 9)"),
     )
 
@@ -153,7 +165,8 @@ class Owner(models.Model):
         ordering = ["compound", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["compound", "id_number"], name="owner_unique_id_number",
+                fields=["compound", "id_number"],
+                name="owner_unique_id_number",
                 condition=~models.Q(id_number=""),
             )
         ]
@@ -178,11 +191,15 @@ class Ownership(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="ownerships")
     owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="ownerships")
     share = models.DecimalField(
-        _("份额"), max_digits=5, decimal_places=4, default=Decimal("1"),
+        _("份额"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.0001"))],
     )
     is_representative = models.BooleanField(
-        _("共有人代表"), default=True,
+        _("共有人代表"),
+        default=True,
         help_text=_("共有房屋只有一张选票，由代表投出"),
     )
     valid_from = models.DateField(_("起始日期"))
@@ -194,7 +211,8 @@ class Ownership(models.Model):
         ordering = ["unit", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "owner"], condition=models.Q(valid_to__isnull=True),
+                fields=["unit", "owner"],
+                condition=models.Q(valid_to__isnull=True),
                 name="ownership_one_current_row",
             ),
             models.CheckConstraint(
@@ -226,23 +244,27 @@ class PropertyRightUnit(models.Model):
     )
     name = models.CharField(_("名称"), max_length=200)
     transfer_status = models.CharField(
-        _("非经资产移交"), max_length=16, choices=TransferStatus.choices,
+        _("非经资产移交"),
+        max_length=16,
+        choices=TransferStatus.choices,
         default=TransferStatus.RETAINED,
     )
     transfer_date = models.DateField(_("移交日期"), null=True, blank=True)
     receiver = models.CharField(_("接收单位"), max_length=200, blank=True)
     representative = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="represented_property_units", verbose_name=_("授权代表"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="represented_property_units",
+        verbose_name=_("授权代表"),
     )
 
     class Meta:
         verbose_name = _("产权单位")
         verbose_name_plural = _("产权单位")
         ordering = ["compound", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["compound", "name"], name="pru_unique_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["compound", "name"], name="pru_unique_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -272,16 +294,13 @@ class Committee(models.Model):
         owner_reps = sum(m.role == CommitteeRole.OWNER_REPRESENTATIVE for m in members)
         problems = []
         if size < 7:
-            problems.append(_("委员不足7人 / fewer than 7 members") + f" ({size})")
+            problems.append(_("委员不足7人") + f" ({size})")
         if size % 2 == 0:
-            problems.append(_("委员人数须为单数 / the number of members must be odd") + f" ({size})")
+            problems.append(_("委员人数须为单数") + f" ({size})")
         if 2 * owner_reps < size:
-            problems.append(
-                _("业主代表不足半数 / owner representatives are fewer than half")
-                + f" ({owner_reps}/{size})"
-            )
+            problems.append(_("业主代表不足半数") + f" ({owner_reps}/{size})")
         if not any(m.role == CommitteeRole.CHAIR for m in members):
-            problems.append(_("未设主任 / no chair"))
+            problems.append(_("未设主任"))
         return problems
 
 
@@ -301,7 +320,10 @@ class CommitteeMember(models.Model):
     role = models.CharField(_("职务"), max_length=16, choices=CommitteeRole.choices)
     affiliation = models.CharField(_("所在单位"), max_length=200, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="committee_seats",
     )
     term_start = models.DateField(_("任期开始"))

@@ -92,9 +92,7 @@ def building_units(building: Building) -> QuerySet[Unit]:
 def units_of_user(compound: Compound, user: AbstractBaseUser) -> QuerySet[Unit]:
     """The units a resident currently owns in ``compound``."""
     return (
-        compound.units.filter(
-            ownerships__owner__user=user, ownerships__valid_to__isnull=True
-        )
+        compound.units.filter(ownerships__owner__user=user, ownerships__valid_to__isnull=True)
         .select_related("building")
         .distinct()
     )

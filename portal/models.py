@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 code_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{1,31}$",
-    _("用小写字母、数字和连字符，2–32 位 / lowercase letters, digits and hyphens, 2–32 long"),
+    _("代码须为2–32位小写字母、数字或连字符"),
 )
 
 
@@ -56,7 +56,9 @@ class Compound(models.Model):
     """小区 (院): the row-level tenant key of every compound table."""
 
     street_office = models.ForeignKey(
-        StreetOffice, on_delete=models.PROTECT, related_name="compounds",
+        StreetOffice,
+        on_delete=models.PROTECT,
+        related_name="compounds",
         verbose_name=_("街道办事处"),
     )
     code = models.CharField(_("代码"), max_length=32, unique=True, validators=[code_validator])
@@ -64,8 +66,12 @@ class Compound(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     built_years = models.CharField(_("建成年代"), max_length=50, blank=True)
     service_company = models.ForeignKey(
-        ServiceCompany, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="compounds", verbose_name=_("物业服务企业"),
+        ServiceCompany,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="compounds",
+        verbose_name=_("物业服务企业"),
     )
 
     class Meta:
@@ -113,7 +119,10 @@ class Membership(models.Model):
         Compound, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
     service_company = models.ForeignKey(
-        ServiceCompany, on_delete=models.CASCADE, null=True, blank=True,
+        ServiceCompany,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="memberships",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -126,17 +135,22 @@ class Membership(models.Model):
                 name="membership_scope_matches_role",
                 condition=(
                     models.Q(
-                        role="street_officer", street_office__isnull=False,
-                        compound__isnull=True, service_company__isnull=True,
+                        role="street_officer",
+                        street_office__isnull=False,
+                        compound__isnull=True,
+                        service_company__isnull=True,
                     )
                     | models.Q(
-                        role="company_staff", service_company__isnull=False,
-                        street_office__isnull=True, compound__isnull=True,
+                        role="company_staff",
+                        service_company__isnull=False,
+                        street_office__isnull=True,
+                        compound__isnull=True,
                     )
                     | models.Q(
                         role__in=["committee_member", "property_unit_rep", "resident"],
                         compound__isnull=False,
-                        street_office__isnull=True, service_company__isnull=True,
+                        street_office__isnull=True,
+                        service_company__isnull=True,
                     )
                 ),
             ),
@@ -166,7 +180,10 @@ class AuditEntry(models.Model):
         Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     action = models.CharField(max_length=64)

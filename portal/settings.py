@@ -35,7 +35,8 @@ if PRODUCTION:
         raise ImproperlyConfigured(
             "DJANGO_ENV=production needs these environment variables: "
             + ", ".join(missing)
-            + " / 生产模式缺少以下环境变量：" + "、".join(missing)
+            + " / 生产模式缺少以下环境变量："
+            + "、".join(missing)
         )
 
 
@@ -187,7 +188,5 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }

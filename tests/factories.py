@@ -27,7 +27,10 @@ def make_member(
 ):
     user = make_user(username)
     Membership.objects.create(
-        user=user, role=role, street_office=street_office, compound=compound,
+        user=user,
+        role=role,
+        street_office=street_office,
+        compound=compound,
         service_company=service_company,
     )
     return user
@@ -46,22 +49,33 @@ def make_compound(
     """A compound with ``buildings`` low-rise buildings, each with numbered units and one
     owner per unit (owner names carry the compound code so leaks are easy to spot)."""
     compound = Compound.objects.create(
-        street_office=office, code=code, name=name or f"小区{code}",
-        address=f"{code} 路1号", service_company=service_company,
+        street_office=office,
+        code=code,
+        name=name or f"小区{code}",
+        address=f"{code} 路1号",
+        service_company=service_company,
     )
     for b in range(1, buildings + 1):
         building = Building.objects.create(
-            compound=compound, number=str(b), kind=BuildingKind.LOW_RISE, floors=6,
+            compound=compound,
+            number=str(b),
+            kind=BuildingKind.LOW_RISE,
+            floors=6,
             sort_key=b,
         )
         for u in range(1, units_per_building + 1):
             unit = Unit.objects.create(
-                compound=compound, building=building, number=f"{u:02d}01",
-                floor_area=area, area_source=AreaSource.REGISTERED,
+                compound=compound,
+                building=building,
+                number=f"{u:02d}01",
+                floor_area=area,
+                area_source=AreaSource.REGISTERED,
             )
             owner = Owner.objects.create(
-                compound=compound, name=f"业主-{code}-{b}-{u}",
-                id_number=f"11010119800101{b:02d}{u:02d}", phone=f"1380000{b:02d}{u:02d}",
+                compound=compound,
+                name=f"业主-{code}-{b}-{u}",
+                id_number=f"11010119800101{b:02d}{u:02d}",
+                phone=f"1380000{b:02d}{u:02d}",
             )
             Ownership.objects.create(
                 compound=compound, unit=unit, owner=owner, valid_from=dt.date(2020, 1, 1)
