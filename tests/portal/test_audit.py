@@ -1,6 +1,5 @@
-from django.core.management import CommandError, call_command
-
 import pytest
+from django.core.management import CommandError, call_command
 
 from portal.audit import audit_record, audit_verify
 from portal.models import AuditEntry
