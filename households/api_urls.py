@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path(
+        "compounds/<slug:code>/buildings/",
+        api.BuildingListView.as_view(),
+        name="api-building-list",
+    ),
+    path("compounds/<slug:code>/units/", api.UnitListView.as_view(), name="api-unit-list"),
+    path(
+        "compounds/<slug:code>/units/<int:unit_id>/",
+        api.UnitDetailView.as_view(),
+        name="api-unit-detail",
+    ),
+    path("compounds/<slug:code>/owners/", api.OwnerListView.as_view(), name="api-owner-list"),
+]

@@ -2,6 +2,15 @@
 
 from django.urls import include, path
 
+from . import api_views
+
 urlpatterns = [
+    path("auth/token/", api_views.TokenObtainView.as_view(), name="api-token"),
+    path("compounds/", api_views.CompoundListView.as_view(), name="api-compound-list"),
+    path(
+        "compounds/<slug:code>/",
+        api_views.CompoundDetailView.as_view(),
+        name="api-compound-detail",
+    ),
     path("", include("households.api_urls")),
 ]

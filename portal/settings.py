@@ -157,6 +157,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Operation ids and tags from the path after the version: compounds_units_list, …
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI would otherwise send the schema to validator.swagger.io: nothing leaves.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Celery: eager in the embedded mode, a real broker and workers when CELERY_BROKER_URL is set.
