@@ -1,0 +1,166 @@
+"""Re-read a signed agreement PDF and report every signature (ESL 13, 14).
+
+For each signature: who signed, for which organisation, when, whether the signed bytes are
+intact and the cryptography holds, which street office's CA vouches for the signer (every
+office's root is a trust anchor; an unknown CA is reported as untrusted), and whether the
+document was changed after that signature beyond adding later signatures. The page, the API
+and ``manage.py verify_agreement`` all call :func:`verify_pdf`.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from . import ca
+
+logger = logging.getLogger(__name__)
+
+PDF_MAGIC = b"%PDF-"
+# Beyond filling in the next signature field nothing may change after a signature.
+ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.FORM_FILLING)
+
+
+class NotAPdfError(ValueError):
+    """The bytes are not a readable PDF."""
+
+
+@dataclass
+class SignatureReport:
+    field_name: str
+    signer: str
+    organisation: str
+    signed_at: dt.datetime | None
+    certificate_serial: str
+    intact: bool
+    valid: bool
+    trusted: bool
+    trusted_by: str  # the street office whose CA issued the certificate, "" when untrusted
+    trusted_by_code: str
+    covers_whole_file: bool
+    changed_after: bool
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and not self.changed_after
+
+
+@dataclass
+class VerificationReport:
+    sha256: str
+    size: int
+    signatures: list[SignatureReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def changed_after_signing(self) -> bool:
+        """True when any signed content was altered or unsigned content was appended."""
+        return any(not s.intact or s.changed_after for s in self.signatures) or (
+            bool(self.signatures) and not self.signatures[-1].covers_whole_file
+        )
+
+    @property
+    def ok(self) -> bool:
+        return (
+            bool(self.signatures)
+            and not self.problems
+            and all(s.ok for s in self.signatures)
+            and not self.changed_after_signing
+        )
+
+
+def _subject_attr(name, key: str) -> str:
+    value = name.native.get(key, "")
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def verify_pdf(data: bytes) -> VerificationReport:
+    """Validate every signature of ``data`` against all the portal's CA roots."""
+    report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    if not data.lstrip()[:5] == PDF_MAGIC:
+        raise NotAPdfError(_("文件不是PDF格式"))
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise NotAPdfError(_("PDF文件已损坏，无法读取")) from exc
+    if not embedded:
+        report.problems.append(_("文件中没有电子签名"))
+        return report
+    roots = ca.trust_roots()
+    anchors = [translate_pyca_cryptography_cert_to_asn1(cert) for cert, _office in roots.values()]
+    for index, sig in enumerate(embedded):
+        report.signatures.append(
+            _check_one(sig, anchors, roots, is_last=index == len(embedded) - 1)
+        )
+    if not report.signatures[-1].covers_whole_file:
+        report.problems.append(_("最后一个签名之后文件被追加了未签名的内容"))
+    return report
+
+
+def _check_one(sig, anchors, roots, *, is_last: bool) -> SignatureReport:
+    cert = sig.signer_cert
+    item = SignatureReport(
+        field_name=str(sig.field_name),
+        signer=_subject_attr(cert.subject, "common_name"),
+        organisation=_subject_attr(cert.subject, "organization_name"),
+        signed_at=sig.self_reported_timestamp,
+        certificate_serial=format(cert.serial_number, "x"),
+        intact=False,
+        valid=False,
+        trusted=False,
+        trusted_by="",
+        trusted_by_code="",
+        covers_whole_file=False,
+        changed_after=True,
+    )
+    try:
+        context = ValidationContext(
+            trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail"
+        )
+        status = validate_pdf_signature(sig, context)
+    except Exception as exc:  # pyHanko raises many kinds on malformed signatures
+        logger.info("signature %s could not be validated: %s", item.field_name, type(exc).__name__)
+        item.problems.append(_("签名无法解析"))
+        return item
+    item.intact = status.intact
+    item.valid = status.valid
+    item.trusted = status.trusted
+    item.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    level = status.modification_level
+    item.changed_after = not (
+        status.intact
+        and status.coverage
+        in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
+        and level in ALLOWED_LATER_CHANGES
+        and status.docmdp_ok is not False
+    )
+    if status.signer_reported_dt is not None:
+        item.signed_at = status.signer_reported_dt
+    if status.trusted and status.validation_path is not None:
+        anchor = status.validation_path.trust_anchor
+        anchor_cert = getattr(anchor, "certificate", None)
+        office = roots.get(hashlib.sha256(anchor_cert.dump()).hexdigest()) if anchor_cert else None
+        if office is not None:
+            item.trusted_by = office[1].name
+            item.trusted_by_code = office[1].code
+    if not status.intact:
+        item.problems.append(_("签名后文件内容被改动"))
+    elif not status.valid:
+        item.problems.append(_("签名值无效"))
+    elif not status.trusted:
+        item.problems.append(_("签名证书不是由本平台任何街道办事处的根证书签发的"))
+    if status.intact and item.changed_after:
+        item.problems.append(_("签名之后文件被修改（超出追加签名的范围）"))
+    return item
