@@ -18,6 +18,19 @@ from portal.models import Compound
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 RATE = {"max_digits": 8, "decimal_places": 2}
+# SQLite keeps decimals as floating point, so "a = b + c" checks allow less than a fen of
+# float noise; on PostgreSQL (exact numeric) that is still an exact check to the fen.
+_HALF_FEN = Decimal("0.005")
+
+
+def _sums_to(total: str, *parts: str) -> Q:
+    """Q for ``total == sum(parts)`` to the fen (see ``_HALF_FEN``)."""
+    expression = F(parts[0])
+    for part in parts[1:]:
+        expression = expression + F(part)
+    return Q(**{f"{total}__gt": expression - _HALF_FEN}) & Q(
+        **{f"{total}__lt": expression + _HALF_FEN}
+    )
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -260,8 +273,8 @@ class Charge(models.Model):
             models.UniqueConstraint(fields=["run", "unit"], name="charge_unique_run_unit"),
             models.CheckConstraint(
                 name="charge_reconciles",
-                condition=Q(appraised_amount=F("owner_amount") + F("subsidy_amount"))
-                & Q(appraised_due=F("owner_due") + F("subsidy_due")),
+                condition=_sums_to("appraised_amount", "owner_amount", "subsidy_amount")
+                & _sums_to("appraised_due", "owner_due", "subsidy_due"),
             ),
             models.CheckConstraint(name="charge_area_positive", condition=Q(area__gt=0)),
         ]
@@ -302,7 +315,7 @@ class ChargeAdjustment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="adjustment_reconciles",
-                condition=Q(appraised_delta=F("owner_delta") + F("subsidy_delta")),
+                condition=_sums_to("appraised_delta", "owner_delta", "subsidy_delta"),
             )
         ]
         indexes = [models.Index(fields=["compound", "charge"])]
