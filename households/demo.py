@@ -1,0 +1,507 @@
+"""The demo register: 学院南路32号院 as the case report describes it, plus a small compound
+of another street office for isolation demos.
+
+Everything is drawn from ``random.Random`` streams with fixed seeds, so two databases
+seeded from scratch are identical, and :func:`seed_register` is idempotent: a compound
+whose register already exists is left as it is (the register is built in one
+transaction, so a compound either has all of it or none).
+
+The people are invented: names from common surnames and given names, ID numbers in the
+mainland 18-digit format with a correct ISO 7064 MOD 11-2 check digit, and mobile
+numbers. Any likeness to a real person is an accident.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from portal.models import Compound, ServiceCompany, StreetOffice
+
+from .models import (
+    AreaSource,
+    Building,
+    BuildingKind,
+    Committee,
+    CommitteeMember,
+    CommitteeRole,
+    Owner,
+    OwnerKind,
+    Ownership,
+    PropertyRightUnit,
+    TransferStatus,
+    Unit,
+)
+
+SEED = "compound-portal-demo-2021"
+TOTAL_HOUSEHOLDS = 1412
+
+MAIN_OFFICE = {"code": "btpz", "name": "北太平庄街道", "district": "海淀区"}
+OTHER_OFFICE = {"code": "hyl", "name": "花园路街道", "district": "海淀区"}
+MAIN_COMPANY = {
+    "name": "天岳恒物业",
+    "contact_phone": "010-62010032",
+    "address": "北京市海淀区学院南路32号院内",
+}
+OTHER_COMPANY = {
+    "name": "嘉园物业",
+    "contact_phone": "010-62020101",
+    "address": "北京市海淀区牡丹园北里",
+}
+MAIN_COMPOUND = {
+    "code": "xynl32",
+    "name": "学院南路32号院",
+    "address": "北京市海淀区学院南路32号",
+    "built_years": "20世纪50–80年代",
+}
+OTHER_COMPOUND = {
+    "code": "mdybl",
+    "name": "牡丹园北里",
+    "address": "北京市海淀区牡丹园北里",
+    "built_years": "20世纪80年代",
+}
+
+# Low-rise buildings: number → (floors, entrances 门, flats per floor per entrance).
+LOW_RISE = {
+    "1": (5, 4, 3),
+    "2": (4, 3, 2),
+    "3": (5, 3, 3),
+    "4": (6, 3, 3),
+    "5": (4, 3, 2),
+    "6": (5, 3, 2),
+    "7": (6, 3, 3),
+    "8": (6, 3, 3),
+    "9": (6, 2, 3),
+    "10": (5, 4, 2),
+    "11": (5, 2, 3),
+    "12": (6, 4, 3),
+    "13": (4, 3, 3),
+    "14": (6, 3, 2),
+    "15": (4, 2, 3),
+    "18": (5, 2, 3),
+    "19": (5, 4, 2),
+    "20": (5, 3, 3),
+    "21": (6, 3, 2),
+    "22": (4, 3, 2),
+    "23": (4, 4, 3),
+    "24": (5, 3, 2),
+    "25": (5, 2, 2),
+}
+# High-rise towers: 18 floors, one entrance, 6 flats a floor, 2 lifts each (the lifts
+# replaced in 2023).
+HIGH_RISE = {"16": (18, 1, 6), "17": (18, 1, 6)}
+HIGH_RISE_LIFTS = 2
+BUNGALOW_NAMES = [f"平房{n}区" for n in "一二三四五六七八九十"] + ["平房十一区"]
+BUNGALOW_HOUSEHOLDS = [22, 31, 27, 35, 18, 29, 33, 24, 30, 26, 29]
+
+# 产权单位: the first six handed their non-operating assets to 首开集团 in 2019.
+RECEIVER = "首开集团"
+PROPERTY_RIGHT_UNITS = [
+    ("北京南郊机械学院", dt.date(2019, 3, 29)),
+    ("华北城市规划设计院", dt.date(2019, 5, 31)),
+    ("北京燕山材料研究院", dt.date(2019, 6, 28)),
+    ("北京长城测绘设计院", dt.date(2019, 9, 30)),
+    ("京西水利勘察设计院", dt.date(2019, 11, 29)),
+    ("北京金台印刷厂", dt.date(2019, 12, 20)),
+    ("北京国风艺术学院", None),
+    ("北京科贸职工大学", None),
+    ("华北电力设备研究所", None),
+    ("北京轻工业研究院", None),
+]
+# The retained unit whose representative is the demo login ``chanquan``.
+DEMO_PROPERTY_UNIT = "北京国风艺术学院"
+# The flat of the demo login ``yezhu``: building 16, one sole owner, no other flat.
+DEMO_RESIDENT_UNIT = ("16", "1门0802")
+
+CO_OWNED_UNITS = 40
+TWO_UNIT_OWNERS = 15
+COMMITTEE_FORMED = dt.date(2021, 6, 18)
+COMMITTEE_TERM_END = dt.date(2024, 6, 17)  # three years
+RESIDENTS_COMMITTEE = "学院南路32号院社区居委会"
+
+SURNAMES = (
+    "王王王李李李张张张刘刘陈陈杨杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程"
+    "曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔"
+    "白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
+# Given names: common two-character names of several generations, and single characters.
+_GIVEN_PAIRS = (
+    "建国建华建军建平国庆国强秀英秀兰秀珍桂英桂兰桂芝玉兰玉梅淑珍淑华淑兰丽华丽娟丽萍"
+    "志强志刚志明海燕海涛红梅红霞春梅春生文华文斌立新卫东卫国秋菊宝山长林永福树林跃进"
+    "晓东晓燕晓明雪梅凤英金凤振华德明德胜少华美玲翠兰小红小军子涵雨欣浩然思远嘉怡欣怡"
+    "一鸣俊杰佳琪宇航鹏飞亚楠婷婷文静明辉向东红旗胜利援朝爱华素芬慧敏"
+)
+GIVEN_DOUBLE = [_GIVEN_PAIRS[i : i + 2] for i in range(0, len(_GIVEN_PAIRS), 2)]
+GIVEN_SINGLE = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚华慧红梅英兰玲斌鹏辉琳颖"
+# Where ID numbers were issued: mostly Beijing districts, some other provinces.
+ID_REGIONS = (
+    ["110108"] * 6
+    + ["110101", "110102", "110105", "110106", "110114"] * 2
+    + [
+        "120101",
+        "130102",
+        "210102",
+        "320102",
+        "370102",
+        "410102",
+        "420102",
+        "510104",
+        "610102",
+    ]
+)
+MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150"] + [
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "158",
+    "159",
+    "180",
+    "186",
+    "188",
+    "189",
+]
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_check_digit(first17: str) -> str:
+    """The 18th character of a mainland ID number (GB 11643, ISO 7064 MOD 11-2)."""
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def is_valid_id_number(value: str) -> bool:
+    """18 characters, a real birth date, and the right check digit."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return id_check_digit(value[:17]) == value[17]
+
+
+class People:
+    """Invented persons: name, unique ID number and phone, from one seeded stream."""
+
+    def __init__(self, seed: str) -> None:
+        self.rng = random.Random(seed)
+        self.id_numbers: set[str] = set()
+
+    def name(self) -> str:
+        if self.rng.random() < 0.75:
+            given = self.rng.choice(GIVEN_DOUBLE)
+        else:
+            given = self.rng.choice(GIVEN_SINGLE)
+        return self.rng.choice(SURNAMES) + given
+
+    def id_number(self) -> str:
+        while True:
+            birth = dt.date(1935, 1, 1) + dt.timedelta(days=self.rng.randrange(57 * 365))
+            body = f"{self.rng.choice(ID_REGIONS)}{birth:%Y%m%d}{self.rng.randrange(1, 1000):03d}"
+            number = body + id_check_digit(body)
+            if number not in self.id_numbers:
+                self.id_numbers.add(number)
+                return number
+
+    def phone(self) -> str:
+        if self.rng.random() < 0.03:
+            return ""  # some elderly owners gave no number
+        return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+
+    def person(self, compound: Compound) -> Owner:
+        return Owner(
+            compound=compound,
+            kind=OwnerKind.PERSON,
+            name=self.name(),
+            id_number=self.id_number(),
+            phone=self.phone(),
+        )
+
+
+@dataclass
+class _UnitPlan:
+    building_number: str
+    number: str
+    floor_area: Decimal | None
+    area_source: str
+
+
+def _area(rng: random.Random, low: float, high: float) -> Decimal:
+    return Decimal(f"{rng.uniform(low, high):.2f}")
+
+
+def _area_source(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.88:
+        return AreaSource.REGISTERED
+    if roll < 0.96:
+        return AreaSource.SURVEYED
+    return AreaSource.CONTRACT
+
+
+def _flats(
+    rng: random.Random, building: str, floors: int, entrances: int, per_floor: int, *, tall: bool
+) -> list[_UnitPlan]:
+    """Flats numbered as Beijing does ('2门301', towers '1门1806'); one stack shares a
+    layout, so flats above each other have (almost) the same area."""
+    plans = []
+    for entrance in range(1, entrances + 1):
+        stacks = [_area(rng, 45, 95) if tall else _area(rng, 35, 92) for _ in range(per_floor)]
+        for floor in range(1, floors + 1):
+            for k, base in enumerate(stacks, start=1):
+                room = f"{floor:02d}{k:02d}" if tall else f"{floor}{k:02d}"
+                wobble = Decimal(rng.choice(["0", "0", "0", "0.12", "-0.08", "0.35"]))
+                plans.append(
+                    _UnitPlan(building, f"{entrance}门{room}", base + wobble, _area_source(rng))
+                )
+    return plans
+
+
+def _bungalows(rng: random.Random, name: str, households: int) -> list[_UnitPlan]:
+    return [
+        _UnitPlan(name, f"{n:02d}号", _area(rng, 15, 40), _area_source(rng))
+        for n in range(1, households + 1)
+    ]
+
+
+def _create_buildings(compound: Compound, specs: list[tuple[str, str, int, int, int]]) -> dict:
+    """``specs``: (number, kind, floors, lifts, sort_key); returns number → Building."""
+    buildings = Building.objects.bulk_create(
+        Building(
+            compound=compound, number=number, kind=kind, floors=floors, lifts=lifts, sort_key=key
+        )
+        for number, kind, floors, lifts, key in specs
+    )
+    return {b.number: b for b in buildings}
+
+
+def _create_units(compound: Compound, buildings: dict, plans: list[_UnitPlan]) -> list[Unit]:
+    return Unit.objects.bulk_create(
+        Unit(
+            compound=compound,
+            building=buildings[p.building_number],
+            number=p.number,
+            floor_area=p.floor_area,
+            area_source=p.area_source,
+        )
+        for p in plans
+    )
+
+
+def _purchase_date(rng: random.Random) -> dt.date:
+    """Flats were sold to their tenants from the housing reform (房改, 1994) on."""
+    return dt.date(1994, 1, 1) + dt.timedelta(days=rng.randrange(27 * 365))
+
+
+def _build_main_register(compound: Compound) -> None:
+    rng = random.Random(f"{SEED}-areas")
+    specs: list[tuple[str, str, int, int, int]] = []
+    plans: list[_UnitPlan] = []
+    for number in sorted({**LOW_RISE, **HIGH_RISE}, key=int):
+        tall = number in HIGH_RISE
+        floors, entrances, per_floor = HIGH_RISE[number] if tall else LOW_RISE[number]
+        kind = BuildingKind.HIGH_RISE if tall else BuildingKind.LOW_RISE
+        specs.append((number, kind, floors, HIGH_RISE_LIFTS if tall else 0, int(number)))
+        plans += _flats(rng, number, floors, entrances, per_floor, tall=tall)
+    for i, (name, households) in enumerate(
+        zip(BUNGALOW_NAMES, BUNGALOW_HOUSEHOLDS, strict=True), start=1
+    ):
+        specs.append((name, BuildingKind.BUNGALOW, 1, 0, 10_000 + i))
+        plans += _bungalows(rng, name, households)
+    if len(plans) != TOTAL_HOUSEHOLDS:  # a programming error in the tables above
+        raise AssertionError(f"demo plan has {len(plans)} households, not {TOTAL_HOUSEHOLDS}")
+
+    buildings = _create_buildings(compound, specs)
+    units = _create_units(compound, buildings, plans)
+
+    property_units = PropertyRightUnit.objects.bulk_create(
+        PropertyRightUnit(
+            compound=compound,
+            name=name,
+            transfer_status=TransferStatus.TRANSFERRED if date else TransferStatus.RETAINED,
+            transfer_date=date,
+            receiver=RECEIVER if date else "",
+        )
+        for name, date in PROPERTY_RIGHT_UNITS
+    )
+    _assign_owners(compound, units, [p for p in property_units if p.transfer_date is None])
+    _form_committee(compound)
+
+
+def _assign_owners(
+    compound: Compound, units: list[Unit], retained: list[PropertyRightUnit]
+) -> None:
+    """SPC 9 in data: sole owners, persons with two flats, co-owned flats and the unsold
+    flats of each retained property-right unit held by ONE organisation owner."""
+    rng = random.Random(f"{SEED}-owners")
+    people = People(f"{SEED}-people")
+    demo_unit = next(
+        u
+        for u in units
+        if (u.building.number, u.number) == DEMO_RESIDENT_UNIT  # building is cached
+    )
+    pool = [u for u in units if u is not demo_unit]
+    rng.shuffle(pool)
+
+    holdings: list[tuple[Owner, list[Unit], Decimal, bool]] = []  # owner, units, share, rep
+    # Unsold or undelivered flats of the retained property-right units, in low-rise blocks.
+    flats = [u for u in pool if u.building.kind == BuildingKind.LOW_RISE]
+    taken: set[int] = set()
+    for pru in retained:
+        held = [u for u in flats if u.pk not in taken][: rng.randint(3, 7)]
+        taken.update(u.pk for u in held)
+        owner = Owner(
+            compound=compound,
+            kind=OwnerKind.ORGANISATION,
+            name=pru.name,
+            phone=f"010-6{rng.randrange(10**7):07d}",
+            property_right_unit=pru,
+        )
+        holdings.append((owner, held, Decimal("1"), True))
+    pool = [u for u in pool if u.pk not in taken]
+
+    for _ in range(TWO_UNIT_OWNERS):
+        holdings.append((people.person(compound), [pool.pop(), pool.pop()], Decimal("1"), True))
+    for _ in range(CO_OWNED_UNITS):
+        unit = pool.pop()
+        holdings.append((people.person(compound), [unit], Decimal("0.5"), True))
+        holdings.append((people.person(compound), [unit], Decimal("0.5"), False))
+    holdings.append((people.person(compound), [demo_unit], Decimal("1"), True))
+    for unit in pool:
+        holdings.append((people.person(compound), [unit], Decimal("1"), True))
+
+    owners = Owner.objects.bulk_create(owner for owner, *_ in holdings)
+    ownerships = []
+    for owner, (_, held, share, representative) in zip(owners, holdings, strict=True):
+        for unit in held:
+            since = (
+                dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(3650))
+                if owner.kind == OwnerKind.ORGANISATION
+                else _purchase_date(rng)
+            )
+            ownerships.append(
+                Ownership(
+                    compound=compound,
+                    unit=unit,
+                    owner=owner,
+                    share=share,
+                    is_representative=representative,
+                    valid_from=since,
+                )
+            )
+    # Co-owners bought together: give both rows of a unit the same date.
+    first_date: dict[int, dt.date] = {}
+    for row in ownerships:
+        row.valid_from = first_date.setdefault(row.unit.pk, row.valid_from)
+    Ownership.objects.bulk_create(ownerships)
+
+
+def _form_committee(compound: Compound) -> None:
+    """A lawful 物管会 (BJ 52–54): nine members, chair from the residents' committee, five
+    owner representatives, formed in 2021 for three years."""
+    rng = random.Random(f"{SEED}-committee")
+    people = People(f"{SEED}-committee-people")
+    committee = Committee.objects.create(
+        compound=compound, formed_on=COMMITTEE_FORMED, term_end=COMMITTEE_TERM_END
+    )
+    # Owner seats go to sole owners of buildings spread over the compound.
+    candidates = list(
+        Ownership.objects.filter(
+            compound=compound, valid_to__isnull=True, share=1, owner__kind=OwnerKind.PERSON
+        )
+        .select_related("owner", "unit__building")
+        .order_by("unit__building__sort_key", "unit__number")
+    )
+    by_building: dict[str, Ownership] = {}
+    for row in candidates:
+        by_building.setdefault(row.unit.building.number, row)
+    owner_seats = [by_building[n] for n in ("3", "9", "16", "21", "平房三区", "12")]
+    rng.shuffle(owner_seats)
+
+    def seat(name: str, role: str, affiliation: str) -> CommitteeMember:
+        return CommitteeMember(
+            compound=compound,
+            committee=committee,
+            name=name,
+            role=role,
+            affiliation=affiliation,
+            term_start=COMMITTEE_FORMED,
+            term_end=COMMITTEE_TERM_END,
+        )
+
+    def owner_of(row: Ownership) -> str:
+        return f"业主 · {row.unit.label}"
+
+    vice, *reps = owner_seats
+    CommitteeMember.objects.bulk_create(
+        [
+            seat(people.name(), CommitteeRole.CHAIR, RESIDENTS_COMMITTEE),
+            seat(vice.owner.name, CommitteeRole.VICE_CHAIR, owner_of(vice)),
+            *(seat(r.owner.name, CommitteeRole.OWNER_REPRESENTATIVE, owner_of(r)) for r in reps),
+            seat(people.name(), CommitteeRole.MEMBER, "物业使用人代表"),
+            seat(people.name(), CommitteeRole.MEMBER, f"产权单位代表 · {DEMO_PROPERTY_UNIT}"),
+        ]
+    )
+
+
+def _build_other_register(compound: Compound) -> None:
+    """牡丹园北里: three buildings, 24 flats, one of them without a known area."""
+    rng = random.Random(f"{SEED}-mdybl")
+    people = People(f"{SEED}-mdybl-people")
+    specs = [(str(n), BuildingKind.LOW_RISE, 4, 0, n) for n in (1, 2, 3)]
+    plans = []
+    for number, *_ in specs:
+        plans += _flats(rng, number, 4, 1, 2, tall=False)
+    plans[-1].floor_area, plans[-1].area_source = None, AreaSource.UNKNOWN
+    buildings = _create_buildings(compound, specs)
+    units = _create_units(compound, buildings, plans)
+    owners = Owner.objects.bulk_create(people.person(compound) for _ in units)
+    Ownership.objects.bulk_create(
+        Ownership(compound=compound, unit=unit, owner=owner, valid_from=_purchase_date(rng))
+        for unit, owner in zip(units, owners, strict=True)
+    )
+
+
+def _upsert(model, lookup: dict, values: dict):
+    obj, _ = model.objects.update_or_create(**lookup, defaults=values)
+    return obj
+
+
+@transaction.atomic
+def seed_register() -> Compound:
+    """Street offices, service companies, both compounds and their registers; returns
+    学院南路32号院. Idempotent: a register that exists is not touched again."""
+    main_office = _upsert(StreetOffice, {"code": MAIN_OFFICE["code"]}, MAIN_OFFICE)
+    other_office = _upsert(StreetOffice, {"code": OTHER_OFFICE["code"]}, OTHER_OFFICE)
+    main_company = _upsert(ServiceCompany, {"name": MAIN_COMPANY["name"]}, MAIN_COMPANY)
+    other_company = _upsert(ServiceCompany, {"name": OTHER_COMPANY["name"]}, OTHER_COMPANY)
+    main = _upsert(
+        Compound,
+        {"code": MAIN_COMPOUND["code"]},
+        {**MAIN_COMPOUND, "street_office": main_office, "service_company": main_company},
+    )
+    other = _upsert(
+        Compound,
+        {"code": OTHER_COMPOUND["code"]},
+        {**OTHER_COMPOUND, "street_office": other_office, "service_company": other_company},
+    )
+    if not main.units.exists():
+        _build_main_register(main)
+    if not other.units.exists():
+        _build_other_register(other)
+    return main
+
+
+def demo_resident_owner(compound: Compound) -> Owner:
+    """The sole owner of :data:`DEMO_RESIDENT_UNIT`, whom the login ``yezhu`` stands for."""
+    building, number = DEMO_RESIDENT_UNIT
+    return compound.owners.get(
+        ownerships__unit__building__number=building,
+        ownerships__unit__number=number,
+        ownerships__valid_to__isnull=True,
+    )

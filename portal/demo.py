@@ -1,0 +1,150 @@
+"""The whole demo: the register, each app's demo data, and one login per role.
+
+``manage.py seed_demo`` calls :func:`seed_demo`. Each app that has demo data provides
+``<app>/demo.py`` with ``seed(compound: Compound) -> None`` (idempotent); an app without
+that module is skipped, so the apps can be developed and shipped independently.
+"""
+
+import importlib
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from households import demo as register_demo
+from households.models import CommitteeRole
+
+from .models import Compound, Role
+from .services import user_add
+
+DEMO_PASSWORD = "portal-demo-2021"
+APP_SEEDS = ("fees.demo", "voting.demo", "agreements.demo")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One demo account: who it is and what it lands on."""
+
+    username: str
+    role: Role
+    scope: str
+    path: str
+    sees: str
+    sees_en: str
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    compound: Compound
+    logins: list[DemoLogin]
+    app_seeds: dict[str, bool]  # module → ran (False: not installed)
+
+
+def _seed_logins(compound: Compound) -> list[DemoLogin]:
+    office = compound.street_office
+    company = compound.service_company
+    other_office = register_demo.OTHER_OFFICE
+    resident_owner = register_demo.demo_resident_owner(compound)
+    building, flat = register_demo.DEMO_RESIDENT_UNIT
+    unit = compound.units.get(building__number=building, number=flat)
+    pru = register_demo.DEMO_PROPERTY_UNIT
+    households = f"{register_demo.TOTAL_HOUSEHOLDS:,}"
+    accounts = [
+        (
+            {"username": "jiedao", "role": Role.STREET_OFFICER, "street_office_code": office.code},
+            office.name,
+            office.get_absolute_url(),
+            f"街道总览：{compound.name}（{households}户）等本街道小区，不含{other_office['name']}",
+            f"street-office overview of {office.name}: {compound.name} "
+            f"({households} households); nothing of {other_office['name']}",
+        ),
+        (
+            {
+                "username": "wuguanhui",
+                "role": Role.COMMITTEE_MEMBER,
+                "compound_code": compound.code,
+            },
+            f"{compound.name} · 物管会主任",
+            compound.get_absolute_url(),
+            "本小区的楼栋、房屋、业主（证件号与电话脱敏）、物管会、共同决定",
+            "the compound: buildings, units, owners (ID and phone masked), the committee, "
+            "joint decisions",
+        ),
+        (
+            {"username": "wuye", "role": Role.COMPANY_STAFF, "compound_code": compound.code},
+            str(company),
+            compound.get_absolute_url(),
+            f"{company}服务的小区（{compound.name}）：收费通知、缴费登记、公示",
+            f"the compounds {company} serves ({compound.name}): fee notices, payments, postings",
+        ),
+        (
+            {
+                "username": "chanquan",
+                "role": Role.PROPERTY_UNIT_REP,
+                "compound_code": compound.code,
+                "property_unit_name": pru,
+            },
+            f"{compound.name} · {pru}",
+            compound.get_absolute_url(),
+            f"{compound.name}（管理视图），代表{pru}签署四方协议",
+            f"{compound.name} (management view); signs the four-party agreement for {pru}",
+        ),
+        (
+            {
+                "username": "yezhu",
+                "role": Role.RESIDENT,
+                "compound_code": compound.code,
+                "owner_id_number": resident_owner.id_number,
+            },
+            f"{compound.name} · {unit.label}",
+            unit.get_absolute_url(),
+            f"只有自己的房屋（{unit.label}）：面积、产权人、物业费、网上投票",
+            f"only their own flat ({unit.label}): area, owners, fees, online voting",
+        ),
+        (
+            {
+                "username": "waibu",
+                "role": Role.STREET_OFFICER,
+                "street_office_code": other_office["code"],
+            },
+            other_office["name"],
+            f"/so/{other_office['code']}/",
+            f"只有{other_office['name']}与{register_demo.OTHER_COMPOUND['name']}；"
+            f"打开{compound.name}得到404",
+            f"only {other_office['name']} and {register_demo.OTHER_COMPOUND['name']}; "
+            f"{compound.name} answers 404",
+        ),
+    ]
+    logins = []
+    for kwargs, scope, path, sees, sees_en in accounts:
+        result = user_add(password=DEMO_PASSWORD, **kwargs)
+        logins.append(DemoLogin(kwargs["username"], kwargs["role"], scope, path, sees, sees_en))
+        if kwargs["username"] == "wuguanhui":
+            # The demo committee member holds the chair's seat (and signs for the owners).
+            compound.committee_members.filter(role=CommitteeRole.CHAIR, user__isnull=True).update(
+                user=result.user
+            )
+    return logins
+
+
+def _seed_apps(compound: Compound) -> dict[str, bool]:
+    ran = {}
+    for module_name in APP_SEEDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise  # the module exists but something it imports does not
+            ran[module_name] = False
+            continue
+        module.seed(compound)
+        ran[module_name] = True
+    return ran
+
+
+@transaction.atomic
+def seed_demo() -> DemoResult:
+    """Build (or confirm) the whole demo; running it again changes nothing."""
+    compound = register_demo.seed_register()
+    logins = _seed_logins(compound)
+    app_seeds = _seed_apps(compound)
+    return DemoResult(compound=compound, logins=logins, app_seeds=app_seeds)
