@@ -213,7 +213,7 @@ def test_roll_groups_owners_per_spc_9():
 @st.composite
 def rosters(draw):
     n_units = draw(st.integers(1, 40))
-    persons = list(range(1, draw(st.integers(1, 30)) + 1))
+    persons = list(range(1, draw(st.integers(2, 30)) + 1))
     holders = [1000 + i for i in range(draw(st.integers(0, 3)))]  # property-right units
     units = []
     for unit_id in range(1, n_units + 1):

@@ -1,0 +1,356 @@
+"""Reads of the voting app. The tally aggregates in SQL into plain counts and hands them to
+the pure rules; the number of queries depends on the number of items, never on voters."""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.utils import timezone
+
+from portal.models import Compound
+
+from . import rules
+from .models import Ballot, Decision, DecisionState, Item, PaperEntryStatus, RollEntry, RollUnit
+
+PUBLICATION_PERIOD = dt.timedelta(days=3)
+
+
+def compound_decisions(compound: Compound) -> QuerySet[Decision]:
+    return compound.decisions.annotate(item_count=Count("items")).order_by("-created_at")
+
+
+def published_decisions(compound: Compound) -> QuerySet[Decision]:
+    return compound.decisions.filter(state=DecisionState.PUBLISHED).order_by("-published_at")
+
+
+def decision_items(decision: Decision) -> list[Item]:
+    """Items with their scope buildings, in two queries."""
+    return list(decision.items.prefetch_related("scope_rows__building").order_by("position"))
+
+
+def item_scope(item: Item) -> list[int] | None:
+    """Building ids the item is limited to, or None for the whole compound."""
+    ids = [row.building_id for row in item.scope_rows.all()]
+    return ids or None
+
+
+def item_scope_label(item: Item) -> str:
+    rows = sorted(item.scope_rows.all(), key=lambda r: (r.building.sort_key, r.building.number))
+    return "、".join(r.building.label for r in rows)
+
+
+def item_counts(item: Item) -> rules.ItemCounts:
+    """One query: the roll units in scope, left-joined with this item's ballots, summed per
+    choice. Each voter's units share one ballot, so their area lands in one group."""
+    units = RollUnit.objects.filter(compound_id=item.compound_id, decision_id=item.decision_id)
+    scope = item_scope(item)
+    if scope is not None:
+        units = units.filter(building_id__in=scope)
+    rows = (
+        units.annotate(
+            item_ballot=FilteredRelation(
+                "entry__ballots", condition=Q(entry__ballots__item_id=item.pk)
+            )
+        )
+        .values("item_ballot__choice")
+        .annotate(
+            owners=Count("entry_id", distinct=True),
+            area_sum=Sum("area"),
+            unknown=Count("id", filter=Q(area__isnull=True)),
+        )
+        .order_by()
+    )
+    sums: dict[str | None, rules.Share] = {}
+    total = rules.Share()
+    unknown = 0
+    for row in rows:
+        share = rules.Share(row["owners"], int(row["area_sum"] or 0))
+        sums[row["item_ballot__choice"]] = share
+        total = total + share
+        unknown += row["unknown"]
+    return rules.ItemCounts(
+        total=total,
+        agree=sums.get(rules.Choice.AGREE, rules.Share()),
+        disagree=sums.get(rules.Choice.DISAGREE, rules.Share()),
+        abstain=sums.get(rules.Choice.ABSTAIN, rules.Share()),
+        spoiled=sums.get(rules.Choice.SPOILED, rules.Share()),
+        unknown_area_units=unknown,
+    )
+
+
+@dataclass
+class ItemTally:
+    item: Item
+    scope_label: str  # "" for the whole compound
+    counts: rules.ItemCounts
+    result: rules.ItemResult
+
+    @property
+    def raw(self) -> rules.Tally:
+        return self.result.raw
+
+
+def decision_tally(decision: Decision) -> list[ItemTally]:
+    """The tally of every item: 2 queries for the items, then one per item."""
+    tallies = []
+    for item in decision_items(decision):
+        counts = item_counts(item)
+        tallies.append(
+            ItemTally(
+                item=item,
+                scope_label=item_scope_label(item),
+                counts=counts,
+                result=rules.tally(
+                    counts,
+                    category=item.category,
+                    spoiled_counts_as_participating=decision.spoiled_counts_as_participating,
+                    non_voters_follow_majority=decision.adopted_rules_follow_majority,
+                ),
+            )
+        )
+    return tallies
+
+
+def tally_data(tally: rules.Tally) -> dict:
+    """One reading of one item in the API's shape: areas as decimal strings, ratios as
+    percentages with two decimals."""
+    return {
+        "total_owners": tally.total.owners,
+        "total_area": rules.area_str(tally.total.area),
+        "participating_owners": tally.participating.owners,
+        "participating_area": rules.area_str(tally.participating.area),
+        "consenting_owners": tally.consenting.owners,
+        "consenting_area": rules.area_str(tally.consenting.area),
+        "opposing_owners": tally.opposing.owners,
+        "opposing_area": rules.area_str(tally.opposing.area),
+        "abstaining_owners": tally.abstaining.owners,
+        "abstaining_area": rules.area_str(tally.abstaining.area),
+        "spoiled_owners": tally.spoiled.owners,
+        "spoiled_area": rules.area_str(tally.spoiled.area),
+        "not_voted_owners": tally.not_voted.owners,
+        "not_voted_area": rules.area_str(tally.not_voted.area),
+        "ratios": {
+            "participation_owners": rules.percent(tally.check("participation_owners").ratio),
+            "participation_area": rules.percent(tally.check("participation_area").ratio),
+            "consent_owners": rules.percent(tally.check("consent_owners").ratio),
+            "consent_area": rules.percent(tally.check("consent_area").ratio),
+        },
+        "checks": [
+            {
+                "rule": check.name,
+                "threshold": check.threshold_text,
+                "value": rules.percent(check.ratio),
+                "passed": check.passed,
+            }
+            for check in tally.checks
+        ],
+        "passed": tally.passed,
+        "incomplete": tally.incomplete,
+        "unknown_area_units": tally.unknown_area_units,
+    }
+
+
+def item_tally_data(it: ItemTally, spoiled_counts_as_participating: bool) -> dict:
+    data = {
+        "id": it.item.pk,
+        "title": it.item.title,
+        "category": it.item.category,
+        "scope": it.scope_label,
+        **tally_data(it.raw),
+        "spoiled_counts_as_participating": spoiled_counts_as_participating,
+        "adjusted": tally_data(it.result.adjusted) if it.result.adjusted else None,
+    }
+    data["passed"] = it.result.passed
+    return data
+
+
+def tally_as_data(decision: Decision, tallies: list[ItemTally]) -> dict:
+    return {
+        "decision": decision.pk,
+        "state": decision.state,
+        "items": [item_tally_data(t, decision.spoiled_counts_as_participating) for t in tallies],
+    }
+
+
+def ballot_set_sha256(decision: Decision) -> str:
+    """SHA-256 over the canonical lines of every ballot (item, voter number, choice,
+    channel, receipt), in a fixed order: anyone holding the ballot set can recompute it."""
+    digest = hashlib.sha256()
+    rows = (
+        Ballot.objects.filter(compound_id=decision.compound_id, decision=decision)
+        .order_by("item__position", "entry__number")
+        .values_list("item__position", "entry__number", "choice", "channel", "receipt_code")
+    )
+    for position, number, choice, channel, receipt in rows.iterator(chunk_size=5000):
+        digest.update(f"{position}|{number}|{choice}|{channel}|{receipt}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class BuildingTurnout:
+    building_id: int
+    label: str
+    voters: int
+    area: int
+    voted_voters: int
+    voted_area: int
+
+    @property
+    def voter_ratio(self):
+        return rules.ratio(self.voted_voters, self.voters)
+
+    @property
+    def area_ratio(self):
+        return rules.ratio(self.voted_area, self.area)
+
+    @property
+    def voter_percent(self) -> str:
+        return rules.percent(self.voter_ratio)
+
+    @property
+    def area_percent(self) -> str:
+        return rules.percent(self.area_ratio)
+
+    @property
+    def area_text(self) -> str:
+        return rules.area_str(self.area)
+
+    @property
+    def voted_area_text(self) -> str:
+        return rules.area_str(self.voted_area)
+
+
+def turnout_by_building(decision: Decision) -> list[BuildingTurnout]:
+    """Voters (anyone who cast at least one ballot) and their area per building, in one
+    query. A voter with flats in two buildings counts in both."""
+    voted = Q(entry__voted_at__isnull=False)
+    rows = (
+        RollUnit.objects.filter(compound_id=decision.compound_id, decision=decision)
+        .values("building_id", "building__number", "building__kind", "building__sort_key")
+        .annotate(
+            voters=Count("entry_id", distinct=True),
+            area_sum=Sum("area"),
+            voted_voters=Count("entry_id", distinct=True, filter=voted),
+            voted_area=Sum("area", filter=voted),
+        )
+        .order_by("building__sort_key", "building__number")
+    )
+    result = []
+    for row in rows:
+        number = row["building__number"]
+        label = (
+            f"{number}号楼" if row["building__kind"] != "bungalow" and number.isdigit() else number
+        )
+        result.append(
+            BuildingTurnout(
+                building_id=row["building_id"],
+                label=label,
+                voters=row["voters"],
+                area=int(row["area_sum"] or 0),
+                voted_voters=row["voted_voters"],
+                voted_area=int(row["voted_area"] or 0),
+            )
+        )
+    return result
+
+
+def units_not_voted(decision: Decision, building_id: int) -> QuerySet:
+    """The units of one building whose voter has cast nothing yet (no choices, no names):
+    the list for door-to-door canvassing (扫楼)."""
+    return (
+        RollUnit.objects.filter(
+            compound_id=decision.compound_id,
+            decision=decision,
+            building_id=building_id,
+            entry__voted_at__isnull=True,
+        )
+        .order_by("unit_label")
+        .values_list("unit_label", flat=True)
+    )
+
+
+def roll_entries_for_user(decision: Decision, user: AbstractBaseUser) -> QuerySet[RollEntry]:
+    """The roll rows ``user`` may vote for: their own (as owner or co-owners'
+    representative) and those whose active proxy they hold."""
+    if not user.is_authenticated:
+        return decision.roll.none()
+    return (
+        decision.roll.filter(
+            Q(owner__user=user) | Q(proxies__holder_user=user, proxies__revoked_at__isnull=True)
+        )
+        .distinct()
+        .order_by("number")
+    )
+
+
+def own_ballots(decision: Decision, entries) -> dict[tuple[int, int], Ballot]:
+    """The user's own ballots (entry id, item id) → ballot, for their ballot page."""
+    return {
+        (b.entry_id, b.item_id): b
+        for b in Ballot.objects.filter(
+            compound_id=decision.compound_id, decision=decision, entry__in=list(entries)
+        )
+    }
+
+
+def participants(decision: Decision) -> QuerySet:
+    """Per voter who cast a ballot: unit numbers and area only (public result page)."""
+    return (
+        decision.roll.filter(voted_at__isnull=False)
+        .order_by("number")
+        .values_list("units_label", "area")
+    )
+
+
+def receipt_counted(decision: Decision, code: str) -> list[str]:
+    """The titles of the items for which a ballot with this receipt code was counted;
+    empty when none. Reveals no choice and no voter."""
+    code = (code or "").strip().upper()
+    if not code:
+        return []
+    return list(
+        Ballot.objects.filter(
+            compound_id=decision.compound_id, decision=decision, receipt_code=code
+        ).values_list("item__title", flat=True)
+    )
+
+
+def review_queue(decision: Decision) -> QuerySet:
+    return (
+        decision.paper_entries.filter(status=PaperEntryStatus.MISMATCH)
+        .select_related("entry", "entered_by")
+        .order_by("entry__number", "created_at")
+    )
+
+
+def pending_paper_entries(decision: Decision) -> QuerySet:
+    return (
+        decision.paper_entries.filter(status=PaperEntryStatus.PENDING)
+        .select_related("entry", "entered_by")
+        .order_by("created_at")
+    )
+
+
+@dataclass
+class PublicationReminder:
+    due_at: dt.datetime
+    overdue: bool
+
+
+def publication_reminder(decision: Decision, now: dt.datetime | None = None):
+    """BJ 37: once counted, the result is due for publication within 3 days."""
+    if decision.state != DecisionState.COUNTED or decision.counted_at is None:
+        return None
+    due = decision.counted_at + PUBLICATION_PERIOD
+    return PublicationReminder(due_at=due, overdue=(now or timezone.now()) > due)
+
+
+def roll_summary(decision: Decision) -> dict:
+    return decision.roll.aggregate(
+        voters=Count("id"),
+        area_sum=Sum("area"),
+        unknown_area_units=Sum("unknown_area_units"),
+        voted=Count("id", filter=Q(voted_at__isnull=False)),
+    )
