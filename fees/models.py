@@ -505,3 +505,29 @@ class NoticeChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} · {self.building}"
+
+
+class AnnualAccount(models.Model):
+    """年度收支: the service's income and spending of one year, published under BJ 70 /
+    CC 943. Fee income is computed from payments; spending is entered by the company."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    other_income = models.DecimalField(_("其他收入"), default=Decimal("0.00"), **MONEY)
+    spending = models.JSONField(_("支出明细"), default=list, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("年度收支")
+        verbose_name_plural = _("年度收支")
+        ordering = ["compound", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "year"], name="annual_account_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+    @property
+    def spending_total(self) -> Decimal:
+        return sum((Decimal(str(item["amount"])) for item in self.spending), Decimal("0.00"))
