@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import roster_views, views
 
 urlpatterns = [
     path("buildings/<str:number>/", views.building_detail, name="building"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
     path("committee/", views.committee_detail, name="committee"),
+    path("roster/", roster_views.roster_import_page, name="roster_import"),
+    path("roster/template.xlsx", roster_views.roster_template, name="roster_template"),
+    path("roster/export.xlsx", roster_views.roster_export, name="roster_export"),
+    path("roster/buildings/", roster_views.building_add, name="building_add"),
 ]

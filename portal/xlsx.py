@@ -48,12 +48,17 @@ def safe_cell(value: object) -> object:
 
 @dataclass
 class Sheet:
-    """One worksheet: a bold header row and data rows (any iterable, consumed once)."""
+    """One worksheet: a bold header row and data rows (any iterable, consumed once).
+
+    ``text_columns`` (0-based) are formatted as text, so what people type there later
+    (ID numbers, room numbers like 0101) is not turned into a number by the spreadsheet.
+    """
 
     title: str
     headers: Sequence[object]
     rows: Iterable[Sequence[object]]
     widths: Sequence[int] | None = None
+    text_columns: Sequence[int] = ()
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
@@ -76,6 +81,8 @@ def workbook_bytes(*sheets: Sheet) -> bytes:
         widths = sheet.widths or [max(10, min(40, 2 * len(str(h)) + 4)) for h in sheet.headers]
         for index, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
+        for index in sheet.text_columns:
+            ws.column_dimensions[get_column_letter(index + 1)].number_format = "@"
         ws.freeze_panes = "A2"
         header = []
         for title in sheet.headers:

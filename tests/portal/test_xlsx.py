@@ -60,3 +60,10 @@ def test_response_is_an_attachment_with_a_chinese_name():
     )
     assert "no-store" in response["Cache-Control"]
     assert load_workbook(io.BytesIO(response.content)).active["A2"].value == 1
+
+
+def test_text_columns_are_formatted_as_text():
+    data = workbook_bytes(Sheet("s", ["房号", "证件号码"], [["0101", "x"]], text_columns=[1]))
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.column_dimensions["B"].number_format == "@"
+    assert sheet.column_dimensions["A"].number_format == "General"

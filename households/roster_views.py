@@ -1,0 +1,200 @@
+"""Roster pages: upload (all or nothing), template and masked export, new buildings.
+
+For committee members and street officers only: they keep the roster (DOMAIN.md). Others,
+residents included, get 404 like for anything they may not see.
+"""
+
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.access import get_compound_for_user
+from portal.models import Compound, Role
+from portal.xlsx import Sheet, xlsx_response
+
+from . import selectors
+from .id_numbers import id_check_character
+from .models import BuildingKind, Ownership
+from .roster import AREA_SOURCE_LABELS, COLUMNS, HEADERS, OWNER_KIND_LABELS
+from .services import building_create, roster_import
+
+ROSTER_ROLES = frozenset({Role.COMMITTEE_MEMBER, Role.STREET_OFFICER})
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Columns typed as text in our files, so Excel keeps 0101 and 18-digit ID numbers intact.
+TEXT_COLUMNS = [HEADERS.index(h) for h in ("楼号", "房号", "证件号码", "电话")]
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("名册文件"),
+        help_text=gettext_lazy("XLSX，或 UTF-8 / GBK 编码的 CSV；不超过 10 MB"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("文件过大：上限为 10 MB"))
+        if Path(upload.name).suffix.lower() not in (".xlsx", ".csv", ".txt"):
+            raise ValidationError(_("只接受 .xlsx 或 .csv 文件"))
+        return upload
+
+
+class BuildingForm(forms.Form):
+    number = forms.CharField(
+        label=gettext_lazy("楼号"),
+        max_length=32,
+        help_text=gettext_lazy("楼房填数字，如 16；平房区填名称，如 平房一区"),
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=BuildingKind.choices)
+    floors = forms.IntegerField(label=gettext_lazy("层数"), min_value=1, max_value=200, initial=6)
+    lifts = forms.IntegerField(label=gettext_lazy("电梯数"), min_value=0, max_value=100, initial=0)
+
+
+def _compound(request: HttpRequest, code: str) -> Compound:
+    return get_compound_for_user(request.user, code, ROSTER_ROLES)
+
+
+def _render(request, compound, *, form=None, building_form=None, report=None, status=200):
+    return render(
+        request,
+        "households/roster.html",
+        {
+            "compound": compound,
+            "form": form or RosterUploadForm(),
+            "building_form": building_form or BuildingForm(),
+            "report": report,
+            "bad_rows": len({e.row for e in report.errors}) if report else 0,
+            "columns": COLUMNS,
+            "buildings": selectors.compound_buildings(compound),
+            "trail": _("名册"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def roster_import_page(request: HttpRequest, code: str) -> HttpResponse:
+    """GET: the upload form. POST: import (or only check) the file; show the error table
+    (nothing saved) or what changed."""
+    compound = _compound(request, code)
+    if request.method != "POST":
+        return _render(request, compound)
+    form = RosterUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render(request, compound, form=form, status=400)
+    report = roster_import(
+        compound=compound,
+        data=form.cleaned_data["file"].read(),
+        actor=request.user,
+        dry_run="dry_run" in request.POST,
+    )
+    return _render(request, compound, report=report, status=200 if report.ok else 400)
+
+
+def _example_id(seq: int, birth: str) -> str:
+    first17 = f"110105{birth}{seq:03d}"
+    return first17 + id_check_character(first17)
+
+
+@login_required
+def roster_template(request: HttpRequest, code: str) -> HttpResponse:
+    """The columns, two example rows (one co-owned unit) and a sheet explaining each
+    column. The examples name building '示例' on purpose: uploaded unchanged, the file is
+    refused instead of importing made-up owners."""
+    compound = _compound(request, code)
+    examples = [
+        ["示例", "3-201", "65.50", "不动产登记", "是", "个人", "张三", _example_id(1, "19650301"),
+         "13800138000", "0.5", "是", "", "2021-12-10"],
+        ["示例", "3-201", "65.50", "不动产登记", "是", "个人", "李四", _example_id(2, "19670815"),
+         "", "0.5", "否", "", "2021-12-10"],
+    ]  # fmt: skip
+    guide = [[c.header, _("必填") if c.required else _("选填"), str(c.help)] for c in COLUMNS]
+    return xlsx_response(
+        f"名册模板-{compound.code}.xlsx",
+        Sheet(_("名册"), HEADERS, examples, text_columns=TEXT_COLUMNS),
+        Sheet(_("填写说明"), [_("列"), _("是否必填"), _("说明")], guide, widths=[16, 10, 80]),
+    )
+
+
+def _export_rows(compound: Compound):
+    """One row per current owner of each unit (a unit without owner: one row), in the
+    import's columns, ID numbers and phones masked (PIPL)."""
+    current = Prefetch(
+        "ownerships",
+        queryset=Ownership.objects.filter(valid_to__isnull=True)
+        .select_related("owner__property_right_unit")
+        .order_by("-is_representative", "owner__name"),
+        to_attr="current_ownerships",
+    )
+    units = (
+        compound.units.select_related("building")
+        .prefetch_related(current)
+        .order_by("building__sort_key", "building__number", "number")
+    )
+    for unit in units:
+        head = [
+            unit.building.number,
+            unit.number,
+            unit.floor_area,
+            AREA_SOURCE_LABELS.get(unit.area_source, unit.area_source),
+            "是" if unit.is_residential else "否",
+        ]
+        owners = unit.current_ownerships
+        if not owners:
+            yield head + [""] * (len(HEADERS) - len(head))
+            continue
+        shared = len(owners) > 1
+        for ownership in owners:
+            owner = ownership.owner
+            pru = owner.property_right_unit
+            yield head + [
+                OWNER_KIND_LABELS.get(owner.kind, owner.kind),
+                owner.name,
+                owner.masked_id_number,
+                owner.masked_phone,
+                ownership.share if shared else "",
+                ("是" if ownership.is_representative else "否") if shared else "",
+                pru.name if pru else "",
+                ownership.valid_from,
+            ]
+
+
+@login_required
+def roster_export(request: HttpRequest, code: str) -> HttpResponse:
+    compound = _compound(request, code)
+    today = timezone.localdate()
+    return xlsx_response(
+        f"名册-{compound.code}-{today:%Y%m%d}.xlsx",
+        Sheet(_("名册"), HEADERS, _export_rows(compound), text_columns=TEXT_COLUMNS),
+    )
+
+
+@login_required
+def building_add(request: HttpRequest, code: str) -> HttpResponse:
+    """Register a building or bungalow area, so a new compound can be set up in the UI."""
+    compound = _compound(request, code)
+    if request.method != "POST":
+        return redirect(reverse("roster_import", args=[compound.code]) + "#buildings")
+    form = BuildingForm(request.POST)
+    if form.is_valid():
+        try:
+            building = building_create(compound=compound, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for name, texts in errors.items():
+                form.add_error(name if name in form.fields else None, texts)
+        else:
+            messages.success(request, _("已添加楼栋：%(label)s") % {"label": building.label})
+            return redirect(reverse("roster_import", args=[compound.code]) + "#buildings")
+    return _render(request, compound, building_form=form, status=400)
