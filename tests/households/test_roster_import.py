@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, ManagementUtility, call_command
+from django.db import connections
 
 from households.models import (
     AreaSource,
@@ -114,7 +115,9 @@ def test_broken_gbk_csv_names_every_bad_row_and_saves_nothing(home):
     assert (entry.action, entry.data) == ("roster.import_rejected", {"rows": 13, "bad_rows": 9})
 
 
-def test_command_exits_non_zero_listing_every_bad_row(home, tmp_path, capsys):
+def test_command_exits_non_zero_listing_every_bad_row(home, tmp_path, capsys, monkeypatch):
+    # run_from_argv closes the connections at the end, the test's own included.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     path = tmp_path / "broken.csv"
     path.write_bytes(broken_gbk_csv())
     before = register_snapshot(home)
