@@ -226,9 +226,13 @@ def turnout_by_building(decision: Decision) -> list[BuildingTurnout]:
     """Voters (anyone who cast at least one ballot) and their area per building, in one
     query. A voter with flats in two buildings counts in both."""
     voted = Q(entry__voted_at__isnull=False)
+    units = RollUnit.objects.filter(compound_id=decision.compound_id, decision=decision)
+    scopes = [item_scope(item) for item in decision.items.prefetch_related("scope_rows")]
+    if scopes and all(scope is not None for scope in scopes):
+        # Every item is limited to some buildings: only those buildings vote.
+        units = units.filter(building_id__in={b for scope in scopes for b in scope})
     rows = (
-        RollUnit.objects.filter(compound_id=decision.compound_id, decision=decision)
-        .values("building_id", "building__number", "building__kind", "building__sort_key")
+        units.values("building_id", "building__number", "building__kind", "building__sort_key")
         .annotate(
             voters=Count("entry_id", distinct=True),
             area_sum=Sum("area"),

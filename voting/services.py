@@ -824,3 +824,59 @@ def proxy_revoke(*, proxy: Proxy, actor: AbstractBaseUser, reason: str) -> Proxy
         data={"voter": proxy.entry.number, "reason": reason[:200]},
     )
     return proxy
+
+
+@transaction.atomic
+def paper_ballots_import(
+    *,
+    decision: Decision,
+    actor: AbstractBaseUser | None,
+    choices_by_entry: Mapping[int, str],
+    at: dt.datetime,
+) -> int:
+    """Record paper ballots that were counted outside the portal (a vote held before it was
+    in use), one choice per voter for every item in the voter's scope. Not offered on any
+    page: ballots keyed today go through :func:`paper_entry_record`. Each ballot is still
+    audited one by one. Returns the number of ballots."""
+    decision = Decision.objects.select_for_update().select_related("compound").get(pk=decision.pk)
+    _require_state(decision, DecisionState.OPEN, message=_("只有投票中的决定可以导入书面选票"))
+    if decision.ballots.filter(entry_id__in=list(choices_by_entry)).exists():
+        raise ValidationError(_("导入的业主中有人已经投票"))
+    for choice in choices_by_entry.values():
+        _check_choice(choice)
+    items = list(decision.items.prefetch_related("scope_rows"))
+    in_scope = {
+        item.pk: set(
+            decision.roll_units.filter(
+                building_id__in=[r.building_id for r in item.scope_rows.all()]
+            ).values_list("entry_id", flat=True)
+        )
+        if item.scope_rows.all()
+        else None
+        for item in items
+    }
+    entries = {e.pk: e for e in decision.roll.filter(pk__in=list(choices_by_entry))}
+    if len(entries) != len(choices_by_entry):
+        raise ValidationError(_("该业主不在本次表决名册上"))
+    ballots = [
+        Ballot(
+            compound=decision.compound,
+            decision=decision,
+            item=item,
+            entry=entries[entry_id],
+            choice=choice,
+            channel=Channel.PAPER,
+            cast_by=actor,
+            cast_at=at,
+        )
+        for entry_id, choice in sorted(choices_by_entry.items())
+        for item in items
+        if in_scope[item.pk] is None or entry_id in in_scope[item.pk]
+    ]
+    Ballot.objects.bulk_create(ballots, batch_size=2000)
+    decision.roll.filter(pk__in=list(choices_by_entry), voted_at__isnull=True).update(voted_at=at)
+    for ballot in decision.ballots.filter(entry_id__in=list(choices_by_entry)).select_related(
+        "entry"
+    ):
+        _ballot_audit("voting.ballot.import", ballot, actor)
+    return len(ballots)
