@@ -268,6 +268,7 @@ class Roster:
     errors: list[RowError]
     row_count: int
     source: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # field → header as in the file
 
     @property
     def ok(self) -> bool:
@@ -306,19 +307,17 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """Text of a CSV file and the encoding used: a BOM decides; else UTF-8 if it decodes;
     else GB18030, the superset of GBK that Excel in China saves."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise RosterFileError(
-            _("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV，或 XLSX")
-        ) from None
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise RosterFileError(_("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV，或 XLSX"))
 
 
 def _find_header(rows: list[tuple[int, list[object]]]) -> int:
@@ -725,7 +724,9 @@ def validate_roster(table: Table, context: RosterContext) -> Roster:
     _check_owners_across_rows(rows, fail)
     units = _group_units(rows, fail)
     errors.sort(key=lambda e: (e.row or 0, _column_order(e.column, headers)))
-    return Roster(units=units, errors=errors, row_count=len(rows), source=table.source)
+    return Roster(
+        units=units, errors=errors, row_count=len(rows), source=table.source, headers=headers
+    )
 
 
 def _column_order(header: str, headers: Mapping[str, str]) -> int:

@@ -269,7 +269,14 @@ def _plan(compound: Compound, roster: Roster, *, today: dt.date) -> _Plan:
             plan.unchanged_units += 1
         wanted = [(e, owner_for(e)) for e in entry.owners]
         _plan_ownerships(
-            plan, compound, unit, wanted, current.get(unit.pk, []), row=entry.rows[0], today=today
+            plan,
+            compound,
+            unit,
+            wanted,
+            current.get(unit.pk, []),
+            row=entry.rows[0],
+            column=roster.headers.get("valid_from", "起始日期"),
+            today=today,
         )
     return plan
 
@@ -282,6 +289,7 @@ def _plan_ownerships(
     held: list[Ownership],
     *,
     row: int,
+    column: str,
     today: dt.date,
 ) -> None:
     """Keep the owners who stay (updating share, representative, start date in place),
@@ -325,7 +333,7 @@ def _plan_ownerships(
                 plan.errors.append(
                     RowError(
                         row,
-                        "起始日期",
+                        column,
                         _("起始日期早于原业主的起始日期（%(date)s），无法据此变更产权")
                         % {"date": ownership.valid_from.isoformat()},
                     )

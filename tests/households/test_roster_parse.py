@@ -297,8 +297,9 @@ def test_a_repeated_column_is_an_error():
         (b"PK\x03\x04 this is not a workbook", "XLSX"),
         ("姓名,电话\n张三,1\n".encode(), "找不到表头"),
         (b"\x81\x30\xff\xff\xfe", "编码"),
+        (b"\xef\xbb\xbf\xc4\xe3\xba\xc3", "编码"),
     ],
-    ids=["empty", "old xls", "broken xlsx", "no header", "undecodable"],
+    ids=["empty", "old xls", "broken xlsx", "no header", "undecodable", "BOM but GBK"],
 )
 def test_unreadable_files_raise_a_specific_error(data, words):
     with pytest.raises(RosterFileError) as error:
