@@ -6,6 +6,7 @@ that module is skipped, so the apps can be developed and shipped independently.
 """
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -126,9 +127,9 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
     return logins
 
 
-def _seed_apps(compound: Compound) -> dict[str, bool]:
+def _seed_apps(compound: Compound, modules: Iterable[str]) -> dict[str, bool]:
     ran = {}
-    for module_name in APP_SEEDS:
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -142,9 +143,12 @@ def _seed_apps(compound: Compound) -> dict[str, bool]:
 
 
 @transaction.atomic
-def seed_demo() -> DemoResult:
-    """Build (or confirm) the whole demo; running it again changes nothing."""
+def seed_demo(*, apps: Iterable[str] | None = None) -> DemoResult:
+    """Build (or confirm) the whole demo; running it again changes nothing.
+
+    ``apps``: the apps' demo modules to run (default :data:`APP_SEEDS`; ``()`` builds
+    only the register and the logins)."""
     compound = register_demo.seed_register()
     logins = _seed_logins(compound)
-    app_seeds = _seed_apps(compound)
+    app_seeds = _seed_apps(compound, APP_SEEDS if apps is None else apps)
     return DemoResult(compound=compound, logins=logins, app_seeds=app_seeds)

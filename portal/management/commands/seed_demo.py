@@ -20,9 +20,16 @@ class Command(BaseCommand):
         "of 花园路街道, each app's demo data, and one login per role. Idempotent."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--register-only",
+            action="store_true",
+            help="only the register and the logins, without the apps' demo data",
+        )
+
     def handle(self, *args, **options):
         with translation.override("zh-hans"):
-            result = seed_demo()
+            result = seed_demo(apps=() if options["register_only"] else None)
             compound = result.compound
             self.stdout.write(
                 self.style.SUCCESS(

@@ -1,0 +1,113 @@
+"""Browser fixtures for end-to-end tests: Debian's Chromium driven by Playwright.
+
+Reuse them in any e2e test::
+
+    @pytest.mark.e2e
+    def test_something(cast, page, login, live_server):
+        login(page, "committee")
+        page.goto(live_server.url + "/c/home/")
+
+``page`` opens on the live server in a desktop window with a Chinese browser locale (the
+portal's default language); ``make_page(viewport=PHONE)`` gives other sizes;
+``screenshot(page, name)`` saves to var/screenshots/ (gitignored). No browser is ever
+downloaded: the tests use /usr/bin/chromium.
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright import sync_api
+
+from tests.factories import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the ORM would refuse to run
+# beside it without this (the tests do not share connections across threads).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["sync_api.Browser"]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"real-service test: needs Chromium at {CHROMIUM} (scripts/system-deps.sh)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def make_page(browser, live_server) -> Iterator[Callable[..., "sync_api.Page"]]:
+    """Open pages on the live server: ``make_page(viewport=PHONE, locale="en-US")``."""
+    contexts = []
+
+    def make(*, viewport: dict = DESKTOP, locale: str = "zh-CN", **options) -> "sync_api.Page":
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, locale=locale, **options
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(make_page) -> "sync_api.Page":
+    """A desktop page with a Chinese browser locale, on the live server."""
+    return make_page()
+
+
+@pytest.fixture
+def login() -> Callable[..., None]:
+    """``login(page, username, password=factories.PASSWORD)``: sign in through the form and
+    land on the home page (fails with the page's text when the login is refused)."""
+
+    def do_login(page: "sync_api.Page", username: str, password: str = PASSWORD) -> None:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        if re.search(r"/accounts/login/", page.url):
+            raise AssertionError(f"login as {username} failed: {page.inner_text('main')}")
+
+    return do_login
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    """``screenshot(page, name)``: a full-page PNG in var/screenshots/<name>.png."""
+
+    def take(page: "sync_api.Page", name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def horizontal_overflow(page: "sync_api.Page") -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    return page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
