@@ -37,8 +37,10 @@ module is imported automatically before the walk::
 
 A resolver takes the :class:`tests.factories.Cast` and returns the value to put in the URL
 (it is called once per test, on a fresh cast, so creating rows is fine). Known names are in
-:data:`KWARG_RESOLVERS`; ``pk``/``id`` resolve by the path segment before them
-(:data:`PK_BY_SEGMENT`) or per route only, since a bare ``pk`` could be anything.
+:data:`KWARG_RESOLVERS`; the segment before a kwarg can change its meaning
+(:data:`SEGMENT_KWARG_RESOLVERS`: ``so/<code>/`` is the home street office), and
+``pk``/``id`` resolve only that way or per route, since a bare ``pk`` could be anything.
+Order: per route, then by segment, then by name.
 """
 
 from __future__ import annotations
@@ -120,17 +122,23 @@ KWARG_RESOLVERS: dict[str, Resolver] = {
 }
 
 # (route key, kwarg) → resolver, for names whose meaning depends on the route.
-ROUTE_KWARG_RESOLVERS: dict[tuple[str, str], Resolver] = {
-    # so/<code>/ is a street office, not a compound.
-    ("street_office", "code"): lambda cast: cast.office.code,
-}
+ROUTE_KWARG_RESOLVERS: dict[tuple[str, str], Resolver] = {}
 
-# pk / id after one of these path segments: compounds/home/units/<pk>/ is a unit.
-PK_BY_SEGMENT: dict[str, Resolver] = {
-    "units": lambda cast: home_unit(cast).pk,
-    "buildings": _home_building_pk,
-    "owners": _home_owner_pk,
+# (path segment before the kwarg, kwarg) → resolver: so/<code>/ is a street office, and
+# compounds/home/units/<pk>/ is a unit.
+SEGMENT_KWARG_RESOLVERS: dict[tuple[str, str], Resolver] = {
+    ("so", "code"): lambda cast: cast.office.code,
+    **{
+        (segment, name): resolver
+        for segment, resolver in [
+            ("units", lambda cast: home_unit(cast).pk),
+            ("buildings", _home_building_pk),
+            ("owners", _home_owner_pk),
+        ]
+        for name in ("pk", "id")
+    },
 }
+# Names too vague for one global meaning: by segment or per route only.
 ROUTE_SPECIFIC_ONLY = frozenset({"pk", "id"})
 
 QUERY_RESOLVERS: dict[str, Callable[[Cast], dict]] = {}
@@ -235,8 +243,9 @@ class Route:
         for key in self.keys:
             if (key, kwarg) in ROUTE_KWARG_RESOLVERS:
                 return ROUTE_KWARG_RESOLVERS[(key, kwarg)]
-        if kwarg in ROUTE_SPECIFIC_ONLY:
-            return PK_BY_SEGMENT.get(self.segment_before(kwarg))
+        by_segment = SEGMENT_KWARG_RESOLVERS.get((self.segment_before(kwarg), kwarg))
+        if by_segment is not None or kwarg in ROUTE_SPECIFIC_ONLY:
+            return by_segment
         return KWARG_RESOLVERS.get(kwarg)
 
     def missing_resolvers(self) -> list[str]:

@@ -230,3 +230,15 @@ def test_per_cast_makes_one_row_per_cast(home):
     made = isolation.per_cast(lambda c: calls.append(c) or len(calls))
     assert (made(home), made(home)) == (1, 1)
     assert len(calls) == 1
+
+
+def test_code_after_so_is_the_home_street_office(home):
+    route = isolation.Route(
+        pattern="so/<slug:code>/reports/",
+        name="office-reports",
+        namespace="",
+        url_format="so/%(code)s/reports/",
+        kwargs=("code",),
+        converters={},
+    )
+    assert route.url(home) == "/so/home-office/reports/"
