@@ -20,7 +20,7 @@ from households.roster import (
     validate_roster,
 )
 
-from .roster_files import csv_bytes, make_id, owner_row, xlsx_bytes
+from .roster_files import csv_bytes, make_id, owner_row, table_cells, xlsx_bytes
 
 TODAY = dt.date(2024, 6, 1)
 REGISTERED_ID = make_id(900)
@@ -416,3 +416,11 @@ def test_real_credit_codes_pass(code):
 def test_credit_code_with_forbidden_letter_fails():
     with pytest.raises(ValueError, match="不含I"):
         normalise_credit_code("91440300715267260I")
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_read():
+    rows = [owner_row("1", "101", "张三", 1)]
+    text = "\r\n".join("\t".join(str(c) for c in cells) for cells in table_cells(rows))
+    table = read_table(text.encode("utf-16"))
+    assert table.source == "CSV utf-16"
+    assert validate_roster(table, CONTEXT).errors == []
