@@ -1,1 +1,466 @@
-# Create your views here.
+"""Pages of owners' joint decisions: committee workflow, resident ballot, canvassing,
+public notice and result."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.access import get_compound_for_user, is_staff_in, roles_in
+from portal.models import Compound
+
+from . import charts, reports, selectors, services
+from .access import CANVASSERS, MANAGERS, get_decision_for_user, may_manage, may_see_tally
+from .forms import BALLOT_CHOICES, PAPER_CHOICES, CountForm, DecisionForm, ItemForm, ProxyForm
+from .models import Decision, DecisionState, ReportStatus
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+def decision_list(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code)
+    decisions = selectors.compound_decisions(compound)
+    staff = is_staff_in(request.user, compound)
+    if not staff:
+        decisions = decisions.exclude(state=DecisionState.DRAFT)
+    return render(
+        request,
+        "voting/decision_list.html",
+        {
+            "compound": compound,
+            "decisions": decisions,
+            "may_create": request.user.is_superuser
+            or bool(set(MANAGERS) & roles_in(request.user, compound)),
+        },
+    )
+
+
+@login_required
+def decision_create(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, MANAGERS)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.decision_create(
+                compound=compound, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已创建决定草稿，请添加表决事项"))
+            return redirect(decision.get_absolute_url())
+    return render(request, "voting/decision_form.html", {"compound": compound, "form": form})
+
+
+@login_required
+def decision_detail(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    decision = get_decision_for_user(request.user, code, decision_id)
+    manage = may_manage(request.user, decision)
+    context = {
+        "compound": decision.compound,
+        "decision": decision,
+        "items": selectors.decision_items(decision),
+        "manage": manage,
+        "staff": is_staff_in(request.user, decision.compound),
+        "state_changes": decision.state_changes.select_related("actor"),
+        "reminder": selectors.publication_reminder(decision),
+        "my_entries": list(selectors.roll_entries_for_user(decision, request.user)),
+        "item_form": ItemForm(compound=decision.compound) if manage else None,
+        "count_form": CountForm() if manage else None,
+        "proxy_form": ProxyForm() if manage else None,
+        "States": DecisionState,
+        "ReportStatus": ReportStatus,
+    }
+    if decision.state != DecisionState.DRAFT:
+        context["roll"] = selectors.roll_summary(decision)
+    if may_see_tally(request.user, decision):
+        context["tallies"] = selectors.decision_tally(decision)
+    if manage:
+        context["pending_count"] = selectors.pending_paper_entries(decision).count()
+        context["review_count"] = selectors.review_queue(decision).count()
+        context["proxies"] = decision.proxies.select_related("entry").order_by("-created_at")
+    return render(request, "voting/decision_detail.html", context)
+
+
+@login_required
+@require_POST
+def item_add(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    form = ItemForm(request.POST, compound=decision.compound)
+    if form.is_valid():
+        try:
+            services.item_add(
+                decision=decision,
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                category=form.cleaned_data["category"],
+                description=form.cleaned_data["description"],
+                building_ids=[int(b) for b in form.cleaned_data["buildings"]],
+            )
+            messages.success(request, _("已添加表决事项"))
+        except ValidationError as exc:
+            _errors(request, exc)
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect(decision.get_absolute_url())
+
+
+ACTIONS = {
+    "announce": (services.decision_announce, _("已公告，表决名册已冻结")),
+    "open": (services.decision_open, _("已开始投票")),
+    "close": (services.decision_close, _("投票已结束")),
+    "publish": (services.decision_publish, _("计票结果已公布")),
+}
+
+
+@login_required
+@require_POST
+def decision_action(request: HttpRequest, code: str, decision_id: int, action: str):
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    if action not in ACTIONS:
+        raise Http404
+    service, done = ACTIONS[action]
+    try:
+        service(decision=decision, actor=request.user)
+        messages.success(request, done)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(decision.get_absolute_url())
+
+
+@login_required
+@require_POST
+def decision_count(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    form = CountForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_count(decision=decision, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("已计票，请在3日内公布结果"))
+        except ValidationError as exc:
+            _errors(request, exc)
+    else:
+        messages.error(request, _("请完整填写计票记录：计票日期、地点和唱票、计票、监票人"))
+    return redirect(decision.get_absolute_url())
+
+
+@login_required
+@require_POST
+def proxy_register(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    form = ProxyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请填写名册序号、受托人姓名并上传授权委托书"))
+        return redirect(decision.get_absolute_url())
+    entry = decision.roll.filter(number=form.cleaned_data["voter_number"]).first()
+    holder = None
+    if form.cleaned_data["holder_username"]:
+        holder = (
+            get_user_model().objects.filter(username=form.cleaned_data["holder_username"]).first()
+        )
+        if holder is None:
+            messages.error(request, _("受托人账号不存在"))
+            return redirect(decision.get_absolute_url())
+    if entry is None:
+        messages.error(request, _("名册中没有该序号"))
+        return redirect(decision.get_absolute_url())
+    try:
+        services.proxy_register(
+            decision=decision,
+            entry=entry,
+            actor=request.user,
+            holder_name=form.cleaned_data["holder_name"],
+            holder_user=holder,
+            authorisation=form.cleaned_data["authorisation"],
+        )
+        messages.success(request, _("已登记委托投票"))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(decision.get_absolute_url())
+
+
+@login_required
+def ballot(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    """The resident's own ballot: one form per roll row they may vote for. It never shows
+    anyone else's choice."""
+    decision = get_decision_for_user(request.user, code, decision_id)
+    entries = list(selectors.roll_entries_for_user(decision, request.user))
+    if not entries:
+        raise Http404
+    items = selectors.decision_items(decision)
+    if request.method == "POST":
+        entry = next((e for e in entries if str(e.pk) == request.POST.get("entry")), None)
+        if entry is None:
+            raise Http404
+        choices = {
+            item.pk: request.POST[f"item_{item.pk}"]
+            for item in items
+            if request.POST.get(f"item_{item.pk}")
+        }
+        try:
+            cast = services.ballot_cast(
+                decision=decision, entry=entry, user=request.user, choices=choices
+            )
+            messages.success(
+                request,
+                _("投票成功。回执码：%(codes)s（请保存，用于核对选票已计入）")
+                % {"codes": "、".join(b.receipt_code for b in cast)},
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("voting:ballot", code, decision.pk)
+    own = selectors.own_ballots(decision, entries)
+    rows = []
+    for entry in entries:
+        entry_units = {u.building_id for u in entry.units.all()}
+        entry_items = []
+        for item in items:
+            scope = selectors.item_scope(item)
+            if scope is not None and not entry_units & set(scope):
+                continue
+            entry_items.append((item, own.get((entry.pk, item.pk))))
+        rows.append((entry, entry_items))
+    return render(
+        request,
+        "voting/ballot.html",
+        {
+            "compound": decision.compound,
+            "decision": decision,
+            "rows": rows,
+            "choices": BALLOT_CHOICES,
+            "is_open": decision.state == DecisionState.OPEN,
+        },
+    )
+
+
+@login_required
+def paper_entry(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    """Double entry of paper ballots: scan or type the ballot code, key the choices."""
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    items = selectors.decision_items(decision)
+    if request.method == "POST":
+        choices = {item.pk: request.POST.get(f"item_{item.pk}", "") for item in items}
+        try:
+            paper = services.paper_entry_record(
+                decision=decision,
+                ballot_code=request.POST.get("ballot_code", ""),
+                actor=request.user,
+                choices=choices,
+            )
+            messages.success(request, paper.get_status_display())
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("voting:paper_entry", code, decision.pk)
+    return render(
+        request,
+        "voting/paper_entry.html",
+        {
+            "compound": decision.compound,
+            "decision": decision,
+            "items": items,
+            "choices": PAPER_CHOICES,
+            "prefill": request.GET.get("code", ""),
+            "pending": selectors.pending_paper_entries(decision)[:50],
+        },
+    )
+
+
+@login_required
+def review_queue(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    items = selectors.decision_items(decision)
+    if request.method == "POST":
+        entry = get_object_or_404(decision.roll, pk=request.POST.get("entry"))
+        choices = {item.pk: request.POST.get(f"item_{item.pk}", "") for item in items}
+        try:
+            services.paper_entry_resolve(
+                decision=decision, entry=entry, actor=request.user, choices=choices
+            )
+            messages.success(request, _("已按纸质选票复核并计入"))
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("voting:review", code, decision.pk)
+    grouped: dict = {}
+    for paper in selectors.review_queue(decision):
+        grouped.setdefault(paper.entry, []).append(paper)
+    titles = {str(item.pk): item.title for item in items}
+    return render(
+        request,
+        "voting/review.html",
+        {
+            "compound": decision.compound,
+            "decision": decision,
+            "items": items,
+            "titles": titles,
+            "choices": PAPER_CHOICES,
+            "queue": grouped.items(),
+        },
+    )
+
+
+@login_required
+def turnout(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    """Live turnout per building and, for one building, the units not yet voted (扫楼).
+    A constant number of queries whatever the size of the roll."""
+    decision = get_decision_for_user(request.user, code, decision_id, CANVASSERS)
+    rows = selectors.turnout_by_building(decision)
+    building = None
+    not_voted = []
+    if request.GET.get("building"):
+        building = next((r for r in rows if str(r.building_id) == request.GET["building"]), None)
+        if building is None:
+            raise Http404
+        not_voted = list(selectors.units_not_voted(decision, building.building_id))
+    summary = selectors.roll_summary(decision)
+    return render(
+        request,
+        "voting/turnout.html",
+        {
+            "compound": decision.compound,
+            "decision": decision,
+            "rows": rows,
+            "chart": charts.turnout_chart(rows),
+            "building": building,
+            "not_voted": not_voted,
+            "summary": summary,
+        },
+    )
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=6)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
+@login_required
+def ballot_sheets(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    """Printable paper ballots of one building: per voter the ballot code and its QR, the
+    items in scope; the QR opens the paper-entry page with the code filled in."""
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    if decision.state == DecisionState.DRAFT:
+        raise Http404
+    building = get_object_or_404(decision.compound.buildings, pk=request.GET.get("building"))
+    items = selectors.decision_items(decision)
+    entries = (
+        decision.roll.filter(units__building=building)
+        .distinct()
+        .prefetch_related("units")
+        .order_by("number")
+    )
+    sheets = []
+    for entry in entries:
+        units = {u.building_id for u in entry.units.all()}
+        entry_items = [
+            i
+            for i in items
+            if selectors.item_scope(i) is None or units & set(selectors.item_scope(i))
+        ]
+        url = (
+            settings.SITE_URL.rstrip("/")
+            + f"/c/{decision.compound.code}/decisions/{decision.pk}/paper/?code={entry.ballot_code}"
+        )
+        sheets.append({"entry": entry, "items": entry_items, "qr": _qr_svg(url)})
+    return render(
+        request,
+        "voting/ballot_sheets.html",
+        {
+            "compound": decision.compound,
+            "decision": decision,
+            "building": building,
+            "sheets": sheets,
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_request(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    try:
+        reports.tally_report_request(decision=decision, actor=request.user)
+        messages.success(request, _("计票结果报告正在生成"))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(decision.get_absolute_url())
+
+
+@login_required
+def report_download(request: HttpRequest, code: str, decision_id: int) -> FileResponse:
+    decision = get_decision_for_user(request.user, code, decision_id)
+    if not may_see_tally(request.user, decision) or not decision.report_file:
+        raise Http404
+    return FileResponse(
+        decision.report_file.open("rb"),
+        content_type="application/pdf",
+        filename=f"计票结果-{decision.pk}.pdf",
+    )
+
+
+# --- public pages (no login; unit numbers and areas only) -----------------------------------
+
+
+def _public_decision(code: str, decision_id: int, states) -> Decision:
+    compound = get_object_or_404(Compound, code=code)
+    return get_object_or_404(
+        compound.decisions.select_related("compound"), pk=decision_id, state__in=states
+    )
+
+
+def public_notice(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    """公告: the agenda as announced, for anyone (BJ 35)."""
+    decision = _public_decision(
+        code,
+        decision_id,
+        [s for s in DecisionState if s != DecisionState.DRAFT],
+    )
+    return render(
+        request,
+        "voting/public_notice.html",
+        {
+            "compound": decision.compound,
+            "decision": decision,
+            "items": selectors.decision_items(decision),
+            "roll": selectors.roll_summary(decision),
+        },
+    )
+
+
+def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    """The published result: the tally, per participating voter the unit numbers and area
+    (never names or ID numbers), and a receipt-code check that reveals no choice."""
+    decision = _public_decision(code, decision_id, [DecisionState.PUBLISHED])
+    receipt = request.GET.get("receipt", "").strip()
+    counted = selectors.receipt_counted(decision, receipt) if receipt else None
+    page = Paginator(selectors.participants(decision), 200).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "voting/public_result.html",
+        {
+            "compound": decision.compound,
+            "decision": decision,
+            "tallies": selectors.decision_tally(decision),
+            "participants": [(label, selectors.rules.area_str(area)) for label, area in page],
+            "page": page,
+            "receipt": receipt,
+            "counted": counted,
+        },
+    )
