@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from households.models import Owner
 from voting import selectors, services
 from voting.models import Ballot, Decision, DecisionState, ReportStatus
 
