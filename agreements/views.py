@@ -1,1 +1,283 @@
-# Create your views here.
+"""Pages of the agreements app: registers, the agreement with its signing forms, PDF
+downloads, filing, and the public verifier."""
+
+import io
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from portal.access import get_compound_for_user, get_street_office_for_user, roles_in
+from portal.models import STAFF_ROLES, Role
+
+from . import selectors, services, verification
+from .access import get_agreement_for_user
+from .models import AgreementRevision, AgreementStatus
+
+DEFAULT_VERIFY_MAX_BYTES = 10 * 1024 * 1024
+VERIFY_RATE = (30, 10 * 60)  # uploads per client address and window (s)
+
+
+def verify_max_bytes() -> int:
+    return getattr(settings, "AGREEMENT_VERIFY_MAX_BYTES", DEFAULT_VERIFY_MAX_BYTES)
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("请再次输入您的登录密码以确认签署"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("协议PDF文件"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = verify_max_bytes()
+        if upload.size > limit:
+            raise ValidationError(
+                _("文件过大：%(size)s MB，上限为 %(limit)s MB")
+                % {"size": f"{upload.size / 1048576:.1f}", "limit": limit // 1048576}
+            )
+        head = upload.read(1024)
+        upload.seek(0)
+        if b"%PDF-" not in head[:1024]:
+            raise ValidationError(_("文件不是PDF格式，请上传协议的PDF文件"))
+        return upload
+
+
+# ---------------------------------------------------------------- registers
+
+
+@login_required
+def agreement_list(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    rows = selectors.agreement_rows(selectors.compound_agreements(compound))
+    return render(
+        request,
+        "agreements/list.html",
+        {"compound": compound, "rows": rows, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def office_agreement_list(request: HttpRequest, code: str) -> HttpResponse:
+    office = get_street_office_for_user(request.user, code)
+    rows = selectors.agreement_rows(selectors.office_agreements(office))
+    return render(
+        request,
+        "agreements/office_list.html",
+        {"office": office, "rows": rows, "today": timezone.localdate()},
+    )
+
+
+# ---------------------------------------------------------------- one agreement
+
+
+@login_required
+def agreement_detail(request: HttpRequest, code: str, agreement_id: int) -> HttpResponse:
+    agreement = get_agreement_for_user(request.user, code, agreement_id)
+    agreement = selectors.compound_agreements(agreement.compound).get(pk=agreement.pk)
+    row = selectors.agreement_row(agreement)
+    mine = [
+        p for p in selectors.parties_of_user(agreement, request.user) if not hasattr(p, "signature")
+    ]
+    roles = roles_in(request.user, agreement.compound)
+    return render(
+        request,
+        "agreements/detail.html",
+        {
+            "compound": agreement.compound,
+            "agreement": agreement,
+            "row": row,
+            "my_parties": mine if agreement.is_signable else [],
+            "sign_form": SignForm(),
+            "revisions": agreement.revisions.order_by("number"),
+            "can_file": agreement.status == AgreementStatus.EFFECTIVE
+            and (Role.STREET_OFFICER in roles or request.user.is_superuser),
+            "successor": next(iter(agreement.successors.all()), None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def agreement_sign(request: HttpRequest, code: str, agreement_id: int, party_id: int):
+    agreement = get_agreement_for_user(request.user, code, agreement_id)
+    party = agreement.parties.filter(pk=party_id).first()
+    if party is None:
+        raise Http404
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请输入登录密码以确认签署"))
+        return redirect(agreement)
+    try:
+        signature = services.agreement_sign(
+            agreement=agreement,
+            party=party,
+            user=request.user,
+            password=form.cleaned_data["password"],
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(agreement)
+    agreement.refresh_from_db()
+    if agreement.status == AgreementStatus.EFFECTIVE:
+        messages.success(
+            request,
+            _("已代表%(org)s签署。各方均已签署，协议已生效，请于%(deadline)s前报街道办事处备案。")
+            % {"org": party.organisation, "deadline": agreement.filing_deadline},
+        )
+    else:
+        messages.success(
+            request,
+            _("已代表%(org)s签署（第%(n)s次修订）。")
+            % {"org": party.organisation, "n": signature.revision_number},
+        )
+    return redirect(agreement)
+
+
+@login_required
+def agreement_pdf(request: HttpRequest, code: str, agreement_id: int) -> HttpResponse:
+    """The latest revision, or ``?revision=N``."""
+    agreement = get_agreement_for_user(request.user, code, agreement_id)
+    revisions = agreement.revisions.order_by("-number")
+    number = request.GET.get("revision")
+    if number is not None:
+        if not number.isdigit():
+            raise Http404
+        revisions = revisions.filter(number=int(number))
+    revision = revisions.first()
+    if revision is None:
+        raise Http404
+    return pdf_response(revision)
+
+
+def pdf_response(revision: AgreementRevision) -> HttpResponse:
+    data = services.revision_bytes(revision)
+    return FileResponse(
+        io.BytesIO(data),
+        content_type="application/pdf",
+        filename=f"{revision.agreement.number}-r{revision.number}.pdf",
+    )
+
+
+@login_required
+@require_POST
+def agreement_file(request: HttpRequest, code: str, agreement_id: int):
+    agreement = get_agreement_for_user(request.user, code, agreement_id)
+    if not (
+        Role.STREET_OFFICER in roles_in(request.user, agreement.compound)
+        or request.user.is_superuser
+    ):
+        raise Http404
+    try:
+        services.agreement_file(agreement=agreement, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已登记备案"))
+    return redirect(agreement)
+
+
+@login_required
+def agreement_verify_stored(request: HttpRequest, code: str, agreement_id: int):
+    """Run the public verifier over the stored latest revision."""
+    agreement = get_agreement_for_user(request.user, code, agreement_id)
+    revision = services.latest_revision(agreement)
+    if revision is None:
+        raise Http404
+    report = verification.verify_pdf(services.revision_bytes(revision))
+    return render(
+        request,
+        "agreements/verify.html",
+        {
+            "report": report,
+            "matches": [revision],
+            "compound": agreement.compound,
+            "agreement": agreement,
+        },
+    )
+
+
+# ---------------------------------------------------------------- public verifier
+
+
+def too_large_message() -> str:
+    return _("文件过大：上限为 %(limit)s MB") % {"limit": verify_max_bytes() // 1048576}
+
+
+def _client_key(request: HttpRequest) -> str:
+    return f"agreements:verify-rate:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def verify_rate_limited(request: HttpRequest) -> bool:
+    """Uploads to the public verifier are limited per client address (validation is CPU)."""
+    limit, window = VERIFY_RATE
+    key = _client_key(request)
+    if cache.add(key, 1, window):
+        return False
+    try:
+        return cache.incr(key) > limit
+    except ValueError:
+        return False
+
+
+def _verify_upload(
+    request: HttpRequest,
+) -> tuple[int, VerifyForm, str, verification.VerificationReport | None]:
+    """The HTTP status, the form, an error outside the form, and the report if any."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > verify_max_bytes() + 64 * 1024:
+        # Refuse before Django reads the body into a temporary file.
+        return 413, VerifyForm(), too_large_message(), None
+    if verify_rate_limited(request):
+        return 429, VerifyForm(), _("核验过于频繁，请稍后再试"), None
+    form = VerifyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return 400, form, "", None
+    try:
+        return 200, form, "", verification.verify_pdf(form.cleaned_data["file"].read())
+    except verification.NotAPdfError as exc:
+        form.add_error("file", str(exc))
+        return 400, form, "", None
+
+
+def verify_public(request: HttpRequest) -> HttpResponse:
+    """Anyone uploads an agreement PDF and sees each signature and whether it was changed."""
+    status, form, error, report = 200, VerifyForm(), "", None
+    if request.method == "POST":
+        status, form, error, report = _verify_upload(request)
+    matches = (
+        list(
+            AgreementRevision.objects.filter(sha256=report.sha256).select_related(
+                "agreement__compound"
+            )
+        )
+        if report is not None
+        else []
+    )
+    return render(
+        request,
+        "agreements/verify.html",
+        {
+            "form": form,
+            "upload_error": error,
+            "report": report,
+            "matches": matches,
+            "max_mb": verify_max_bytes() // 1048576,
+        },
+        status=status,
+    )

@@ -13,4 +13,5 @@ urlpatterns = [
         name="api-compound-detail",
     ),
     path("", include("households.api_urls")),
+    path("", include("agreements.api_urls")),
 ]

@@ -1,3 +1,7 @@
 """Pages anyone may open without logging in: they never show personal data."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("agreements/", include("agreements.public_urls")),
+]

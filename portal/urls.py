@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("so/<slug:code>/", views.street_office_overview, name="street_office"),
+    path("so/<slug:code>/agreements/", include("agreements.office_urls")),
     path("c/<slug:code>/", views.compound_detail, name="compound"),
     path("c/<slug:code>/", include("households.urls")),
     path("c/<slug:code>/fees/", include("fees.urls")),

@@ -1,0 +1,58 @@
+"""The agreement as a PDF: WeasyPrint lays out the Chinese text (numbered clauses, page
+numbers, a signing page) and pyHanko adds one empty signature field per party where the
+layout put that party's box."""
+
+from django.template.loader import render_to_string
+
+from . import signing
+from .facts import chinese_number
+from .models import Agreement
+
+
+def _representative_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def agreement_html(agreement: Agreement) -> str:
+    parties = [
+        {
+            "label": p.label,
+            "kind": p.kind,
+            "organisation": p.organisation,
+            "representative_name": _representative_name(p.representative),
+            "field_name": p.field_name,
+        }
+        for p in agreement.parties.select_related("representative").order_by("position")
+    ]
+    clauses = [
+        {
+            "number_zh": chinese_number(index),
+            "title": clause["title"],
+            "paragraphs": [line for line in clause["body"].split("\n") if line.strip()],
+        }
+        for index, clause in enumerate(agreement.clauses, start=1)
+    ]
+    return render_to_string(
+        "agreements/pdf/agreement.html",
+        {
+            "agreement": agreement,
+            "parties": parties,
+            "preamble": agreement.preamble,
+            "clauses": clauses,
+        },
+    )
+
+
+def render_agreement_pdf(agreement: Agreement) -> bytes:
+    """The unsigned PDF (revision 0) with a signature field for every party."""
+    import weasyprint  # heavy import, only in the worker
+
+    document = weasyprint.HTML(string=agreement_html(agreement)).render()
+    boxes = signing.field_boxes_from_layout(document)
+    expected = {p.field_name for p in agreement.parties.all()}
+    found = {b.name for b in boxes}
+    if found != expected:  # pragma: no cover - the template and the parties disagree
+        raise RuntimeError(
+            f"signature boxes {sorted(found)} do not match parties {sorted(expected)}"
+        )
+    return signing.add_signature_fields(document.write_pdf(), boxes)

@@ -1,0 +1,111 @@
+"""Reads of the agreements app. Each selector takes its tenant and starts from it."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from portal.models import Compound, StreetOffice
+
+from .models import Agreement, AgreementStatus, Party
+
+# Statuses in which an agreement binds the parties.
+IN_FORCE = (AgreementStatus.EFFECTIVE, AgreementStatus.FILED)
+
+
+def _parties_prefetch() -> Prefetch:
+    return Prefetch(
+        "parties",
+        queryset=Party.objects.select_related("representative", "signature__signer").order_by(
+            "position"
+        ),
+    )
+
+
+def compound_agreements(compound: Compound) -> QuerySet[Agreement]:
+    return (
+        compound.agreements.select_related("compound", "supersedes")
+        .prefetch_related(_parties_prefetch(), "successors")
+        .order_by("-created_at")
+    )
+
+
+def office_agreements(office: StreetOffice) -> QuerySet[Agreement]:
+    return (
+        Agreement.objects.filter(compound__in=office.compounds.all())
+        .select_related("compound", "supersedes")
+        .prefetch_related(_parties_prefetch(), "successors")
+        .order_by("compound__name", "-created_at")
+    )
+
+
+@dataclass
+class AgreementRow:
+    """One line of a register: the agreement and what needs doing about it."""
+
+    agreement: Agreement
+    status: str
+    status_label: str
+    parties: list[Party]
+    missing: list[Party] = field(default_factory=list)
+    filing_overdue: bool = False
+    renewal_due: bool = False
+    days_to_filing: int | None = None
+
+    @property
+    def signed_count(self) -> int:
+        return len(self.parties) - len(self.missing)
+
+
+def display_status(agreement: Agreement, today: dt.date) -> str:
+    """Effective or filed agreements past their term show as expired even before the
+    nightly task has marked them."""
+    if agreement.status in IN_FORCE and agreement.term_end < today:
+        return AgreementStatus.EXPIRED
+    return agreement.status
+
+
+def _has_renewal(agreement: Agreement) -> bool:
+    return any(s.status != AgreementStatus.SUPERSEDED for s in agreement.successors.all())
+
+
+def agreement_row(agreement: Agreement, today: dt.date | None = None) -> AgreementRow:
+    today = today or timezone.localdate()
+    status = display_status(agreement, today)
+    parties = list(agreement.parties.all())
+    missing = [p for p in parties if not hasattr(p, "signature")]
+    row = AgreementRow(
+        agreement=agreement,
+        status=status,
+        status_label=str(AgreementStatus(status).label),
+        parties=parties,
+        missing=missing if status in (AgreementStatus.DRAFT, AgreementStatus.SIGNING) else [],
+    )
+    if status == AgreementStatus.EFFECTIVE and agreement.filing_deadline:
+        row.days_to_filing = (agreement.filing_deadline - today).days
+        row.filing_overdue = row.days_to_filing < 0
+    if status in IN_FORCE and agreement.renewal_due_on() <= today and not _has_renewal(agreement):
+        row.renewal_due = True
+    return row
+
+
+def agreement_rows(agreements, today: dt.date | None = None) -> list[AgreementRow]:
+    today = today or timezone.localdate()
+    return [agreement_row(a, today) for a in agreements]
+
+
+def office_attention(office: StreetOffice, today: dt.date | None = None) -> dict:
+    """What the street-office page must show: agreements to file (BJ 63) and renewals
+    to prepare (BJ 75)."""
+    today = today or timezone.localdate()
+    rows = agreement_rows(office_agreements(office).filter(status__in=IN_FORCE), today)
+    return {
+        "to_file": [r for r in rows if r.status == AgreementStatus.EFFECTIVE],
+        "renewals": [r for r in rows if r.renewal_due],
+    }
+
+
+def parties_of_user(agreement: Agreement, user) -> list[Party]:
+    """The parties of ``agreement`` that ``user`` may sign for."""
+    return [p for p in agreement.parties.all() if p.representative_id == user.pk]

@@ -1,0 +1,177 @@
+"""Input and output serializers of the agreements API. No key material ever leaves."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from . import selectors
+from .models import Agreement, Party
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class SignatureOutSerializer(serializers.Serializer):
+    party = serializers.CharField(help_text="签署方单位名称")
+    party_kind = serializers.CharField()
+    party_id = serializers.IntegerField()
+    signer = serializers.CharField(help_text="签署人")
+    signed_at = serializers.DateTimeField(help_text="签署时间")
+    revision = serializers.IntegerField(help_text="该签名形成的修订号")
+    certificate_serial = serializers.CharField()
+
+
+def signature_data(party: Party) -> dict:
+    sig = party.signature
+    return {
+        "party": party.organisation,
+        "party_kind": party.kind,
+        "party_id": party.pk,
+        "signer": _person(sig.signer),
+        "signed_at": sig.signed_at,
+        "revision": sig.revision_number,
+        "certificate_serial": sig.certificate_serial,
+    }
+
+
+class PartySerializer(serializers.ModelSerializer):
+    representative = serializers.SerializerMethodField(help_text="授权代表")
+    signed = serializers.SerializerMethodField()
+    signed_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "position",
+            "kind",
+            "label",
+            "organisation",
+            "representative",
+            "signed",
+            "signed_at",
+        ]
+
+    def get_representative(self, party: Party) -> str:
+        return _person(party.representative)
+
+    def get_signed(self, party: Party) -> bool:
+        return hasattr(party, "signature")
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_signed_at(self, party: Party):
+        if not hasattr(party, "signature"):
+            return None
+        return serializers.DateTimeField().to_representation(party.signature.signed_at)
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(
+        help_text="draft, signing, effective, filed, expired or superseded"
+    )
+    signatures = serializers.SerializerMethodField()
+    missing_parties = serializers.SerializerMethodField(help_text="尚未签署的签署方")
+    supersedes = serializers.CharField(source="supersedes.number", default=None)
+    renewal_due = serializers.SerializerMethodField(help_text="期满前六个月起为 true (BJ 75)")
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "number",
+            "title",
+            "version",
+            "supersedes",
+            "status",
+            "term_start",
+            "term_end",
+            "pdf_status",
+            "current_revision",
+            "effective_on",
+            "filing_deadline",
+            "filed_at",
+            "renewal_due",
+            "signatures",
+            "missing_parties",
+        ]
+
+    def _row(self, agreement: Agreement) -> selectors.AgreementRow:
+        cache = self.context.setdefault("_rows", {})
+        if agreement.pk not in cache:
+            cache[agreement.pk] = selectors.agreement_row(agreement, timezone.localdate())
+        return cache[agreement.pk]
+
+    def get_status(self, agreement: Agreement) -> str:
+        return self._row(agreement).status
+
+    def get_renewal_due(self, agreement: Agreement) -> bool:
+        return self._row(agreement).renewal_due
+
+    @extend_schema_field(SignatureOutSerializer(many=True))
+    def get_signatures(self, agreement: Agreement) -> list[dict]:
+        parties = [p for p in agreement.parties.all() if hasattr(p, "signature")]
+        parties.sort(key=lambda p: p.signature.revision_number)
+        return SignatureOutSerializer([signature_data(p) for p in parties], many=True).data
+
+    def get_missing_parties(self, agreement: Agreement) -> list[str]:
+        return [p.organisation for p in self._row(agreement).missing]
+
+
+class AgreementDetailSerializer(AgreementSerializer):
+    parties = PartySerializer(many=True, read_only=True)
+    clauses = serializers.JSONField(read_only=True)
+    preamble = serializers.CharField(read_only=True)
+    facts = serializers.JSONField(read_only=True)
+    revisions = serializers.SerializerMethodField()
+
+    class Meta(AgreementSerializer.Meta):
+        fields = [
+            *AgreementSerializer.Meta.fields,
+            "parties",
+            "preamble",
+            "clauses",
+            "facts",
+            "revisions",
+        ]
+
+    def get_revisions(self, agreement: Agreement) -> list[dict]:
+        return [
+            {"number": r.number, "sha256": r.sha256, "size": r.size, "created_at": r.created_at}
+            for r in agreement.revisions.order_by("number")
+        ]
+
+
+class SignInSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, help_text="签署人的登录密码（再次确认）"
+    )
+
+
+class VerifyInSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="协议PDF文件")
+
+
+class SignatureReportSerializer(serializers.Serializer):
+    field_name = serializers.CharField()
+    signer = serializers.CharField()
+    organisation = serializers.CharField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    certificate_serial = serializers.CharField()
+    intact = serializers.BooleanField()
+    valid = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+    trusted_by = serializers.CharField(help_text="签发证书的街道办事处；不受信任时为空")
+    trusted_by_code = serializers.CharField()
+    changed_after = serializers.BooleanField(help_text="签署后文件被改动（追加签名除外）")
+    ok = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class VerificationReportSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    changed_after_signing = serializers.BooleanField()
+    signatures = SignatureReportSerializer(many=True)
+    problems = serializers.ListField(child=serializers.CharField())
