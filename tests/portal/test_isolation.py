@@ -41,6 +41,21 @@ def test_no_route_gives_an_outsider_the_home_tenants_data(home, client, route, c
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if r.names_home_objects_under_a_compound], ids=str
+)
+def test_home_objects_stay_out_of_reach_under_an_outsiders_own_compound(home, client, route):
+    """outsider_compound may open its own compound: home ids under that code must not work."""
+    if route.missing_resolvers():
+        pytest.fail(route.missing_message())
+    url = route.url(home, code=home.other_compound.code)
+    client.force_login(home.outsider_compound)
+    problems = isolation.leaks(
+        client, route, url, isolation.home_markers(home), "outsider_compound", must_refuse=False
+    )
+    assert not problems, "\n".join(problems)
+
+
 def test_every_url_kwarg_has_a_resolver():
     """All unfillable routes at once, so one run lists everything left to register."""
     messages = [route.missing_message() for route in ROUTES if route.missing_resolvers()]
