@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     path("", include("households.api_urls")),
     path("", include("agreements.api_urls")),
+    path("", include("voting.api_urls")),
 ]

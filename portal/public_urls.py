@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns: list = [
     path("agreements/", include("agreements.public_urls")),
+    path("", include("voting.public_urls")),
 ]

@@ -1,71 +1,9 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
-from households.models import Owner
-from portal.models import Membership, Role
+from portal.models import Role
 from tests.factories import make_member
-from voting import services
-from voting.models import Decision
-
-
-def make_decision(cast, *, items=((4, None),), state="open", **settings) -> Decision:
-    """A decision of the cast's home compound moved to ``state`` with lawful timestamps:
-    announced 20 days ago, voting from yesterday to 5 days from now."""
-    now = timezone.now()
-    decision = services.decision_create(
-        compound=cast.compound,
-        actor=cast.committee,
-        title="测试决定",
-        voting_opens_at=now - dt.timedelta(days=1),
-        voting_closes_at=now + dt.timedelta(days=5),
-        **settings,
-    )
-    for n, (category, buildings) in enumerate(items, start=1):
-        ids = None
-        if buildings:
-            ids = list(
-                cast.compound.buildings.filter(number__in=buildings).values_list("id", flat=True)
-            )
-        services.item_add(
-            decision=decision,
-            actor=cast.committee,
-            title=f"事项{n}",
-            category=category,
-            building_ids=ids,
-        )
-    if state == "draft":
-        return decision
-    services.decision_announce(
-        decision=decision, actor=cast.committee, at=now - dt.timedelta(days=20)
-    )
-    if state == "announced":
-        return decision
-    services.decision_open(decision=decision, actor=cast.committee)
-    return Decision.objects.get(pk=decision.pk)
-
-
-def close(decision, cast):
-    """Close a decision whose window is still running by moving its end to the past."""
-    now = timezone.now()
-    Decision.objects.filter(pk=decision.pk).update(voting_closes_at=now - dt.timedelta(minutes=1))
-    decision.refresh_from_db()
-    return services.decision_close(decision=decision, actor=cast.committee, at=now)
-
-
-def resident_of(cast, building: str, unit: int, username: str):
-    """A login for the owner of one unit of the home compound."""
-    user = make_member(username, Role.RESIDENT, compound=cast.compound)
-    Owner.objects.filter(compound=cast.compound, name=f"业主-home-{building}-{unit}").update(
-        user=user
-    )
-    return user
 
 
 @pytest.fixture
 def second_committee(cast):
     return make_member("committee2", Role.COMMITTEE_MEMBER, compound=cast.compound)
-
-
-__all__ = ["make_decision", "close", "resident_of", "Membership"]

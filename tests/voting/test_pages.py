@@ -11,25 +11,11 @@ from pypdf import PdfReader
 from voting import selectors, services
 from voting.models import Ballot, Decision, DecisionState, ReportStatus
 
-from .conftest import close, make_decision, resident_of
+from .helpers import close, make_decision, publish, resident_of
 
 
 def url(name, decision, *extra):
     return reverse(f"voting:{name}", args=[decision.compound.code, decision.pk, *extra])
-
-
-def publish(decision, cast):
-    close(decision, cast)
-    services.decision_count(
-        decision=decision,
-        actor=cast.committee,
-        counting_date=dt.date(2021, 10, 25),
-        counting_place="居委会活动室",
-        counters="甲、乙、丙",
-        notary_office="某公证处",
-        public_counting=True,
-    )
-    return services.decision_publish(decision=decision, actor=cast.committee)
 
 
 def test_committee_creates_a_decision_and_adds_items_through_pages(client, cast):

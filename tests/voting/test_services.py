@@ -23,7 +23,7 @@ from voting.models import (
     StateChange,
 )
 
-from .conftest import close, make_decision, resident_of
+from .helpers import close, make_decision, resident_of
 
 
 def entry_of(decision, user):

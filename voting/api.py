@@ -1,0 +1,295 @@
+"""API v1 of owners' joint decisions, under ``/api/v1/compounds/{code}/decisions/``.
+
+Every view is a :class:`portal.api.CompoundScopedAPIView`; the service functions do the
+checking, their ValidationErrors become 400s in the project's exception handler.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from portal.api import CompoundScopedAPIView
+from portal.models import Compound
+
+from . import selectors, services
+from .access import MANAGERS, may_see_tally
+from .models import Ballot, Choice, Decision, DecisionState, Item, PaperEntry
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    buildings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Item
+        fields = ["id", "position", "title", "category", "description", "buildings"]
+
+    def get_buildings(self, item: Item) -> list[str]:
+        """楼号 of the scope; empty for the whole compound."""
+        return [row.building.number for row in item.scope_rows.all()]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    items = ItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "title",
+            "description",
+            "state",
+            "voting_opens_at",
+            "voting_closes_at",
+            "spoiled_counts_as_participating",
+            "allow_changes_until_close",
+            "adopted_rules_follow_majority",
+            "announced_at",
+            "opened_at",
+            "closed_at",
+            "counted_at",
+            "published_at",
+            "counting_date",
+            "counting_place",
+            "counters",
+            "notary_office",
+            "public_counting",
+            "ballot_set_sha256",
+            "items",
+        ]
+
+
+class ItemInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    category = serializers.IntegerField(min_value=1, max_value=9)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    buildings = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, help_text="楼号"
+    )
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    voting_opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    voting_closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    spoiled_counts_as_participating = serializers.BooleanField(required=False, default=False)
+    allow_changes_until_close = serializers.BooleanField(required=False, default=False)
+    adopted_rules_follow_majority = serializers.BooleanField(required=False, default=False)
+    items = ItemInputSerializer(many=True, required=False, default=list)
+
+
+def _decisions(view: CompoundScopedAPIView, compound: Compound) -> QuerySet[Decision]:
+    decisions = compound.decisions.prefetch_related("items__scope_rows__building").order_by(
+        "-created_at"
+    )
+    if view.is_resident_only:
+        decisions = decisions.exclude(state=DecisionState.DRAFT)
+    return decisions
+
+
+class DecisionListView(CompoundScopedAPIView, generics.ListCreateAPIView):
+    """业主共同决定: list (residents see announced ones), or create a draft with its items
+    (committee members)."""
+
+    serializer_class = DecisionSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Decision]:
+        return _decisions(self, compound)
+
+    @extend_schema(request=DecisionInputSerializer, responses={201: DecisionSerializer})
+    def post(self, request, *args, **kwargs):
+        if not (request.user.is_superuser or self.roles & MANAGERS):
+            raise Http404
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        items = fields.pop("items")
+        with transaction.atomic():
+            decision = services.decision_create(
+                compound=self.compound, actor=request.user, **fields
+            )
+            for item in items:
+                numbers = item.pop("buildings")
+                ids = list(
+                    self.compound.buildings.filter(number__in=numbers).values_list("id", flat=True)
+                )
+                if len(ids) != len(set(numbers)):
+                    raise ValidationError({"buildings": "表决范围中有不属于本小区的楼栋"})
+                services.item_add(decision=decision, actor=request.user, building_ids=ids, **item)
+        decision = _decisions(self, self.compound).get(pk=decision.pk)
+        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+class DecisionDetailView(CompoundScopedAPIView, generics.RetrieveAPIView):
+    serializer_class = DecisionSerializer
+    lookup_url_kwarg = "decision_id"
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Decision]:
+        return _decisions(self, compound)
+
+
+class BallotInputSerializer(serializers.Serializer):
+    entry = serializers.IntegerField(
+        required=False, help_text="名册序号; needed only when you may vote for several"
+    )
+    choices = serializers.DictField(
+        child=serializers.ChoiceField(choices=[c for c in Choice.values if c != "spoiled"]),
+        help_text="{item id: agree | disagree | abstain}",
+    )
+
+
+class BallotSerializer(serializers.ModelSerializer):
+    """Your own ballot (nobody else's choice is ever returned)."""
+
+    class Meta:
+        model = Ballot
+        fields = ["id", "item", "choice", "channel", "receipt_code", "cast_at", "changed_at"]
+
+
+class BallotCreateView(CompoundScopedAPIView, generics.GenericAPIView):
+    """A resident casts their own ballot (or, as an active proxy's holder, the principal's)."""
+
+    serializer_class = BallotSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Ballot]:
+        return Ballot.objects.none()
+
+    @extend_schema(request=BallotInputSerializer, responses={201: BallotSerializer(many=True)})
+    def post(self, request, *args, **kwargs):
+        decision = _decisions(self, self.compound).filter(pk=self.kwargs["decision_id"]).first()
+        if decision is None:
+            raise Http404
+        data = BallotInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entries = selectors.roll_entries_for_user(decision, request.user)
+        number = data.validated_data.get("entry")
+        if number is not None:
+            entries = entries.filter(number=number)
+        entries = list(entries[:2])
+        if not entries:
+            raise ValidationError("您不在本次表决名册上")
+        if len(entries) > 1:
+            raise ValidationError({"entry": "您可为多名业主投票，请指定名册序号"})
+        try:
+            choices = {int(k): v for k, v in data.validated_data["choices"].items()}
+        except ValueError:
+            raise ValidationError({"choices": "事项须以其编号表示"}) from None
+        ballots = services.ballot_cast(
+            decision=decision, entry=entries[0], user=request.user, choices=choices
+        )
+        return Response(BallotSerializer(ballots, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class PaperEntryInputSerializer(serializers.Serializer):
+    ballot_code = serializers.CharField(max_length=16)
+    choices = serializers.DictField(
+        child=serializers.ChoiceField(choices=Choice.values),
+        help_text="{item id: agree | disagree | abstain | spoiled}",
+    )
+
+
+class PaperEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaperEntry
+        fields = ["id", "status", "created_at"]
+
+
+class PaperEntryCreateView(CompoundScopedAPIView, generics.GenericAPIView):
+    """A committee member keys a paper ballot; two agreeing keyings by two members count."""
+
+    allowed_roles = MANAGERS
+    serializer_class = PaperEntrySerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[PaperEntry]:
+        return PaperEntry.objects.none()
+
+    @extend_schema(request=PaperEntryInputSerializer, responses={201: PaperEntrySerializer})
+    def post(self, request, *args, **kwargs):
+        decision = self.compound.decisions.filter(pk=self.kwargs["decision_id"]).first()
+        if decision is None:
+            raise Http404
+        data = PaperEntryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        paper = services.paper_entry_record(
+            decision=decision,
+            ballot_code=data.validated_data["ballot_code"],
+            actor=request.user,
+            choices=data.validated_data["choices"],
+        )
+        return Response(PaperEntrySerializer(paper).data, status=status.HTTP_201_CREATED)
+
+
+class RatiosSerializer(serializers.Serializer):
+    participation_owners = serializers.CharField(help_text="percent, 2 decimals")
+    participation_area = serializers.CharField()
+    consent_owners = serializers.CharField()
+    consent_area = serializers.CharField()
+
+
+class CheckSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    threshold = serializers.CharField()
+    value = serializers.CharField()
+    passed = serializers.BooleanField()
+
+
+class TallyReadingSerializer(serializers.Serializer):
+    total_owners = serializers.IntegerField()
+    total_area = serializers.CharField(help_text="m², decimal string")
+    participating_owners = serializers.IntegerField()
+    participating_area = serializers.CharField()
+    consenting_owners = serializers.IntegerField()
+    consenting_area = serializers.CharField()
+    opposing_owners = serializers.IntegerField()
+    opposing_area = serializers.CharField()
+    abstaining_owners = serializers.IntegerField()
+    abstaining_area = serializers.CharField()
+    spoiled_owners = serializers.IntegerField()
+    spoiled_area = serializers.CharField()
+    not_voted_owners = serializers.IntegerField()
+    not_voted_area = serializers.CharField()
+    ratios = RatiosSerializer()
+    checks = CheckSerializer(many=True)
+    passed = serializers.BooleanField()
+    incomplete = serializers.BooleanField(help_text="units of unknown area are in scope")
+    unknown_area_units = serializers.IntegerField()
+
+
+class TallyItemSerializer(TallyReadingSerializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    category = serializers.IntegerField()
+    scope = serializers.CharField()
+    spoiled_counts_as_participating = serializers.BooleanField()
+    adjusted = TallyReadingSerializer(
+        allow_null=True, help_text="non-voters follow the majority (adopted rules only)"
+    )
+
+    class Meta:
+        model = Decision  # for schema generation of the scoped base view
+
+
+class TallyView(CompoundScopedAPIView, generics.GenericAPIView):
+    """计票结果 per item. Refused while the vote is not closed; residents see it once
+    published."""
+
+    serializer_class = TallyItemSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Decision]:
+        return _decisions(self, compound)
+
+    @extend_schema(responses={200: TallyItemSerializer(many=True)})
+    def get(self, request, *args, **kwargs):
+        decision = self.get_queryset().filter(pk=self.kwargs["decision_id"]).first()
+        if decision is None:
+            raise Http404
+        if not decision.may_be_tallied:
+            raise ValidationError("投票尚未结束，不能计票")
+        if not may_see_tally(request.user, decision):
+            raise ValidationError("计票结果公布后业主才能查看")
+        data = selectors.tally_as_data(decision, selectors.decision_tally(decision))
+        return Response(TallyItemSerializer(data["items"], many=True).data)
