@@ -33,6 +33,22 @@ def _sums_to(total: str, *parts: str) -> Q:
     )
 
 
+class FenSum(models.Sum):
+    """Sum of yuan amounts, as Decimal to the fen on every backend (SQLite sums decimals
+    as floats and hands back e.g. 1698.84000000000)."""
+
+    def __init__(self, *expressions, **extra):
+        extra.setdefault("output_field", models.DecimalField(max_digits=14, decimal_places=2))
+        super().__init__(*expressions, **extra)
+
+    def get_db_converters(self, connection):
+        return [*super().get_db_converters(connection), self._to_fen]
+
+    @staticmethod
+    def _to_fen(value, expression, connection):
+        return value if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later (the day is always 1 for billing periods)."""
     month_index = day.month - 1 + months

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from households.models import Building, BuildingKind, Unit
@@ -20,6 +20,7 @@ from .models import (
     ChargeAdjustment,
     ChargeSubsidyLine,
     FeeStandard,
+    FenSum,
     Payment,
     PaymentAllocation,
     PaymentKind,
@@ -106,7 +107,7 @@ def collection_report(compound: Compound, year: int, *, with_time: bool = True) 
     """
     charges = compound.charges.filter(run__period_start__year=year)
     per_unit = charges.values("building_id", "unit_id").annotate(
-        due=Sum("owner_due"), paid=Sum("owner_paid"), subsidy=Sum("subsidy_due")
+        due=FenSum("owner_due"), paid=FenSum("owner_paid"), subsidy=FenSum("subsidy_due")
     )
     buildings = {
         b.pk: CollectionRow(label=b.label, building_id=b.pk)
@@ -123,9 +124,9 @@ def collection_report(compound: Compound, year: int, *, with_time: bool = True) 
         .annotate(
             households=Count("id"),
             paid_households=Count("id", filter=Q(owner_paid__gte=F("owner_due"))),
-            due=Sum("owner_due"),
-            paid=Sum("owner_paid"),
-            subsidy=Sum("subsidy_due"),
+            due=FenSum("owner_due"),
+            paid=FenSum("owner_paid"),
+            subsidy=FenSum("subsidy_due"),
         )
         .order_by("run__period_start")
     )
@@ -155,7 +156,7 @@ def collection_report(compound: Compound, year: int, *, with_time: bool = True) 
             )
             .annotate(month=TruncMonth("payment__received_on"))
             .values("month")
-            .annotate(s=Sum("amount"))
+            .annotate(s=FenSum("amount"))
             .order_by("month")
         )
         running = ZERO
@@ -193,9 +194,9 @@ def run_building_summary(compound: Compound, run: BillingRun) -> list[dict]:
         .values("building_id")
         .annotate(
             households=Count("id"),
-            due=Sum("owner_due"),
-            paid=Sum("owner_paid"),
-            subsidy=Sum("subsidy_due"),
+            due=FenSum("owner_due"),
+            paid=FenSum("owner_paid"),
+            subsidy=FenSum("subsidy_due"),
         )
     }
     chunks = {c.building_id: c for c in run.chunks.all()}
@@ -368,13 +369,21 @@ def compound_standards(compound: Compound) -> QuerySet[FeeStandard]:
 
 
 def current_standards(compound: Compound, day: dt.date) -> list[FeeStandard]:
-    """The standard of each kind valid on ``day`` (or the next one to start)."""
+    """For each kind, the standard valid on ``day``, else the latest one begun before it
+    (its term shows that it has ended)."""
     chosen: dict[str, FeeStandard] = {}
-    for s in compound_standards(compound):
-        if s.valid_from <= day and (s.valid_to is None or s.valid_to >= day):
+    for s in compound_standards(compound):  # newest first within each kind
+        if s.valid_from > day:
+            continue
+        current = chosen.get(s.building_kind)
+        if current is None or (not _valid_on(current, day) and _valid_on(s, day)):
             chosen[s.building_kind] = s
     order = list(BuildingKind.values)
     return sorted(chosen.values(), key=lambda s: order.index(s.building_kind))
+
+
+def _valid_on(standard: FeeStandard, day: dt.date) -> bool:
+    return standard.valid_from <= day and (standard.valid_to is None or standard.valid_to >= day)
 
 
 @dataclass
@@ -411,7 +420,7 @@ def subsidy_reconciliation(
             "charge__building__kind",
             "charge__building__sort_key",
         )
-        .annotate(amount=Sum("amount"), area=F("charge__area"))
+        .annotate(amount=FenSum("amount"), area=F("charge__area"))
         .order_by("charge__building__sort_key", "charge__building__number", "charge__unit__number")
     )
     adjusted_area = dict(
@@ -452,7 +461,7 @@ def subsidy_summary(compound: Compound) -> list[dict]:
     return list(
         ChargeSubsidyLine.objects.filter(compound=compound)
         .values("payer_id", "payer__name", "charge__run_id", "charge__run__period_start")
-        .annotate(amount=Sum("amount"), units=Count("charge_id", distinct=True))
+        .annotate(amount=FenSum("amount"), units=Count("charge_id", distinct=True))
         .order_by("charge__run__period_start", "payer_id")
     )
 
@@ -504,7 +513,7 @@ def subsidy_endings(compounds: Iterable[Compound], today: dt.date) -> list[Subsi
         (r["compound_id"], r["building__kind"]): r
         for r in Unit.objects.filter(compound_id__in=list(compounds), floor_area__isnull=False)
         .values("compound_id", "building__kind")
-        .annotate(n=Count("id"), area=Sum("floor_area"))
+        .annotate(n=Count("id"), area=FenSum("floor_area"))
     }
     result = []
     for s in standards:
@@ -571,17 +580,18 @@ def disclosure(compound: Compound, today: dt.date) -> Disclosure:
     """What BJ 70 / CC 943 require to be posted: no personal data at all."""
     year = today.year - 1
     fee_income = (
-        compound.payments.filter(received_on__year=year).aggregate(s=Sum("amount"))["s"] or ZERO
+        compound.payments.filter(received_on__year=year).aggregate(s=FenSum("amount"))["s"] or ZERO
     )
     subsidy_income = (
-        compound.charges.filter(run__period_start__year=year).aggregate(s=Sum("subsidy_due"))["s"]
+        compound.charges.filter(run__period_start__year=year).aggregate(s=FenSum("subsidy_due"))[
+            "s"
+        ]
         or ZERO
     )
     account = AnnualAccount.objects.filter(compound=compound, year=year).first()
     return Disclosure(
         compound=compound,
-        standards=current_standards(compound, today)
-        or current_standards(compound, dt.date(year, 12, 31)),
+        standards=current_standards(compound, today),
         year=year,
         fee_income=fee_income,
         subsidy_income=subsidy_income,
@@ -596,5 +606,5 @@ def payments_of_compound(compound: Compound, limit: int = 50) -> QuerySet[Paymen
 def refundable(payment: Payment) -> Decimal:
     if payment.kind != PaymentKind.PAYMENT:
         return ZERO
-    refunded = payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
+    refunded = payment.refunds.aggregate(s=FenSum("amount"))["s"] or ZERO
     return payment.amount + refunded

@@ -1,1 +1,664 @@
-# Create your views here.
+"""Fee pages: standards, runs and notices, payments, arrears, collection, subsidies, the
+resident's page and the public disclosure. Each view resolves the compound through the
+access helper first, so an outsider gets 404 before anything is read or validated."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households.selectors import units_of_user
+from portal.access import get_compound_for_user, roles_in
+from portal.models import STAFF_ROLES, Compound, Role
+from portal.xlsx import Sheet, xlsx_response
+
+from . import pdf, selectors, services, tasks
+from .charts import rate_line_chart
+from .forms import (
+    BillingRunForm,
+    FeeStandardForm,
+    PaymentForm,
+    RefundForm,
+    ReminderForm,
+)
+from .models import (
+    BillingRun,
+    NoticeChunk,
+    NoticeStatus,
+    Payment,
+    PaymentKind,
+    ReminderKind,
+    ReminderStep,
+    SubsidyPayer,
+)
+from .money import ZERO
+
+STANDARD_EDITORS = {Role.STREET_OFFICER}
+RUN_EDITORS = {Role.STREET_OFFICER, Role.COMPANY_STAFF}
+CASHIERS = {Role.COMPANY_STAFF}
+
+
+def _pdf_response(content: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form, by field where the form has it."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            visible = name in form.fields and not form.fields[name].widget.is_hidden
+            form.add_error(name if visible else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _context(request: HttpRequest, compound: Compound, **extra) -> dict:
+    roles = roles_in(request.user, compound)
+    if request.user.is_superuser:
+        roles = set(Role) - {Role.RESIDENT}
+    return {
+        "compound": compound,
+        "roles": roles,
+        "can_edit_standards": bool(roles & STANDARD_EDITORS),
+        "can_run": bool(roles & RUN_EDITORS),
+        "can_collect": bool(roles & CASHIERS),
+        **extra,
+    }
+
+
+def _year(request: HttpRequest, compound: Compound) -> int:
+    years = selectors.collection_years(compound)
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        return years[0] if years else timezone.localdate().year
+
+
+# --- overview and standards -------------------------------------------------------------
+
+
+@login_required
+def overview(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    year = _year(request, compound)
+    return render(
+        request,
+        "fees/overview.html",
+        _context(
+            request,
+            compound,
+            standards=selectors.current_standards(compound, timezone.localdate()),
+            runs=selectors.compound_runs(compound)[:6],
+            report=selectors.collection_report(compound, year, with_time=False),
+            year=year,
+        ),
+    )
+
+
+@login_required
+def standards(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    context = _context(request, compound, standards=selectors.compound_standards(compound))
+    if request.method == "POST":
+        compound = get_compound_for_user(request.user, code, STANDARD_EDITORS)
+        form = FeeStandardForm(request.POST)
+        if form.is_valid():
+            rows = form.share_rows()
+            if form.is_valid():
+                try:
+                    services.fee_standard_create(
+                        compound=compound,
+                        building_kind=form.cleaned_data["building_kind"],
+                        appraised_rate=form.cleaned_data["appraised_rate"],
+                        charged_rate=form.cleaned_data["charged_rate"],
+                        valid_from=form.cleaned_data["valid_from"],
+                        valid_to=form.cleaned_data["valid_to"],
+                        shares=[services.ShareInput(name, share) for name, share in rows],
+                        non_residential_mode=form.cleaned_data["non_residential_mode"],
+                        non_residential_rate=form.cleaned_data["non_residential_rate"],
+                        service_standard=form.cleaned_data["service_standard"],
+                        actor=request.user,
+                    )
+                except ValidationError as exc:
+                    _form_errors(form, exc)
+                else:
+                    messages.success(request, _("收费标准已保存"))
+                    return redirect("fees:standards", compound.code)
+    else:
+        form = FeeStandardForm()
+    context["form"] = form
+    return render(request, "fees/standards.html", context)
+
+
+# --- runs and notices -------------------------------------------------------------------
+
+
+def _get_run(compound: Compound, run_id: int) -> BillingRun:
+    return get_object_or_404(compound.billing_runs, pk=run_id)
+
+
+@login_required
+def runs(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    if request.method == "POST":
+        compound = get_compound_for_user(request.user, code, RUN_EDITORS)
+        form = BillingRunForm(request.POST)
+        if form.is_valid():
+            try:
+                outcome = services.billing_run_create(
+                    compound=compound,
+                    period_start=form.cleaned_data["period_start"],
+                    months=form.cleaned_data["months"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已计费 %(created)s 户，调整 %(adjusted)s 户，未计费 %(blocked)s 户")
+                    % {
+                        "created": outcome.created,
+                        "adjusted": outcome.adjusted,
+                        "blocked": len(outcome.blocked),
+                    },
+                )
+                return redirect("fees:run", compound.code, outcome.run.pk)
+    else:
+        form = BillingRunForm()
+    return render(
+        request,
+        "fees/runs.html",
+        _context(request, compound, runs=selectors.compound_runs(compound), form=form),
+    )
+
+
+@login_required
+def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    run = _get_run(compound, run_id)
+    labels = dict(services.BLOCK_REASON_LABELS)
+    blocked = [{**b, "reason_label": _(labels.get(b["reason"], ""))} for b in run.blocked_units]
+    return render(
+        request,
+        "fees/run_detail.html",
+        _context(
+            request,
+            compound,
+            run=run,
+            buildings=selectors.run_building_summary(compound, run),
+            blocked=blocked,
+            refresh=run.notice_status == NoticeStatus.RUNNING,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, RUN_EDITORS)
+    run = _get_run(compound, run_id)
+    with transaction.atomic():
+        started = services.notices_start(compound=compound, run=run, actor=request.user)
+        transaction.on_commit(lambda: tasks.enqueue_notice_chunks(run.pk))
+    if started:
+        messages.success(request, _("正在生成各楼栋的缴费通知单"))
+    else:
+        messages.info(request, _("通知单已在生成或已生成"))
+    return redirect("fees:run", compound.code, run.pk)
+
+
+@login_required
+def run_building(request: HttpRequest, code: str, run_id: int, number: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    run = _get_run(compound, run_id)
+    building = get_object_or_404(compound.buildings, number=number)
+    return render(
+        request,
+        "fees/run_building.html",
+        _context(
+            request,
+            compound,
+            run=run,
+            building=building,
+            charges=selectors.run_charges(compound, run, building),
+        ),
+    )
+
+
+@login_required
+def building_file(request: HttpRequest, code: str, run_id: int, number: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    run = _get_run(compound, run_id)
+    chunk = get_object_or_404(
+        NoticeChunk.objects.select_related("building"),
+        compound=compound,
+        run=run,
+        building__number=number,
+        status="done",
+    )
+    if not chunk.file or not default_storage.exists(chunk.file):
+        raise Http404
+    name = f"{compound.code}-{run.period_label}-{chunk.building.number}.pdf".replace(" ", "")
+    response = FileResponse(
+        default_storage.open(chunk.file, "rb"), content_type="application/pdf", filename=name
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- payments ---------------------------------------------------------------------------
+
+
+def _unit_by_number(compound: Compound, building: str, number: str):
+    return (
+        compound.units.select_related("building")
+        .filter(building__number=building.strip(), number=number.strip())
+        .first()
+    )
+
+
+@login_required
+def payments(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    if request.method == "POST":
+        compound = get_compound_for_user(request.user, code, CASHIERS)
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            unit = _unit_by_number(compound, data["building"], data["unit_number"])
+            if unit is None:
+                form.add_error("unit_number", _("本小区没有这个房号"))
+            else:
+                try:
+                    payment = services.payment_record(
+                        compound=compound,
+                        unit=unit,
+                        amount=data["amount"],
+                        method=data["method"],
+                        reference=data["reference"],
+                        received_on=data["received_on"],
+                        idempotency_key=data["idempotency_key"],
+                        is_prepayment=data["is_prepayment"],
+                        note=data["note"],
+                        actor=request.user,
+                    )
+                except ValidationError as exc:
+                    _form_errors(form, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("已记录收款，收据号 %(n)s") % {"n": payment.receipt_number},
+                    )
+                    return redirect("fees:payments", compound.code)
+    else:
+        form = PaymentForm(
+            initial={
+                "building": request.GET.get("building", ""),
+                "unit_number": request.GET.get("unit", ""),
+                "received_on": timezone.localdate(),
+            }
+        )
+    return render(
+        request,
+        "fees/payments.html",
+        _context(
+            request,
+            compound,
+            form=form,
+            payments=selectors.payments_of_compound(compound),
+        ),
+    )
+
+
+def _get_payment(compound: Compound, payment_id: int) -> Payment:
+    return get_object_or_404(
+        compound.payments.select_related("unit__building", "compound"), pk=payment_id
+    )
+
+
+@login_required
+def receipt(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
+    """Staff see every receipt; a resident those of the units they own now."""
+    compound = get_compound_for_user(request.user, code)
+    payment = _get_payment(compound, payment_id)
+    is_staff = roles_in(request.user, compound) & STAFF_ROLES or request.user.is_superuser
+    if (
+        not is_staff
+        and not units_of_user(compound, request.user).filter(pk=payment.unit_id).exists()
+    ):
+        raise Http404
+    return _pdf_response(
+        pdf.render_receipt(compound, payment), f"receipt-{payment.receipt_number}.pdf"
+    )
+
+
+@login_required
+def refund(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, CASHIERS)
+    payment = _get_payment(compound, payment_id)
+    if payment.kind != PaymentKind.PAYMENT:
+        raise Http404
+    if request.method == "POST":
+        form = RefundForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.refund_record(
+                    compound=compound,
+                    payment=payment,
+                    amount=data["amount"],
+                    method=data["method"],
+                    reference=data["reference"],
+                    received_on=data["received_on"],
+                    idempotency_key=data["idempotency_key"],
+                    note=data["note"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("已记录退款"))
+                return redirect("fees:payments", compound.code)
+    else:
+        form = RefundForm(initial={"method": payment.method, "received_on": timezone.localdate()})
+    return render(
+        request,
+        "fees/refund.html",
+        _context(
+            request, compound, form=form, payment=payment, refundable=selectors.refundable(payment)
+        ),
+    )
+
+
+# --- arrears and the reminder ladder ------------------------------------------------------
+
+
+@login_required
+def arrears(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    rows, totals = selectors.arrears_by_age(compound, timezone.localdate())
+    return render(
+        request,
+        "fees/arrears.html",
+        _context(
+            request,
+            compound,
+            rows=rows,
+            totals=totals,
+            total=sum(totals, ZERO),
+            bucket_labels=[_("3个月内"), _("3–6个月"), _("6–12个月"), _("12个月以上")],
+        ),
+    )
+
+
+@login_required
+def unit_reminders(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    unit = get_object_or_404(compound.units.select_related("building"), pk=unit_id)
+    if request.method == "POST":
+        compound = get_compound_for_user(request.user, code, CASHIERS)
+        form = ReminderForm(request.POST)
+        if form.is_valid():
+            try:
+                step = services.reminder_step_record(
+                    compound=compound,
+                    unit=unit,
+                    kind=form.cleaned_data["kind"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("已记录：%(kind)s") % {"kind": step.get_kind_display()})
+                return redirect("fees:unit-reminders", compound.code, unit.pk)
+    else:
+        form = ReminderForm()
+    steps = list(selectors.unit_reminder_steps(compound, unit))
+    owed, _oldest = services.unit_outstanding(compound, unit.pk)
+    next_kind, why = services.reminder_next_kind(steps, timezone.localdate())
+    return render(
+        request,
+        "fees/unit_reminders.html",
+        _context(
+            request,
+            compound,
+            unit=unit,
+            steps=steps,
+            owed=owed,
+            next_kind=ReminderKind(next_kind).label if next_kind else "",
+            why=why,
+            form=form,
+        ),
+    )
+
+
+@login_required
+def demand_letter(request: HttpRequest, code: str, step_id: int) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    step = get_object_or_404(
+        ReminderStep.objects.select_related("unit__building"),
+        compound=compound,
+        pk=step_id,
+        kind=ReminderKind.WRITTEN_DEMAND,
+    )
+    return _pdf_response(pdf.render_demand_letter(compound, step), f"demand-{step.pk}.pdf")
+
+
+# --- collection rate --------------------------------------------------------------------
+
+
+def _collection_chart(report: selectors.CollectionReport):
+    points = [(f"{p.month:%m}", p.rate) for p in report.over_time]
+    return rate_line_chart(
+        points, title=_("%(year)s年收缴率（按金额，累计）") % {"year": report.year}
+    )
+
+
+@login_required
+def collection(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    year = _year(request, compound)
+    report = selectors.collection_report(compound, year)
+    return render(
+        request,
+        "fees/collection.html",
+        _context(
+            request,
+            compound,
+            report=report,
+            year=year,
+            years=selectors.collection_years(compound),
+            chart=_collection_chart(report),
+        ),
+    )
+
+
+def _collection_rows(rows):
+    for r in rows:
+        yield [
+            r.label,
+            r.billed_households,
+            r.paid_households,
+            r.rate_households,
+            r.amount_due,
+            r.amount_collected,
+            r.rate_amount,
+            r.due_with_subsidy,
+            r.collected_with_subsidy,
+            r.rate_amount_with_subsidy,
+        ]
+
+
+@login_required
+def collection_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    year = _year(request, compound)
+    report = selectors.collection_report(compound, year)
+    headers = [
+        _("范围"),
+        _("计费户数"),
+        _("缴清户数"),
+        _("户数收缴率（%）"),
+        _("业主应缴（元）"),
+        _("业主已缴（元）"),
+        _("金额收缴率（%）"),
+        _("含补贴应收（元）"),
+        _("含补贴已收（元）"),
+        _("含补贴收缴率（%）"),
+    ]
+    return xlsx_response(
+        f"{compound.code}-{year}-收缴率.xlsx",
+        Sheet(_("楼栋"), headers, _collection_rows([report.compound, *report.buildings])),
+        Sheet(_("计费期间"), headers, _collection_rows(report.periods)),
+        Sheet(
+            _("按月累计"),
+            [_("月份"), _("累计已缴（元）"), _("收缴率（%）")],
+            ([f"{p.month:%Y-%m}", p.collected, p.rate] for p in report.over_time),
+        ),
+    )
+
+
+# --- subsidies --------------------------------------------------------------------------
+
+
+@login_required
+def subsidies(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    today = timezone.localdate()
+    return render(
+        request,
+        "fees/subsidies.html",
+        _context(
+            request,
+            compound,
+            rows=selectors.subsidy_summary(compound),
+            endings=selectors.subsidy_endings([compound], today),
+        ),
+    )
+
+
+def _statement(request, code: str, run_id: int, payer_id: int):
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    run = _get_run(compound, run_id)
+    payer = get_object_or_404(SubsidyPayer, compound=compound, pk=payer_id)
+    return compound, selectors.subsidy_reconciliation(compound, payer, run)
+
+
+@login_required
+def reconciliation(request: HttpRequest, code: str, run_id: int, payer_id: int) -> HttpResponse:
+    compound, statement = _statement(request, code, run_id, payer_id)
+    return render(request, "fees/reconciliation.html", _context(request, compound, s=statement))
+
+
+@login_required
+def reconciliation_pdf(request: HttpRequest, code: str, run_id: int, payer_id: int):
+    _compound, statement = _statement(request, code, run_id, payer_id)
+    return _pdf_response(
+        pdf.render_reconciliation(statement),
+        f"subsidy-{statement.run.period_label}-{statement.payer.pk}.pdf".replace(" ", ""),
+    )
+
+
+@login_required
+def reconciliation_xlsx(request: HttpRequest, code: str, run_id: int, payer_id: int):
+    compound, s = _statement(request, code, run_id, payer_id)
+    return xlsx_response(
+        f"{compound.code}-{s.payer.name}-{s.run.period_label}-补贴对账.xlsx".replace(" ", ""),
+        Sheet(
+            _("对账明细"),
+            [_("楼栋"), _("房屋"), _("面积（m²）"), _("补贴金额（元）")],
+            [
+                *(
+                    [line.building_label, line.unit_label, line.area, line.amount]
+                    for line in s.lines
+                ),
+                [_("合计"), len(s.lines), s.total_area, s.total_amount],
+            ],
+        ),
+        Sheet(
+            _("按楼栋"),
+            [_("楼栋"), _("户数"), _("面积（m²）"), _("补贴金额（元）")],
+            [list(b) for b in s.by_building],
+        ),
+    )
+
+
+@login_required
+def subsidy_ending(request: HttpRequest, code: str) -> HttpResponse:
+    """The fee each household will face once the subsidy ends."""
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    endings = selectors.subsidy_endings([compound], timezone.localdate())
+    sections = [
+        (
+            e,
+            [
+                (u, (u.floor_area * e.standard.charged_rate), (u.floor_area * e.rate_after))
+                for u in selectors.households_after_subsidy(compound, e)
+            ],
+        )
+        for e in endings
+    ]
+    return render(
+        request, "fees/subsidy_ending.html", _context(request, compound, sections=sections)
+    )
+
+
+# --- the resident -----------------------------------------------------------------------
+
+
+@login_required
+def my_fees(request: HttpRequest, code: str) -> HttpResponse:
+    """My charges, payments, arrears and notices: the units I own now in this compound."""
+    compound = get_compound_for_user(request.user, code)
+    units = units_of_user(compound, request.user)
+    return render(
+        request,
+        "fees/my.html",
+        {
+            "compound": compound,
+            "company": compound.service_company,
+            "fees": selectors.fees_of_units(compound, units),
+            "standards": selectors.current_standards(compound, timezone.localdate()),
+        },
+    )
+
+
+@login_required
+def unit_notice(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
+    """The unit's latest notice, rendered on demand (staff, or the unit's owner)."""
+    from households.access import get_unit_for_user
+
+    unit = get_unit_for_user(request.user, code, unit_id)
+    charge = selectors.latest_charge(unit.compound, unit)
+    if charge is None:
+        raise Http404
+    return _pdf_response(
+        pdf.render_unit_notice(unit.compound, charge),
+        f"notice-{unit.building.number}-{unit.number}-{charge.run.period_start:%Y%m}.pdf",
+    )
+
+
+# --- public (双晒) ----------------------------------------------------------------------
+
+
+def disclosure(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_object_or_404(
+        Compound.objects.select_related("service_company", "street_office"), code=code
+    )
+    return render(
+        request,
+        "fees/public_disclosure.html",
+        {"d": selectors.disclosure(compound, timezone.localdate()), "compound": compound},
+    )

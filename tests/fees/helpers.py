@@ -34,3 +34,61 @@ def bill(compound: Compound, start=dt.date(2022, 1, 1), months: int = 12):
     return services.billing_run_create(
         compound=compound, period_start=start, months=months, today=dt.date(2022, 1, 1)
     )
+
+
+def home_fees(cast) -> dict:
+    """Fee data of the HOME compound for page and isolation tests (made once per cast):
+    the case's standard, 2022 billed, a payment of the resident's unit, a written demand
+    to another unit and one building's notices generated."""
+    cached = getattr(cast, "_home_fees", None)
+    if cached is not None:
+        return cached
+    from fees.models import ChargeSubsidyLine, ReminderKind, ReminderStep
+    from tests.isolation import home_unit
+
+    compound = cast.compound
+    standard = low_rise_standard(compound)
+    run = bill(compound).run
+    unit = home_unit(cast)
+    payment = services.payment_record(
+        compound=compound,
+        unit=unit,
+        amount=Decimal("100.00"),
+        method="cash",
+        received_on=dt.date(2022, 3, 1),
+        idempotency_key="home-pay-1",
+    )
+    debtor = compound.units.exclude(pk=unit.pk).order_by("id").first()
+    ReminderStep.objects.create(
+        compound=compound, unit=debtor, kind=ReminderKind.REMINDER, outstanding=Decimal("726.00")
+    )
+    demand = ReminderStep.objects.create(
+        compound=compound,
+        unit=debtor,
+        kind=ReminderKind.WRITTEN_DEMAND,
+        outstanding=Decimal("726.00"),
+        respond_by=dt.date(2022, 4, 15),
+    )
+    payer = ChargeSubsidyLine.objects.filter(charge__run=run).first().payer
+    cast._home_fees = {
+        "standard": standard,
+        "run": run,
+        "unit": unit,
+        "payment": payment,
+        "demand": demand,
+        "payer": payer,
+        "debtor": debtor,
+    }
+    return cast._home_fees
+
+
+def home_notices(cast) -> dict:
+    """home_fees plus the building print files generated (tasks run eagerly)."""
+    data = home_fees(cast)
+    if not data["run"].chunks.exists():
+        from fees import tasks
+
+        services.notices_start(compound=cast.compound, run=data["run"])
+        tasks.enqueue_notice_chunks(data["run"].pk)
+        data["run"].refresh_from_db()
+    return data
