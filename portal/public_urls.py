@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns: list = [
     path("agreements/", include("agreements.public_urls")),
+    path("", include("fees.public_urls")),
     path("", include("voting.public_urls")),
 ]
