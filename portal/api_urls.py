@@ -13,6 +13,7 @@ urlpatterns = [
         name="api-compound-detail",
     ),
     path("", include("households.api_urls")),
+    path("", include("fees.api_urls")),
     path("", include("agreements.api_urls")),
     path("", include("voting.api_urls")),
 ]

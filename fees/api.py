@@ -1,0 +1,217 @@
+"""API v1 of the fees app: standards, runs, charges, payments, collection, notices.
+
+Every view is a :class:`portal.api.CompoundScopedAPIView`; writes check the role for the
+write on top (a caller without it gets 404, as for an absent compound).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from portal.api import CompoundScopedAPIView
+from portal.models import STAFF_ROLES, Compound, Role
+
+from . import pdf, selectors, services
+from .models import (
+    BillingRun,
+    Charge,
+    ChargeSubsidyLine,
+    FeeStandard,
+    Payment,
+    SubsidyShare,
+)
+from .serializers import (
+    BillingOutcomeSerializer,
+    BillingRunInputSerializer,
+    BillingRunSerializer,
+    ChargeSerializer,
+    CollectionSerializer,
+    FeeStandardInputSerializer,
+    FeeStandardSerializer,
+    PaymentInputSerializer,
+    PaymentSerializer,
+)
+
+STANDARD_EDITORS = {Role.STREET_OFFICER}
+RUN_EDITORS = {Role.STREET_OFFICER, Role.COMPANY_STAFF}
+CASHIERS = {Role.COMPANY_STAFF}
+
+
+class _FeesView(CompoundScopedAPIView):
+    allowed_roles = STAFF_ROLES
+
+    def require(self, roles: set[Role]) -> None:
+        """Writes need a narrower role than reads; without it the compound looks absent."""
+        if not self.request.user.is_superuser and not self.roles & roles:
+            raise NotFound
+
+
+class FeeStandardListView(_FeesView, generics.ListAPIView):
+    """收费标准: every version of the compound's fee standards; street officers add one."""
+
+    serializer_class = FeeStandardSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[FeeStandard]:
+        return compound.fee_standards.prefetch_related(
+            Prefetch("shares", queryset=SubsidyShare.objects.select_related("payer"))
+        ).order_by("building_kind", "-valid_from")
+
+    @extend_schema(request=FeeStandardInputSerializer, responses={201: FeeStandardSerializer})
+    def post(self, request, code: str):
+        self.require(STANDARD_EDITORS)
+        data = FeeStandardInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        shares = [services.ShareInput(s["payer"], s["share"]) for s in values.pop("shares", [])]
+        standard = services.fee_standard_create(
+            compound=self.compound, shares=shares, actor=request.user, **values
+        )
+        return Response(FeeStandardSerializer(standard).data, status=status.HTTP_201_CREATED)
+
+
+class BillingRunListView(_FeesView, generics.ListAPIView):
+    """计费批次: runs of the compound; POST bills a period (idempotent, see the service)."""
+
+    serializer_class = BillingRunSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[BillingRun]:
+        return compound.billing_runs.order_by("-period_start")
+
+    @extend_schema(request=BillingRunInputSerializer, responses={200: BillingOutcomeSerializer})
+    def post(self, request, code: str):
+        self.require(RUN_EDITORS)
+        data = BillingRunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.billing_run_create(
+            compound=self.compound, actor=request.user, **data.validated_data
+        )
+        return Response(BillingOutcomeSerializer(outcome).data)
+
+
+class BillingRunDetailView(_FeesView, generics.RetrieveAPIView):
+    serializer_class = BillingRunSerializer
+    lookup_url_kwarg = "run_id"
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[BillingRun]:
+        return compound.billing_runs.all()
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("building", OpenApiTypes.STR, description="楼号, e.g. `16`")]
+)
+class ChargeListView(_FeesView, generics.ListAPIView):
+    """应缴费用 of one run, with each payer's subsidy line (and adjustment lines)."""
+
+    serializer_class = ChargeSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Charge]:
+        charges = (
+            compound.charges.filter(run_id=self.kwargs["run_id"])
+            .select_related("unit", "building")
+            .prefetch_related(
+                Prefetch(
+                    "subsidy_lines",
+                    queryset=ChargeSubsidyLine.objects.select_related("payer").order_by("id"),
+                )
+            )
+            .order_by("building__sort_key", "building__number", "unit__number")
+        )
+        building = self.request.query_params.get("building")
+        if building is not None:
+            charges = charges.filter(building__number=building)
+        return charges
+
+
+class PaymentListView(_FeesView, generics.ListAPIView):
+    """收款: payments and refunds; company staff POST a payment with an idempotency key
+    (201 when recorded, 200 with the first payment when the same request is replayed)."""
+
+    serializer_class = PaymentSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Payment]:
+        return compound.payments.order_by("-received_on", "-id")
+
+    @extend_schema(
+        request=PaymentInputSerializer,
+        responses={201: PaymentSerializer, 200: PaymentSerializer},
+    )
+    def post(self, request, code: str):
+        self.require(CASHIERS)
+        data = PaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        unit = self.compound.units.filter(pk=values.pop("unit_id")).first()
+        if unit is None:
+            raise ValidationError({"unit_id": "本小区没有这个房屋"})
+        payment = services.payment_record(
+            compound=self.compound, unit=unit, actor=request.user, **values
+        )
+        code_ = status.HTTP_200_OK if payment.was_replayed else status.HTTP_201_CREATED
+        return Response(PaymentSerializer(payment).data, status=code_)
+
+
+class CollectionView(_FeesView):
+    """收缴率 of a year: the compound and each building, by households and by amount."""
+
+    serializer_class = CollectionSerializer
+    queryset = Charge.objects.none()  # for the schema only; get() reads via a selector
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", OpenApiTypes.INT, required=True)],
+        responses={200: CollectionSerializer},
+    )
+    def get(self, request, code: str):
+        try:
+            year = int(request.query_params.get("year", ""))
+        except ValueError:
+            raise ValidationError({"year": "请用 ?year=YYYY 指定年份"}) from None
+        report = selectors.collection_report(self.compound, year, with_time=False)
+
+        def figures(row) -> dict:
+            return {
+                "billed_households": row.billed_households,
+                "paid_households": row.paid_households,
+                "amount_due": row.amount_due,
+                "amount_collected": row.amount_collected,
+                "rate_households": row.rate_households,
+                "rate_amount": row.rate_amount,
+            }
+
+        data = {
+            "year": year,
+            "compound": figures(report.compound),
+            "buildings": [{"building": b.label, **figures(b)} for b in report.buildings],
+        }
+        return Response(CollectionSerializer(data).data)
+
+
+class UnitNoticeView(CompoundScopedAPIView):
+    """The unit's latest fee notice as PDF: staff for any unit, a resident for their own."""
+
+    queryset = Charge.objects.none()  # for the schema only
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")
+        }
+    )
+    def get(self, request, code: str, unit_id: int):
+        units = self.compound.units.select_related("building")
+        if self.is_resident_only:
+            units = units.filter(
+                ownerships__owner__user=request.user, ownerships__valid_to__isnull=True
+            )
+        unit = units.filter(pk=unit_id).first()
+        charge = selectors.latest_charge(self.compound, unit) if unit else None
+        if charge is None:
+            raise Http404
+        response = HttpResponse(
+            pdf.render_unit_notice(self.compound, charge), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="notice-{unit.pk}.pdf"'
+        return response
