@@ -30,7 +30,6 @@ PLACEHOLDERS: dict[str, str] = {
     "company_name": "物业服务企业名称",
     "property_right_units": "产权单位",
     "service_standard": "服务标准",
-    "service_content": "服务内容",
     "fee_standard": "按楼栋类型的收费标准",
     "subsidy": "补贴（承担方、份额、期限）",
     "decision_title": "业主共同决定",
@@ -120,4 +119,76 @@ def compound_facts(compound: Compound) -> dict[str, str]:
         "company_name": compound.service_company.name if compound.service_company else "",
         "property_right_units": "、".join(units),
         "filing_days": str(FILING_DAYS),
+    }
+
+
+# ---------------------------------------------------------------- from the vote and the fees
+
+
+def _yuan(value) -> str:
+    return f"{Decimal(value):.2f}"
+
+
+def fee_facts(compound: Compound, day) -> dict[str, str]:
+    """The fee standard by building kind and the subsidy, as the fee app holds them on
+    ``day`` (fees.selectors.current_standards). Missing standards are an error."""
+    from fees import selectors as fee_selectors
+
+    standards = fee_selectors.current_standards(compound, day)
+    if not standards:
+        raise ValidationError(
+            _("本小区还没有%(day)s有效的物业服务收费标准，请先在“物业费”中设置收费标准")
+            % {"day": chinese_date(day)}
+        )
+    lines, subsidy_parts, payers, terms = [], [], {}, set()
+    for s in standards:
+        kind = BuildingKind(s.building_kind).label
+        line = (
+            f"{kind}：评估价每月每平方米{_yuan(s.appraised_rate)}元，"
+            f"业主缴纳每月每平方米{_yuan(s.charged_rate)}元"
+        )
+        if s.subsidy_rate > 0:
+            line += f"，差额每月每平方米{_yuan(s.subsidy_rate)}元由补贴承担"
+            subsidy_parts.append(f"{kind}每月每平方米{_yuan(s.subsidy_rate)}元")
+            for share in s.shares.all():
+                payers.setdefault(share.payer.name, share.share)
+            end = chinese_date(s.valid_to) if s.valid_to else "另行约定之日"
+            terms.add(f"自{chinese_date(s.valid_from)}起至{end}止")
+        lines.append(line + "。")
+    if subsidy_parts:
+        shares = "、".join(f"{name}承担{Decimal(v):.2f}%" for name, v in payers.items())
+        subsidy = (
+            f"补贴标准为{'，'.join(subsidy_parts)}，由{shares}，补贴期限{'；'.join(sorted(terms))}"
+        )
+    else:
+        subsidy = "本协议约定的收费标准不含补贴"
+    service_standard = next((s.service_standard for s in standards if s.service_standard), "")
+    return {
+        "fee_standard": "\n".join(lines),
+        "subsidy": subsidy,
+        "service_standard": service_standard or "《北京市住宅物业服务标准》",
+    }
+
+
+def decision_facts(item) -> dict[str, str]:
+    """The authorising decision as voting recorded it when counting: the date, the item,
+    the four ratios and the SHA-256 of the ballot set (voting.selectors)."""
+    decision = item.decision
+    snapshot = next(
+        (i for i in decision.tally_snapshot.get("items", []) if i.get("id") == item.pk), None
+    )
+    if snapshot is None:  # pragma: no cover - counted decisions always have a snapshot
+        raise ValidationError(_("该表决事项没有计票结果"))
+    ratios = snapshot["ratios"]
+    return {
+        "decision_title": decision.title,
+        "decision_date": chinese_date(decision.counting_date),
+        "item_title": item.title,
+        "item_category": "《中华人民共和国民法典》第二百七十八条第一款"
+        + str(item.get_category_display()),
+        "participation_owners": percent(ratios["participation_owners"]),
+        "participation_area": percent(ratios["participation_area"]),
+        "consent_owners": percent(ratios["consent_owners"]),
+        "consent_area": percent(ratios["consent_area"]),
+        "ballot_sha256": decision.ballot_set_sha256,
     }

@@ -163,10 +163,13 @@ class Agreement(models.Model):
     )
     term_start = models.DateField(_("期限开始"))
     term_end = models.DateField(_("期限结束"))
-    source_item_id = models.PositiveBigIntegerField(
-        _("授权表决事项"),
+    source_item = models.ForeignKey(
+        "voting.Item",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
+        related_name="agreements",
+        verbose_name=_("授权表决事项"),
         help_text=_("业主共同决定中授权本协议的表决事项"),
     )
     facts = models.JSONField(_("事实数据"), default=dict)

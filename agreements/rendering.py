@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from . import signing
 from .facts import chinese_number
 from .models import Agreement
+from .selectors import signer_name
 
 
 def _representative_name(user) -> str:
@@ -19,7 +20,7 @@ def agreement_html(agreement: Agreement) -> str:
             "label": p.label,
             "kind": p.kind,
             "organisation": p.organisation,
-            "representative_name": _representative_name(p.representative),
+            "representative_name": signer_name(p.representative, agreement.compound),
             "field_name": p.field_name,
         }
         for p in agreement.parties.select_related("representative").order_by("position")

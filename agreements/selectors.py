@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from portal.models import Compound, StreetOffice
+from voting.models import DecisionState, Item
 
 from .models import Agreement, AgreementStatus, Party
 
@@ -104,6 +105,29 @@ def office_attention(office: StreetOffice, today: dt.date | None = None) -> dict
         "to_file": [r for r in rows if r.status == AgreementStatus.EFFECTIVE],
         "renewals": [r for r in rows if r.renewal_due],
     }
+
+
+def authorising_items(compound: Compound) -> QuerySet[Item]:
+    """Items of the compound's counted or published decisions: the candidates to authorise
+    an agreement (the service checks which of them may)."""
+    return (
+        Item.objects.filter(
+            decision__in=compound.decisions.filter(
+                state__in=[DecisionState.COUNTED, DecisionState.PUBLISHED]
+            )
+        )
+        .select_related("decision")
+        .order_by("-decision__counted_at", "position")
+    )
+
+
+def signer_name(user, compound: Compound) -> str:
+    """The name on the certificate, the stamp and the signing page: the account's full
+    name, else the name of the user's committee seat in the compound, else the login."""
+    if user.get_full_name():
+        return user.get_full_name()
+    seat = compound.committee_members.filter(user=user).values_list("name", flat=True).first()
+    return seat or user.get_username()
 
 
 def parties_of_user(agreement: Agreement, user) -> list[Party]:

@@ -17,15 +17,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.models import PropertyRightUnit
 from portal.access import roles_in
 from portal.audit import audit_record
 from portal.models import Compound
+from voting.models import DecisionState, Item
+from voting.rules import Category
 
-from . import ca, signing
+from . import ca, selectors, signing
 from . import facts as facts_mod
 from .models import (
     PARTY_ROLE,
@@ -205,7 +208,7 @@ def agreement_create(
     term_end: dt.date,
     actor: AbstractBaseUser | None,
     template: AgreementTemplate | None = None,
-    source_item_id: int | None = None,
+    source_item: Item | None = None,
     supersedes: Agreement | None = None,
 ) -> Agreement:
     """A new agreement whose text is the template filled with ``facts``.
@@ -250,7 +253,7 @@ def agreement_create(
         supersedes=supersedes,
         term_start=term_start,
         term_end=term_end,
-        source_item_id=source_item_id,
+        source_item=source_item,
         facts=all_facts,
         preamble=preamble,
         clauses=clauses,
@@ -293,13 +296,107 @@ def agreement_create(
             "number": agreement.number,
             "version": agreement.version,
             "supersedes": supersedes.number if supersedes else None,
-            "source_item_id": source_item_id,
+            "source_item": source_item.pk if source_item else None,
         },
     )
     from .tasks import render_agreement_pdf
 
     transaction.on_commit(lambda: render_agreement_pdf.delay(agreement.pk))
     return agreement
+
+
+# An agreement is authorised by an item that hires the service company (CC 278 (4)) or sets
+# the fee standard. Voting has no category of its own for the fee standard (it is decided
+# by simple majority like (4)); an item of category (9) whose title names it counts.
+FEE_STANDARD_WORDS = ("收费标准", "物业费标准", "物业服务费")
+
+
+CHECK_LABELS = {
+    "participation_owners": gettext_lazy("参与表决人数比例"),
+    "participation_area": gettext_lazy("参与表决面积比例"),
+    "consent_owners": gettext_lazy("同意人数比例"),
+    "consent_area": gettext_lazy("同意面积比例"),
+}
+
+
+def item_allows_agreement(item: Item) -> bool:
+    if item.category == Category.SERVICE_COMPANY:
+        return True
+    return item.category == Category.OTHER_MAJOR and any(
+        w in item.title for w in FEE_STANDARD_WORDS
+    )
+
+
+def generation_blockers(item: Item) -> list[str]:
+    """Why ``item`` cannot authorise an agreement (empty when it can), each reason naming
+    what is missing."""
+    decision = item.decision
+    problems = []
+    if decision.state not in (DecisionState.COUNTED, DecisionState.PUBLISHED):
+        problems.append(
+            _("共同决定“%(decision)s”尚未计票（当前状态：%(state)s），不能据此生成协议")
+            % {"decision": decision.title, "state": decision.get_state_display()}
+        )
+    else:
+        snapshot = next(
+            (i for i in decision.tally_snapshot.get("items", []) if i.get("id") == item.pk), {}
+        )
+        if not snapshot.get("passed"):
+            failed = [
+                _("%(rule)s %(value)s%% 未达到 %(threshold)s")
+                % {
+                    "rule": CHECK_LABELS.get(c["rule"], c["rule"]),
+                    "value": c["value"],
+                    "threshold": c["threshold"],
+                }
+                for c in snapshot.get("checks", [])
+                if not c.get("passed")
+            ]
+            problems.append(
+                _("表决事项“%(item)s”未通过%(why)s")
+                % {"item": item.title, "why": ("：" + "；".join(failed)) if failed else ""}
+            )
+    if not item_allows_agreement(item):
+        problems.append(
+            _(
+                "表决事项的类别为%(category)s；只有选聘物业服务企业（第二百七十八条第一款第（四）项）"
+                "或物业服务收费标准的决定可以生成四方协议"
+            )
+            % {"category": item.get_category_display()}
+        )
+    return problems
+
+
+@transaction.atomic
+def agreement_generate(
+    *,
+    item: Item,
+    parties: list[PartySpec],
+    term_start: dt.date,
+    term_end: dt.date,
+    actor: AbstractBaseUser | None,
+    supersedes: Agreement | None = None,
+) -> Agreement:
+    """An agreement authorised by a passed decision item, its facts pulled from the vote
+    (voting.selectors' frozen tally) and the fee standards valid when the term starts."""
+    problems = generation_blockers(item)
+    if problems:
+        raise ValidationError(problems)
+    with translation.override("zh-hans"):
+        facts = {
+            **facts_mod.decision_facts(item),
+            **facts_mod.fee_facts(item.compound, term_start),
+        }
+    return agreement_create(
+        compound=item.compound,
+        parties=parties,
+        facts=facts,
+        term_start=term_start,
+        term_end=term_end,
+        actor=actor,
+        source_item=item,
+        supersedes=supersedes,
+    )
 
 
 def _store_revision(agreement: Agreement, number: int, data: bytes) -> AgreementRevision:
@@ -393,21 +490,9 @@ def _check_password(user: AbstractBaseUser, agreement: Agreement, password: str)
     cache.delete(key)
 
 
-@transaction.atomic
-def agreement_sign(
-    *,
-    agreement: Agreement,
-    party: Party,
-    user: AbstractBaseUser,
-    password: str,
-    at: dt.datetime | None = None,
-) -> Signature:
-    """``user`` signs for ``party`` after re-entering their password.
-
-    The agreement row is locked, so two parties signing at once each build on the other's
-    revision. Signing twice, for another party, a superseded or unrendered draft, or with a
-    wrong password is refused with a specific message and changes nothing.
-    """
+def _lock_for_signing(agreement: Agreement, party: Party, user: AbstractBaseUser):
+    """Lock the agreement and refuse, with a specific message, every signature that must
+    not happen: another party's, a second one, on a superseded or unrendered draft."""
     agreement = (
         Agreement.objects.select_for_update()
         .select_related("compound__street_office")
@@ -430,11 +515,45 @@ def agreement_sign(
         raise ValidationError(_("协议PDF尚未生成，请稍后再签署"))
     if Signature.objects.filter(party=party).exists():
         raise ValidationError(_("%(org)s已经签署过这份协议") % {"org": party.organisation})
-    _check_password(user, agreement, password)
+    return agreement, party
 
+
+@transaction.atomic
+def agreement_sign(
+    *,
+    agreement: Agreement,
+    party: Party,
+    user: AbstractBaseUser,
+    password: str,
+) -> Signature:
+    """``user`` signs for ``party`` after re-entering their password.
+
+    The agreement row is locked, so two parties signing at once each build on the other's
+    revision. Signing twice, for another party, a superseded or unrendered draft, or with a
+    wrong password is refused with a specific message and changes nothing.
+    """
+    agreement, party = _lock_for_signing(agreement, party, user)
+    _check_password(user, agreement, password)
+    return _apply_signature(agreement, party, user, at=None)
+
+
+@transaction.atomic
+def agreement_sign_recorded(
+    *, agreement: Agreement, party: Party, user: AbstractBaseUser, at: dt.datetime
+) -> Signature:
+    """Record a signature made at ``at`` without asking for the password: for the demo's
+    agreement of 2021 and imports of agreements signed before the portal. No page or API
+    calls it; every other check of :func:`agreement_sign` applies."""
+    agreement, party = _lock_for_signing(agreement, party, user)
+    return _apply_signature(agreement, party, user, at=at)
+
+
+def _apply_signature(
+    agreement: Agreement, party: Party, user: AbstractBaseUser, *, at: dt.datetime | None
+) -> Signature:
     moment = at or timezone.now()
     office = agreement.compound.street_office
-    name = representative_name(user)
+    name = selectors.signer_name(user, agreement.compound)
     cert = ca.signer_certificate_for(
         office=office, user=user, common_name=name, organisation=party.organisation, at=at
     )
@@ -446,7 +565,7 @@ def agreement_sign(
         signer_name=name,
         organisation=party.organisation,
         signed_at=moment,
-        reason=_("签署%(title)s") % {"title": agreement.title},
+        reason=f"签署{agreement.title}",  # the document's own language, whatever the UI's
         location=agreement.compound.name,
     )
     revision = _store_revision(agreement, current.number + 1, signed_pdf)
@@ -492,7 +611,9 @@ def agreement_sign(
 
 
 @transaction.atomic
-def agreement_file(*, agreement: Agreement, actor: AbstractBaseUser) -> Agreement:
+def agreement_file(
+    *, agreement: Agreement, actor: AbstractBaseUser, at: dt.datetime | None = None
+) -> Agreement:
     """The street office records that the effective agreement was filed (BJ 63)."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status == AgreementStatus.FILED:
@@ -500,7 +621,7 @@ def agreement_file(*, agreement: Agreement, actor: AbstractBaseUser) -> Agreemen
     if agreement.status != AgreementStatus.EFFECTIVE:
         raise ValidationError(_("只有已生效的协议才能备案"))
     agreement.status = AgreementStatus.FILED
-    agreement.filed_at = timezone.now()
+    agreement.filed_at = at or timezone.now()
     agreement.filed_by = actor
     agreement.save(update_fields=["status", "filed_at", "filed_by"])
     audit_record(

@@ -6,6 +6,7 @@ import io
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -16,12 +17,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from households.models import PropertyRightUnit
 from portal.access import get_compound_for_user, get_street_office_for_user, roles_in
-from portal.models import STAFF_ROLES, Role
+from portal.models import STAFF_ROLES, Compound, Role
+from voting.models import Item
 
 from . import selectors, services, verification
 from .access import get_agreement_for_user
-from .models import AgreementRevision, AgreementStatus
+from .models import Agreement, AgreementRevision, AgreementStatus, PartyKind
+
+User = get_user_model()
 
 DEFAULT_VERIFY_MAX_BYTES = 10 * 1024 * 1024
 VERIFY_RATE = (30, 10 * 60)  # uploads per client address and window (s)
@@ -57,6 +62,127 @@ class VerifyForm(forms.Form):
         return upload
 
 
+class GenerateForm(forms.Form):
+    """Generate an agreement from a passed decision item; each party's representative is
+    chosen among the users who hold that party's role in the compound."""
+
+    item = forms.ModelChoiceField(queryset=Item.objects.none(), label=gettext_lazy("授权表决事项"))
+    term_start = forms.DateField(
+        label=gettext_lazy("期限开始"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_end = forms.DateField(
+        label=gettext_lazy("期限结束"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    committee_rep = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=gettext_lazy("甲方（物业管理委员会）授权代表")
+    )
+    company_rep = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=gettext_lazy("乙方（物业服务企业）授权代表")
+    )
+    office_rep = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=gettext_lazy("丙方（街道办事处）授权代表")
+    )
+    property_units = forms.ModelMultipleChoiceField(
+        queryset=PropertyRightUnit.objects.none(),
+        label=gettext_lazy("丁方（产权单位，由其授权代表签署）"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    supersedes = forms.ModelChoiceField(
+        queryset=Agreement.objects.none(),
+        required=False,
+        label=gettext_lazy("取代的协议（修订草案或续签时选择）"),
+    )
+
+    def __init__(self, *args, compound: Compound, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compound = compound
+        self.fields["item"].queryset = selectors.authorising_items(compound)
+        self.fields["committee_rep"].queryset = User.objects.filter(
+            memberships__role=Role.COMMITTEE_MEMBER, memberships__compound=compound
+        )
+        self.fields["office_rep"].queryset = User.objects.filter(
+            memberships__role=Role.STREET_OFFICER,
+            memberships__street_office_id=compound.street_office_id,
+        )
+        self.fields["company_rep"].queryset = User.objects.filter(
+            memberships__role=Role.COMPANY_STAFF,
+            memberships__service_company_id=compound.service_company_id,
+        )
+        self.fields["property_units"].queryset = compound.property_right_units.filter(
+            representative__isnull=False
+        ).select_related("representative")
+        self.fields["supersedes"].queryset = compound.agreements.exclude(
+            status=AgreementStatus.SUPERSEDED
+        )
+        for name in ("committee_rep", "office_rep", "company_rep"):
+            self.fields[name].label_from_instance = services.representative_name
+
+    def party_specs(self) -> list[services.PartySpec]:
+        data = self.cleaned_data
+        compound = self.compound
+        specs = [
+            services.PartySpec(
+                kind=PartyKind.COMMITTEE,
+                organisation=f"{compound.name}物业管理委员会",
+                representative=data["committee_rep"],
+            ),
+            services.PartySpec(
+                kind=PartyKind.SERVICE_COMPANY,
+                organisation=compound.service_company.name if compound.service_company else "",
+                representative=data["company_rep"],
+            ),
+            services.PartySpec(
+                kind=PartyKind.STREET_OFFICE,
+                organisation=compound.street_office.name,
+                representative=data["office_rep"],
+            ),
+        ]
+        specs += [
+            services.PartySpec(
+                kind=PartyKind.PROPERTY_RIGHT_UNIT,
+                organisation=unit.name,
+                representative=unit.representative,
+                property_right_unit=unit,
+            )
+            for unit in data["property_units"]
+        ]
+        return specs
+
+
+# Who may generate agreements and edit the template: the committee and the street office.
+GENERATOR_ROLES = (Role.COMMITTEE_MEMBER, Role.STREET_OFFICER)
+
+
+@login_required
+def agreement_generate(request: HttpRequest, code: str) -> HttpResponse:
+    compound = get_compound_for_user(request.user, code, GENERATOR_ROLES)
+    form = GenerateForm(request.POST or None, compound=compound)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.agreement_generate(
+                item=form.cleaned_data["item"],
+                parties=form.party_specs(),
+                term_start=form.cleaned_data["term_start"],
+                term_end=form.cleaned_data["term_end"],
+                actor=request.user,
+                supersedes=form.cleaned_data["supersedes"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("协议已生成，PDF生成后各方即可签署。"))
+            return redirect(agreement)
+    items = [
+        (item, services.generation_blockers(item)) for item in selectors.authorising_items(compound)
+    ]
+    return render(
+        request,
+        "agreements/generate.html",
+        {"compound": compound, "form": form, "items": items},
+    )
+
+
 # ---------------------------------------------------------------- registers
 
 
@@ -64,10 +190,13 @@ class VerifyForm(forms.Form):
 def agreement_list(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     rows = selectors.agreement_rows(selectors.compound_agreements(compound))
+    can_generate = request.user.is_superuser or bool(
+        roles_in(request.user, compound) & set(GENERATOR_ROLES)
+    )
     return render(
         request,
         "agreements/list.html",
-        {"compound": compound, "rows": rows, "today": timezone.localdate()},
+        {"compound": compound, "rows": rows, "can_generate": can_generate},
     )
 
 

@@ -1,0 +1,149 @@
+"""The generation guard: only a passed item that hires the service company or sets the fee
+standard authorises an agreement, and the text's facts come from the vote and the fees."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from pypdf import PdfReader
+
+from agreements import services
+from fees import services as fee_services
+from fees.models import SubsidyPayerKind
+from households.models import BuildingKind
+from tests.agreements.helpers import party_specs
+from tests.voting.helpers import make_decision, publish
+from voting import selectors as vote_selectors
+from voting import services as vote_services
+
+TERM = {"term_start": dt.date(2022, 1, 1), "term_end": dt.date(2024, 12, 31)}
+
+
+def vote(cast, decision, agree: int):
+    """Every voter of the roll votes on paper: the first ``agree`` agree, the rest oppose."""
+    entries = list(decision.roll.order_by("number"))
+    choices = {e.pk: ("agree" if n < agree else "disagree") for n, e in enumerate(entries)}
+    vote_services.paper_ballots_import(
+        decision=decision, actor=cast.committee, choices_by_entry=choices, at=timezone.now()
+    )
+    return publish(decision, cast)
+
+
+@pytest.fixture
+def standard(cast):
+    return fee_services.fee_standard_create(
+        compound=cast.compound,
+        building_kind=BuildingKind.LOW_RISE,
+        appraised_rate=Decimal("1.78"),
+        charged_rate=Decimal("1.00"),
+        valid_from=dt.date(2022, 1, 1),
+        valid_to=dt.date(2024, 12, 31),
+        shares=[
+            fee_services.ShareInput(
+                "北太平庄街道办事处", Decimal("50"), SubsidyPayerKind.STREET_OFFICE
+            ),
+            fee_services.ShareInput("首开集团", Decimal("50"), SubsidyPayerKind.STATE_ENTERPRISE),
+        ],
+        service_standard="《北京市住宅物业服务标准》二级",
+    )
+
+
+def passed_item(cast, category=4, title=None):
+    decision = make_decision(cast, items=((category, None),))
+    if title:
+        decision.items.update(title=title)
+    decision = vote(cast, decision, agree=5)  # 5 of 6 owners agree
+    return decision.items.get()
+
+
+def generate(cast, item, django_capture_on_commit_callbacks, **extra):
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = services.agreement_generate(
+            item=item, parties=party_specs(cast), actor=cast.committee, **TERM, **extra
+        )
+    agreement.refresh_from_db()
+    return agreement
+
+
+def test_facts_come_from_the_vote_and_the_fee_standard(
+    cast, standard, django_capture_on_commit_callbacks
+):
+    item = passed_item(cast)
+    agreement = generate(cast, item, django_capture_on_commit_callbacks)
+    decision = item.decision
+    (tally,) = vote_selectors.decision_tally(decision)
+    ratios = vote_selectors.tally_data(tally.raw)["ratios"]
+    facts = agreement.facts
+    assert agreement.source_item == item
+    assert (
+        facts["ballot_sha256"]
+        == decision.ballot_set_sha256
+        == vote_selectors.ballot_set_sha256(decision)
+    )
+    assert facts["participation_owners"] == ratios["participation_owners"] + "%" == "100.00%"
+    assert facts["consent_owners"] == ratios["consent_owners"] + "%" == "83.33%"
+    assert facts["decision_date"] == "2021年10月25日"
+    assert "低楼：评估价每月每平方米1.78元，业主缴纳每月每平方米1.00元" in facts["fee_standard"]
+    assert "北太平庄街道办事处承担50.00%、首开集团承担50.00%" in facts["subsidy"]
+    assert "2022年1月1日起至2024年12月31日止" in facts["subsidy"]
+    assert facts["service_standard"] == "《北京市住宅物业服务标准》二级"
+    assert facts["company_name"] == cast.company.name
+    text = "".join(
+        p.extract_text()
+        for p in PdfReader(
+            io.BytesIO(services.revision_bytes(services.latest_revision(agreement)))
+        ).pages
+    ).replace("\n", "")
+    assert decision.ballot_set_sha256 in text
+    assert "同意业主人数占参与表决业主人数的83.33%" in text
+    assert "（四）" in text or "(四)" in text
+
+
+def test_a_failed_item_is_refused_naming_the_failed_rule(cast, standard):
+    decision = vote(cast, make_decision(cast, items=((4, None),)), agree=2)
+    item = decision.items.get()
+    with pytest.raises(ValidationError) as err:
+        services.agreement_generate(
+            item=item, parties=party_specs(cast), actor=cast.committee, **TERM
+        )
+    assert "未通过" in err.value.messages[0]
+    assert "同意人数比例 33.33% 未达到 > 1/2" in err.value.messages[0]
+    assert not cast.compound.agreements.exists()
+
+
+def test_an_uncounted_decision_is_refused(cast, standard):
+    item = make_decision(cast, items=((4, None),)).items.get()
+    with pytest.raises(ValidationError, match="尚未计票"):
+        services.agreement_generate(
+            item=item, parties=party_specs(cast), actor=cast.committee, **TERM
+        )
+
+
+def test_a_category_that_does_not_allow_it_is_refused(cast, standard):
+    item = passed_item(cast, category=7)
+    with pytest.raises(ValidationError) as err:
+        services.agreement_generate(
+            item=item, parties=party_specs(cast), actor=cast.committee, **TERM
+        )
+    assert any("选聘物业服务企业" in m for m in err.value.messages)
+    assert not cast.compound.agreements.exists()
+
+
+def test_a_fee_standard_item_of_category_9_is_allowed(
+    cast, standard, django_capture_on_commit_callbacks
+):
+    item = passed_item(cast, category=9, title="执行新的物业服务收费标准")
+    agreement = generate(cast, item, django_capture_on_commit_callbacks)
+    assert agreement.source_item == item
+
+
+def test_missing_fee_standard_is_named(cast):
+    item = passed_item(cast)
+    with pytest.raises(ValidationError, match="收费标准"):
+        services.agreement_generate(
+            item=item, parties=party_specs(cast), actor=cast.committee, **TERM
+        )
+    assert not cast.compound.agreements.exists()
