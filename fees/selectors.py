@@ -577,8 +577,17 @@ class Disclosure:
 
 
 def disclosure(compound: Compound, today: dt.date) -> Disclosure:
-    """What BJ 70 / CC 943 require to be posted: no personal data at all."""
-    year = today.year - 1
+    """What BJ 70 / CC 943 require to be posted: no personal data at all. The year is the
+    latest closed year with published accounts or fees (last year by default)."""
+    years = [
+        y
+        for y in (
+            *AnnualAccount.objects.filter(compound=compound).values_list("year", flat=True),
+            *(d.year for d in compound.billing_runs.values_list("period_start", flat=True)),
+        )
+        if y < today.year
+    ]
+    year = max(years, default=today.year - 1)
     fee_income = (
         compound.payments.filter(received_on__year=year).aggregate(s=FenSum("amount"))["s"] or ZERO
     )
