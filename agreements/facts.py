@@ -184,8 +184,10 @@ def decision_facts(item) -> dict[str, str]:
         "decision_title": decision.title,
         "decision_date": chinese_date(decision.counting_date),
         "item_title": item.title,
-        "item_category": "《中华人民共和国民法典》第二百七十八条第一款"
-        + str(item.get_category_display()),
+        "item_category": (
+            f"《中华人民共和国民法典》第二百七十八条第一款第（{chinese_number(item.category)}）项"
+            f"“{str(item.get_category_display()).split(') ', 1)[-1]}”"
+        ),
         "participation_owners": percent(ratios["participation_owners"]),
         "participation_area": percent(ratios["participation_area"]),
         "consent_owners": percent(ratios["consent_owners"]),

@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from agreements import services
 from fees import services as fee_services
 from fees.models import SubsidyPayerKind
-from households.models import BuildingKind
+from households.models import BuildingKind, PropertyRightUnit
 from tests.agreements.helpers import party_specs
 from tests.voting.helpers import make_decision, publish
 from voting import selectors as vote_selectors
@@ -99,7 +100,7 @@ def test_facts_come_from_the_vote_and_the_fee_standard(
     ).replace("\n", "")
     assert decision.ballot_set_sha256 in text
     assert "同意业主人数占参与表决业主人数的83.33%" in text
-    assert "（四）" in text or "(四)" in text
+    assert "第二百七十八条第一款第（四）项“选聘和解聘物业服务企业或者其他管理人”" in text
 
 
 def test_a_failed_item_is_refused_naming_the_failed_rule(cast, standard):
@@ -147,3 +148,42 @@ def test_missing_fee_standard_is_named(cast):
             item=item, parties=party_specs(cast), actor=cast.committee, **TERM
         )
     assert not cast.compound.agreements.exists()
+
+
+def test_generation_page(client, cast, standard, django_capture_on_commit_callbacks):
+    item = passed_item(cast)
+    unit = PropertyRightUnit.objects.create(
+        compound=cast.compound, name="首开集团", representative=cast.property_unit_rep
+    )
+    url = reverse("agreement_generate", args=[cast.compound.code])
+    client.force_login(cast.company_staff)  # neither committee nor street office
+    assert client.get(url).status_code == 404
+    client.force_login(cast.committee)
+    page = client.get(url).content.decode()
+    assert item.title in page and 'class="badge ok"' in page
+    form = {
+        "item": item.pk,
+        "term_start": "2022-01-01",
+        "term_end": "2024-12-31",
+        "committee_rep": cast.committee.pk,
+        "company_rep": cast.company_staff.pk,
+        "office_rep": cast.officer.pk,
+        "property_units": [unit.pk],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, form)
+    agreement = cast.compound.agreements.get()
+    assert response.status_code == 302 and response["Location"] == agreement.get_absolute_url()
+    assert agreement.source_item == item
+    assert agreement.parties.get(kind="property_right_unit").property_right_unit == unit
+    # an outsider's user as a representative is not offered, and so refused
+    response = client.post(url, {**form, "office_rep": cast.outsider_office.pk})
+    assert response.status_code == 200 and "office_rep" in response.context["form"].errors
+    assert cast.compound.agreements.count() == 1
+
+
+def test_generation_page_shows_why_an_item_cannot_be_used(client, cast, standard):
+    vote(cast, make_decision(cast, items=((4, None),)), agree=2)
+    client.force_login(cast.officer)
+    page = client.get(reverse("agreement_generate", args=[cast.compound.code])).content.decode()
+    assert "未通过" in page and "同意人数比例" in page

@@ -1,0 +1,133 @@
+"""The demo's four-party agreement of 学院南路32号院, signed on 2021-12-10.
+
+Called by ``manage.py seed_demo`` as ``seed(compound)`` after the fees and voting demos;
+idempotent. It generates the agreement from the October 2021 decision (hire 天岳恒物业 at
+the new fee standard, CC 278 (4)) with the facts of the vote and the fee standards, signs it
+in the portal's own PAdES revisions by the four parties' demo logins on 2021-12-10 and
+records it filed with the street office on 2021-12-20, so the register, the PDF download
+and the public verifier all show a real, verifiable agreement.
+
+The case does not publish the agreement's term: three years from 2022-01, the term of the
+subsidy it arranges, is our assumption (so in the demo's present it shows as expired).
+"""
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from households.models import CommitteeRole
+from portal.models import Compound, Membership, Role
+
+from . import ca, services
+from .models import Agreement, PartyKind
+
+log = logging.getLogger(__name__)
+TZ = ZoneInfo("Asia/Shanghai")
+
+DECISION_TITLE = "关于选聘天岳恒物业及执行新物业费标准的业主共同决定"  # voting.demo.TITLE_2021
+TERM_START = dt.date(2022, 1, 1)
+TERM_END = dt.date(2024, 12, 31)
+GENERATED_AT = dt.datetime(2021, 11, 30, 15, 0, tzinfo=TZ)
+# The order and times of the four signatures on 2021-12-10.
+SIGNING = [
+    (PartyKind.COMMITTEE, dt.datetime(2021, 12, 10, 9, 30, tzinfo=TZ)),
+    (PartyKind.STREET_OFFICE, dt.datetime(2021, 12, 10, 9, 45, tzinfo=TZ)),
+    (PartyKind.PROPERTY_RIGHT_UNIT, dt.datetime(2021, 12, 10, 10, 0, tzinfo=TZ)),
+    (PartyKind.SERVICE_COMPANY, dt.datetime(2021, 12, 10, 10, 15, tzinfo=TZ)),
+]
+FILED_AT = dt.datetime(2021, 12, 20, 14, 0, tzinfo=TZ)
+
+
+def _member(compound: Compound, **filters):
+    membership = Membership.objects.filter(**filters).select_related("user").order_by("id").first()
+    return membership.user if membership else None
+
+
+def _parties(compound: Compound) -> list[services.PartySpec] | None:
+    """The four parties and the demo logins who sign for them, or None when the demo
+    logins are not there."""
+    chair = compound.committee_members.filter(role=CommitteeRole.CHAIR, user__isnull=False).first()
+    committee = (
+        chair.user if chair else _member(compound, role=Role.COMMITTEE_MEMBER, compound=compound)
+    )
+    officer = _member(
+        compound, role=Role.STREET_OFFICER, street_office_id=compound.street_office_id
+    )
+    staff = _member(
+        compound, role=Role.COMPANY_STAFF, service_company_id=compound.service_company_id
+    )
+    units = list(
+        compound.property_right_units.filter(representative__isnull=False)
+        .select_related("representative")
+        .order_by("name")
+    )
+    if not (committee and officer and staff and units):
+        return None
+    return [
+        services.PartySpec(
+            kind=PartyKind.COMMITTEE,
+            organisation=f"{compound.name}物业管理委员会",
+            representative=committee,
+        ),
+        services.PartySpec(
+            kind=PartyKind.STREET_OFFICE,
+            organisation=compound.street_office.name,
+            representative=officer,
+        ),
+        *(
+            services.PartySpec(
+                kind=PartyKind.PROPERTY_RIGHT_UNIT,
+                organisation=unit.name,
+                representative=unit.representative,
+                property_right_unit=unit,
+            )
+            for unit in units
+        ),
+        services.PartySpec(
+            kind=PartyKind.SERVICE_COMPANY,
+            organisation=compound.service_company.name,
+            representative=staff,
+        ),
+    ]
+
+
+@transaction.atomic
+def seed(compound: Compound) -> Agreement | None:
+    """Add the signed 2021 agreement unless it is there (or its prerequisites are not)."""
+    existing = compound.agreements.filter(source_item__decision__title=DECISION_TITLE).first()
+    if existing is not None:
+        return existing
+    decision = compound.decisions.filter(title=DECISION_TITLE).first()
+    parties = _parties(compound)
+    if decision is None or parties is None or compound.service_company is None:
+        log.warning("agreements demo skipped: the 2021 decision or the demo logins are missing")
+        return None
+    # The office's CA as it was set up before the signing day.
+    ca.authority_for(compound.street_office, at=GENERATED_AT)
+    agreement = services.agreement_generate(
+        item=decision.items.order_by("position").first(),
+        parties=parties,
+        term_start=TERM_START,
+        term_end=TERM_END,
+        actor=parties[0].representative,
+    )
+    # Render now rather than after the commit: the signatures need the PDF.
+    services.agreement_render(agreement_id=agreement.pk)
+    Agreement.objects.filter(pk=agreement.pk).update(created_at=GENERATED_AT)
+    by_kind: dict[str, list] = {}
+    for party in agreement.parties.select_related("representative"):
+        by_kind.setdefault(party.kind, []).append(party)
+    for kind, moment in SIGNING:
+        for offset, party in enumerate(by_kind[kind]):
+            services.agreement_sign_recorded(
+                agreement=agreement,
+                party=party,
+                user=party.representative,
+                at=moment + dt.timedelta(minutes=offset),
+            )
+    agreement.refresh_from_db()
+    services.agreement_file(agreement=agreement, actor=parties[1].representative, at=FILED_AT)
+    agreement.refresh_from_db()
+    return agreement
