@@ -11,7 +11,6 @@ they reconcile too.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -39,11 +38,17 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     fen_total = int((abs(total) / FEN).to_integral_value())
     if Decimal(fen_total) * FEN != abs(total):
         raise ValueError("total must be a whole number of fen")
-    weight_sum = sum(Fraction(w) for w in weights)
-    exact = [Fraction(fen_total) * Fraction(w) / weight_sum for w in weights]
-    floors = [int(e) for e in exact]  # exact is non-negative, so int() floors
+    # Exact integer arithmetic: weights as integers over a common power of ten.
+    scale = max(-min(Decimal(w).as_tuple().exponent for w in weights), 0)
+    ints = [int(Decimal(w).scaleb(scale)) for w in weights]
+    weight_sum = sum(ints)
+    floors, remainders = [], []
+    for w in ints:
+        quotient, remainder = divmod(fen_total * w, weight_sum)
+        floors.append(quotient)
+        remainders.append(remainder)
     left = fen_total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    order = sorted(range(len(ints)), key=lambda i: (-remainders[i], i))
     for i in order[:left]:
         floors[i] += 1
     return [sign * Decimal(f) * FEN for f in floors]

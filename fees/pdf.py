@@ -30,6 +30,7 @@ from .fonts import font_face_css
 from .models import (
     BillingRun,
     Charge,
+    ChargeAdjustment,
     ChargeSubsidyLine,
     FenSum,
     Payment,
@@ -87,6 +88,7 @@ class Notice:
     subsidy_lines: list[NoticeLine]
     arrears: Decimal
     paid: Decimal
+    area: Decimal  # as corrected, when an adjustment changed it
 
     @property
     def amount_due(self) -> Decimal:
@@ -121,6 +123,11 @@ def build_notices(compound: Compound, charges: Iterable[Charge]) -> list[Notice]
             .annotate(s=FenSum(F("owner_due") - F("owner_paid")))
             .values_list("unit_id", "s")
         )
+    areas = dict(
+        ChargeAdjustment.objects.filter(compound=compound, charge_id__in=[c.pk for c in charges])
+        .order_by("charge_id", "id")
+        .values_list("charge_id", "area_after")
+    )
     lines = defaultdict(lambda: defaultdict(lambda: [ZERO, ZERO]))
     for line in (
         ChargeSubsidyLine.objects.filter(compound=compound, charge_id__in=[c.pk for c in charges])
@@ -140,6 +147,7 @@ def build_notices(compound: Compound, charges: Iterable[Charge]) -> list[Notice]
             ],
             arrears=arrears.get(c.unit_id, ZERO),
             paid=c.owner_paid,
+            area=areas.get(c.pk, c.area),
         )
         for c in charges
     ]

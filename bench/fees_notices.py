@@ -1,0 +1,141 @@
+"""Fee-notice speed: building print files through Celery, and single notices on demand.
+
+Targets (issue 3), on this 2-core machine:
+- all 1,412 demo households' building print files through Celery with 2 worker processes:
+  at least 60 notices/s end to end, and at least 5x the rate of rendering one PDF per
+  household, measured in the same run;
+- a single household's notice on demand: median under 150 ms, file under 150 KB.
+
+Needs PostgreSQL and Redis (the worker is a separate process). The script builds a
+throw-away test database with the demo compound (register, standards, 2022 billed and
+collected), times single notices in this process (median of 60 after one warm-up; sizes),
+renders one PDF per household for a sample of 200 households (the baseline rate), then
+starts ``celery -A portal worker --concurrency=2`` on the same database and broker, queues
+the run's building files and waits until every notice is done.
+
+Run:   DATABASE_URL=postgres://postgres@127.0.0.1:5432/cp_fees_bench \\
+       CELERY_BROKER_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/fees_notices.py
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+from fees import demo, pdf, services, tasks  # noqa: E402
+from fees.models import BillingRun, NoticeStatus  # noqa: E402
+from households.demo import seed_register  # noqa: E402
+from portal.celery import app  # noqa: E402
+
+SINGLE_RUNS = 60
+BASELINE_SAMPLE = 200
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def start_worker() -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=database_url(), PYTHONUNBUFFERED="1")
+    log = open(ROOT / "var" / "bench-fees-worker.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            "default,pdf",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("worker did not start; see var/bench-fees-worker.log")
+    return worker
+
+
+def main() -> None:
+    if connection.vendor != "postgresql" or not os.environ.get("CELERY_BROKER_URL"):
+        sys.exit("needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)")
+    app.conf.task_always_eager = False
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    worker = None
+    try:
+        compound = seed_register()
+        demo.seed(compound)
+        run = compound.billing_runs.get()
+        charges = list(pdf.notice_charges(compound, run).order_by("id"))
+        pdf.render_unit_notice(compound, charges[0])  # warm-up: fonts, templates
+
+        times, sizes = [], []
+        for charge in charges[:: len(charges) // SINGLE_RUNS][:SINGLE_RUNS]:
+            t = time.perf_counter()
+            content = pdf.render_unit_notice(compound, charge)
+            times.append(time.perf_counter() - t)
+            sizes.append(len(content))
+        median_ms = statistics.median(times) * 1000
+        print(
+            f"single notice on demand: median {median_ms:.0f} ms (target < 150 ms), "
+            f"p90 {statistics.quantiles(times, n=10)[-1] * 1000:.0f} ms, size median "
+            f"{statistics.median(sizes) / 1024:.0f} KB, max {max(sizes) / 1024:.0f} KB "
+            f"(target < 150 KB), n={len(times)}"
+        )
+
+        sample = charges[:: len(charges) // BASELINE_SAMPLE][:BASELINE_SAMPLE]
+        t = time.perf_counter()
+        for charge in sample:
+            pdf.render_unit_notice(compound, charge)
+        baseline = len(sample) / (time.perf_counter() - t)
+        print(f"baseline, one PDF per household (1 process): {baseline:.1f} notices/s")
+
+        worker = start_worker()
+        t = time.perf_counter()
+        with transaction.atomic():
+            services.notices_start(compound=compound, run=run)
+        tasks.enqueue_notice_chunks(run.pk)
+        while BillingRun.objects.get(pk=run.pk).notice_status != NoticeStatus.DONE:
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - t
+        run.refresh_from_db()
+        rate = run.notices_done / elapsed
+        files = run.chunks.count()
+        print(
+            f"building files through Celery, 2 worker processes: {run.notices_done} notices in "
+            f"{files} files, {elapsed:.1f} s end to end = {rate:.1f} notices/s "
+            f"(target >= 60), {rate / baseline:.1f}x the baseline (target >= 5x)"
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
