@@ -299,6 +299,7 @@ def pdf_response(revision: AgreementRevision) -> HttpResponse:
     return FileResponse(
         io.BytesIO(data),
         content_type="application/pdf",
+        as_attachment=True,
         filename=f"{revision.agreement.number}-r{revision.number}.pdf",
     )
 
