@@ -23,10 +23,6 @@ from playwright import sync_api
 
 from tests.factories import PASSWORD
 
-# Playwright's sync API runs an event loop in this thread; the ORM would refuse to run
-# beside it without this (the tests do not share connections across threads).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -41,22 +37,38 @@ PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator["sync_api.Browser"]:
+@pytest.fixture(scope="package")
+def browser() -> Iterator[sync_api.Browser]:
+    """One Chromium for the e2e package, closed when its last test is done.
+
+    Playwright's sync API keeps an asyncio loop running in this thread, beside which
+    Django refuses ORM calls unless DJANGO_ALLOW_ASYNC_UNSAFE is set (the tests share no
+    connection across threads, so it is safe here). It is set only while the browser
+    lives, so the rest of the suite, and the subprocesses it starts (``check --deploy``
+    warns about the variable), never see it.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"real-service test: needs Chromium at {CHROMIUM} (scripts/system-deps.sh)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
-def make_page(browser, live_server) -> Iterator[Callable[..., "sync_api.Page"]]:
+def make_page(browser, live_server) -> Iterator[Callable[..., sync_api.Page]]:
     """Open pages on the live server: ``make_page(viewport=PHONE, locale="en-US")``."""
     contexts = []
 
-    def make(*, viewport: dict = DESKTOP, locale: str = "zh-CN", **options) -> "sync_api.Page":
+    def make(*, viewport: dict = DESKTOP, locale: str = "zh-CN", **options) -> sync_api.Page:
         context = browser.new_context(
             base_url=live_server.url, viewport=viewport, locale=locale, **options
         )
@@ -70,7 +82,7 @@ def make_page(browser, live_server) -> Iterator[Callable[..., "sync_api.Page"]]:
 
 
 @pytest.fixture
-def page(make_page) -> "sync_api.Page":
+def page(make_page) -> sync_api.Page:
     """A desktop page with a Chinese browser locale, on the live server."""
     return make_page()
 
@@ -80,7 +92,7 @@ def login() -> Callable[..., None]:
     """``login(page, username, password=factories.PASSWORD)``: sign in through the form and
     land on the home page (fails with the page's text when the login is refused)."""
 
-    def do_login(page: "sync_api.Page", username: str, password: str = PASSWORD) -> None:
+    def do_login(page: sync_api.Page, username: str, password: str = PASSWORD) -> None:
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
@@ -96,7 +108,7 @@ def login() -> Callable[..., None]:
 def screenshot() -> Callable[..., Path]:
     """``screenshot(page, name)``: a full-page PNG in var/screenshots/<name>.png."""
 
-    def take(page: "sync_api.Page", name: str) -> Path:
+    def take(page: sync_api.Page, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
@@ -105,7 +117,7 @@ def screenshot() -> Callable[..., Path]:
     return take
 
 
-def horizontal_overflow(page: "sync_api.Page") -> int:
+def horizontal_overflow(page: sync_api.Page) -> int:
     """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
     return page.evaluate(
         "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"

@@ -436,3 +436,30 @@ def test_invalid_username_is_refused(cast):
     )
     assert "Enter a valid username" in msg
     assert not User.objects.filter(username="no spaces!").exists()
+
+
+def test_display_name_is_set_and_updated(cast):
+    add_user(
+        "li2",
+        "--password",
+        PASSWORD,
+        "--role",
+        "committee_member",
+        "--compound",
+        "home",
+        "--name",
+        "李明",
+    )
+    assert User.objects.get(username="li2").get_full_name() == "李明"
+    out = add_user(
+        "li2",
+        "--password",
+        PASSWORD,
+        "--role",
+        "committee_member",
+        "--compound",
+        "home",
+        "--name",
+        "李明",
+    )
+    assert "无变化 / nothing changed" in out
