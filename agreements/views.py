@@ -24,6 +24,7 @@ from voting.models import Item
 
 from . import selectors, services, verification
 from .access import get_agreement_for_user
+from .facts import PLACEHOLDERS
 from .models import Agreement, AgreementRevision, AgreementStatus, PartyKind
 
 User = get_user_model()
@@ -180,6 +181,75 @@ def agreement_generate(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "agreements/generate.html",
         {"compound": compound, "form": form, "items": items},
+    )
+
+
+class TemplateForm(forms.Form):
+    """The template as people edit it: one clause per block, each starting with
+    ``## 标题`` on its own line, its text below."""
+
+    title = forms.CharField(label=gettext_lazy("协议标题"), max_length=200)
+    preamble = forms.CharField(
+        label=gettext_lazy("序言"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    clauses = forms.CharField(
+        label=gettext_lazy("条款（每条以“## 标题”开头）"),
+        widget=forms.Textarea(attrs={"rows": 30}),
+    )
+
+    @staticmethod
+    def clauses_as_text(clauses: list[dict]) -> str:
+        return "\n\n".join(f"## {c['title']}\n{c['body']}" for c in clauses)
+
+    def clean_clauses(self) -> list[dict]:
+        text = self.cleaned_data["clauses"].replace("\r\n", "\n").strip()
+        if not text.startswith("## "):
+            raise ValidationError(_("条款须以“## 标题”开头"))
+        clauses = []
+        for block in text.split("\n## "):
+            head, _sep, body = block.removeprefix("## ").partition("\n")
+            clauses.append({"title": head.strip(), "body": body.strip()})
+        return clauses
+
+
+@login_required
+def template_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit the compound's agreement template; saving makes a new version."""
+    compound = get_compound_for_user(request.user, code, GENERATOR_ROLES)
+    template = services.agreement_template_for(compound)
+    initial = {
+        "title": template.title,
+        "preamble": template.preamble,
+        "clauses": TemplateForm.clauses_as_text(template.clauses),
+    }
+    form = TemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.agreement_template_update(
+                template=template,
+                title=form.cleaned_data["title"],
+                preamble=form.cleaned_data["preamble"],
+                clauses=form.cleaned_data["clauses"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("模板已保存为第%(v)s版，之后生成的协议将使用新版本。") % {"v": new.version},
+            )
+            return redirect("agreement_template", code=compound.code)
+    return render(
+        request,
+        "agreements/template.html",
+        {
+            "compound": compound,
+            "template": template,
+            "form": form,
+            "placeholders": PLACEHOLDERS,
+        },
     )
 
 

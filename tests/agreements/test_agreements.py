@@ -463,3 +463,22 @@ def test_a_second_committee_member_is_not_the_representative(cast, agreement):
         services.agreement_sign(agreement=agreement, party=party, user=other, password=PASSWORD)
     assert Membership.objects.filter(user=other).exists()
     assert not AgreementRevision.objects.filter(agreement=agreement, number__gt=0).exists()
+
+
+def test_admin_pages_show_certificates_but_never_keys(admin_client, cast, agreement):
+    sign_as(agreement, cast.committee)
+    from agreements.models import SignerCertificate, SigningAuthority
+
+    pages = [
+        reverse(
+            "admin:agreements_signingauthority_change", args=[SigningAuthority.objects.get().pk]
+        ),
+        reverse(
+            "admin:agreements_signercertificate_change", args=[SignerCertificate.objects.get().pk]
+        ),
+        reverse("admin:agreements_agreement_change", args=[agreement.pk]),
+    ]
+    for url in pages:
+        body = admin_client.get(url).content.decode()
+        assert "BEGIN CERTIFICATE" in body or agreement.number in body
+        assert "PRIVATE KEY" not in body and "encrypted_key" not in body

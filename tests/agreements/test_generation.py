@@ -187,3 +187,24 @@ def test_generation_page_shows_why_an_item_cannot_be_used(client, cast, standard
     client.force_login(cast.officer)
     page = client.get(reverse("agreement_generate", args=[cast.compound.code])).content.decode()
     assert "未通过" in page and "同意人数比例" in page
+
+
+def test_template_page_saves_a_new_version(client, cast):
+    url = reverse("agreement_template", args=[cast.compound.code])
+    client.force_login(cast.property_unit_rep)
+    assert client.get(url).status_code == 404
+    client.force_login(cast.committee)
+    page = client.get(url)
+    assert "## 小区概况与服务范围" in page.content.decode()
+    form = page.context["form"].initial
+    clauses = form["clauses"] + "\n\n## 附则\n本协议一式四份，自{term_start}起执行。"
+    response = client.post(url, {**form, "clauses": clauses})
+    assert response.status_code == 302
+    template = services.agreement_template_for(cast.compound)
+    assert template.version == 2 and template.clauses[-1] == {
+        "title": "附则",
+        "body": "本协议一式四份，自{term_start}起执行。",
+    }
+    response = client.post(url, {**form, "clauses": clauses + "{no_such_fact}"})
+    assert "no_such_fact" in response.content.decode()
+    assert services.agreement_template_for(cast.compound).version == 2
