@@ -20,6 +20,7 @@ from django.db import transaction
 
 from portal.models import Compound, ServiceCompany, StreetOffice
 
+from .id_numbers import id_check_character
 from .models import (
     AreaSource,
     Building,
@@ -165,13 +166,10 @@ MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139"
     "189",
 ]
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
 
 def id_check_digit(first17: str) -> str:
     """The 18th character of a mainland ID number (GB 11643, ISO 7064 MOD 11-2)."""
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11]
+    return id_check_character(first17)
 
 
 def is_valid_id_number(value: str) -> bool:
