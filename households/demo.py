@@ -118,6 +118,11 @@ DEMO_RESIDENT_UNIT = ("16", "1门0802")
 
 CO_OWNED_UNITS = 40
 TWO_UNIT_OWNERS = 15
+# Unsold flats still held by each retained property-right unit. With the two-flat owners
+# they make the SPC 9 roll 1,412 + 4 − 65 − 15 = 1,336 owners: one of the few roll sizes
+# near 1,412 on which the published 2021 ratios (77.84% and 74.13% of owners, to two
+# decimals) are reachable at all (see voting.demo).
+RETAINED_HOLDINGS = (14, 15, 17, 19)
 COMMITTEE_FORMED = dt.date(2021, 6, 18)
 COMMITTEE_TERM_END = dt.date(2024, 6, 17)  # three years
 RESIDENTS_COMMITTEE = "学院南路32号院社区居委会"
@@ -350,8 +355,8 @@ def _assign_owners(
     # Unsold or undelivered flats of the retained property-right units, in low-rise blocks.
     flats = [u for u in pool if u.building.kind == BuildingKind.LOW_RISE]
     taken: set[int] = set()
-    for pru in retained:
-        held = [u for u in flats if u.pk not in taken][: rng.randint(3, 7)]
+    for pru, count in zip(retained, RETAINED_HOLDINGS, strict=True):
+        held = [u for u in flats if u.pk not in taken][:count]
         taken.update(u.pk for u in held)
         owner = Owner(
             compound=compound,

@@ -29,17 +29,13 @@ def test_demo_2021_figures_agree_on_page_api_and_pdf(seeded, client):
     assert compound.decisions.count() == 2
     (tally,) = selectors.decision_tally(decision)
     figures = tally.raw.percents
-    exact = bool(demo.owner_counts(tally.raw.total.owners))
-    if exact:
-        assert figures == {
-            "participation_owners": "77.84",
-            "participation_area": "74.25",
-            "consent_owners": "74.13",
-            "consent_area": "78.86",
-        }
-    else:  # the roster's owner count cannot show both owner ratios: the nearest ones
-        assert figures["participation_area"] == "74.25"
-        assert figures["consent_area"] == "78.86"
+    assert tally.raw.total.owners == 1336
+    assert figures == {
+        "participation_owners": "77.84",
+        "participation_area": "74.25",
+        "consent_owners": "74.13",
+        "consent_area": "78.86",
+    }
     assert tally.result.passed  # category 4
     # The same ballots as a major matter (categories 6–8) fail on consenting owners.
     from voting import rules
