@@ -81,6 +81,8 @@ def synthetic(office: StreetOffice, n: int, units: int = 1500) -> Compound:
 
 
 def main() -> None:
+    # Other processes on the machine slow every figure down; print what they were doing.
+    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     vendor = connection.vendor
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -126,6 +128,7 @@ def main() -> None:
         )
         assert Charge.objects.count() >= created
     finally:
+        print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 

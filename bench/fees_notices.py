@@ -79,6 +79,8 @@ def start_worker() -> subprocess.Popen:
 
 
 def main() -> None:
+    # Other processes on the machine slow every figure down; print what they were doing.
+    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     if connection.vendor != "postgresql" or not os.environ.get("CELERY_BROKER_URL"):
         sys.exit("needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)")
     app.conf.task_always_eager = False
@@ -114,6 +116,7 @@ def main() -> None:
         print(f"baseline, one PDF per household (1 process): {baseline:.1f} notices/s")
 
         worker = start_worker()
+        cpu = time.process_time()
         t = time.perf_counter()
         with transaction.atomic():
             services.notices_start(compound=compound, run=run)
@@ -121,6 +124,16 @@ def main() -> None:
         while BillingRun.objects.get(pk=run.pk).notice_status != NoticeStatus.DONE:
             time.sleep(0.1)
         elapsed = time.perf_counter() - t
+        run.refresh_from_db()
+        chunks = list(run.chunks.all())
+        busy = sum((c.finished_at - c.claimed_at).total_seconds() for c in chunks)
+        first = min(c.claimed_at for c in chunks)
+        last = max(c.finished_at for c in chunks)
+        print(
+            f"  workers: first claim to last file {(last - first).total_seconds():.1f} s, "
+            f"{busy / run.notices_done * 1000:.0f} ms per notice inside the tasks; this "
+            f"process used {time.process_time() - cpu:.1f} s CPU meanwhile"
+        )
         run.refresh_from_db()
         rate = run.notices_done / elapsed
         files = run.chunks.count()
@@ -130,6 +143,7 @@ def main() -> None:
             f"(target >= 60), {rate / baseline:.1f}x the baseline (target >= 5x)"
         )
     finally:
+        print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=30)
