@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.models import BuildingKind, Unit
 from portal.audit import audit_record
@@ -218,9 +219,9 @@ class BlockReason:
 
 
 BLOCK_REASON_LABELS = {
-    BlockReason.UNKNOWN_AREA: "面积未知，未计费",
-    BlockReason.NO_STANDARD: "该类型无有效收费标准",
-    BlockReason.EXEMPT: "非住宅免收",
+    BlockReason.UNKNOWN_AREA: gettext_lazy("面积未知，未计费"),
+    BlockReason.NO_STANDARD: gettext_lazy("该类型无有效收费标准"),
+    BlockReason.EXEMPT: gettext_lazy("非住宅免收"),
 }
 
 

@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.access import get_unit_for_user
 from households.selectors import units_of_user
 from portal.access import get_compound_for_user, roles_in
 from portal.models import STAFF_ROLES, Compound, Role
@@ -188,7 +189,7 @@ def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     run = _get_run(compound, run_id)
     labels = dict(services.BLOCK_REASON_LABELS)
-    blocked = [{**b, "reason_label": _(labels.get(b["reason"], ""))} for b in run.blocked_units]
+    blocked = [{**b, "reason_label": labels.get(b["reason"], "")} for b in run.blocked_units]
     return render(
         request,
         "fees/run_detail.html",
@@ -638,8 +639,6 @@ def my_fees(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def unit_notice(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
     """The unit's latest notice, rendered on demand (staff, or the unit's owner)."""
-    from households.access import get_unit_for_user
-
     unit = get_unit_for_user(request.user, code, unit_id)
     charge = selectors.latest_charge(unit.compound, unit)
     if charge is None:
