@@ -18,7 +18,9 @@ from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -27,6 +29,9 @@ from . import ca
 logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
+# An agreement has a handful of parties; a file with far more signatures is not one of
+# ours, and validating each costs a diff analysis of the whole file.
+MAX_SIGNATURES = 20
 # Beyond filling in the next signature field nothing may change after a signature.
 ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.FORM_FILLING)
 
@@ -50,6 +55,7 @@ class SignatureReport:
     covers_whole_file: bool
     changed_after: bool
     problems: list[str] = field(default_factory=list)
+    readable: bool = True
 
     @property
     def ok(self) -> bool:
@@ -92,30 +98,71 @@ def verify_pdf(data: bytes) -> VerificationReport:
         raise NotAPdfError(_("文件不是PDF格式"))
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        embedded = list(reader.embedded_signatures)
+        filled = list(enumerate_sig_fields(reader, filled_status=True))
     except (PdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise NotAPdfError(_("PDF文件已损坏，无法读取")) from exc
-    if not embedded:
+    if not filled:
         report.problems.append(_("文件中没有电子签名"))
+        return report
+    if len(filled) > MAX_SIGNATURES:
+        report.problems.append(
+            _("文件中有%(n)s个签名，超过核验上限%(max)s个")
+            % {"n": len(filled), "max": MAX_SIGNATURES}
+        )
         return report
     roots = ca.trust_roots()
     anchors = [translate_pyca_cryptography_cert_to_asn1(cert) for cert, _office in roots.values()]
-    for index, sig in enumerate(embedded):
-        report.signatures.append(
-            _check_one(sig, anchors, roots, is_last=index == len(embedded) - 1)
-        )
-    if not report.signatures[-1].covers_whole_file:
+    checked = []
+    for name, _value, field_ref in filled:
+        try:  # one garbled signature must not hide the others
+            sig = EmbeddedPdfSignature(reader, field_ref, name)
+            revision = sig.signed_revision
+        except Exception as exc:
+            logger.info("unreadable signature %s: %s", name, type(exc).__name__)
+            checked.append((10**9, _unreadable(str(name))))  # order unknown: last
+            continue
+        checked.append((revision, _check_one(sig, anchors, roots)))
+    checked.sort(key=lambda pair: pair[0])  # in signing order, as the revisions were made
+    report.signatures = [item for _revision, item in checked]
+    last = report.signatures[-1]
+    if last.readable and not last.covers_whole_file:
         report.problems.append(_("最后一个签名之后文件被追加了未签名的内容"))
     return report
 
 
-def _check_one(sig, anchors, roots, *, is_last: bool) -> SignatureReport:
-    cert = sig.signer_cert
+def _unreadable(field_name: str) -> SignatureReport:
+    return SignatureReport(
+        field_name=field_name,
+        signer="",
+        organisation="",
+        signed_at=None,
+        certificate_serial="",
+        intact=False,
+        valid=False,
+        trusted=False,
+        trusted_by="",
+        trusted_by_code="",
+        covers_whole_file=False,
+        changed_after=True,
+        problems=[_("签名无法解析")],
+        readable=False,
+    )
+
+
+def _check_one(sig, anchors, roots) -> SignatureReport:
+    field_name = str(sig.field_name)
+    try:
+        cert = sig.signer_cert
+        subject = cert.subject
+        signed_at = sig.self_reported_timestamp
+    except Exception as exc:  # a malformed signature dictionary or CMS blob
+        logger.info("unreadable signature %s: %s", field_name, type(exc).__name__)
+        return _unreadable(field_name)
     item = SignatureReport(
-        field_name=str(sig.field_name),
-        signer=_subject_attr(cert.subject, "common_name"),
-        organisation=_subject_attr(cert.subject, "organization_name"),
-        signed_at=sig.self_reported_timestamp,
+        field_name=field_name,
+        signer=_subject_attr(subject, "common_name"),
+        organisation=_subject_attr(subject, "organization_name"),
+        signed_at=signed_at,
         certificate_serial=format(cert.serial_number, "x"),
         intact=False,
         valid=False,

@@ -288,3 +288,15 @@ def test_unsigned_pdf_is_not_ok(db):
     report = verification.verify_pdf(weasyprint.HTML(string="<p>无签名</p>").write_pdf())
     assert not report.ok
     assert report.problems
+
+
+def test_garbled_signature_value_is_reported_not_crashed(signed):
+    pdf, _order = signed
+    start = pdf.rindex(b"/Contents <") + len(b"/Contents <")
+    garbled = bytearray(pdf)
+    garbled[start + 40 : start + 48] = b"00000000"  # inside the CMS blob of the last signature
+    report = verification.verify_pdf(bytes(garbled))
+    assert not report.ok
+    assert len(report.signatures) == 4
+    assert not report.signatures[-1].ok and report.signatures[-1].problems
+    assert all(s.ok for s in report.signatures[:3])  # earlier revisions are untouched
