@@ -256,3 +256,32 @@ def test_street_office_page_warns_six_months_before_the_subsidy_ends(cast, clien
     client.force_login(far)
     page = client.get(reverse("street_office", args=[cast.other_office.code])).content.decode()
     assert "补贴即将到期" not in page
+
+
+def test_notice_generation_from_the_run_page(cast, client, django_capture_on_commit_callbacks):
+    data = home_fees(cast)
+    run = data["run"]
+    client.force_login(cast.committee)  # may look, may not start the print job
+    assert client.post(url("run-notices", cast, run.pk)).status_code == 404
+    client.force_login(cast.company_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("run-notices", cast, run.pk))
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.notices_done == run.notices_total == 6 and run.notice_status == "done"
+    page = client.get(url("run", cast, run.pk)).content.decode()
+    assert url("building-file", cast, run.pk, "1") in page
+
+
+def test_reminder_ladder_page_records_steps_in_order(cast, client):
+    data = home_fees(cast)
+    other = cast.compound.units.exclude(pk__in=[data["unit"].pk, data["debtor"].pk]).first()
+    client.force_login(cast.company_staff)
+    page = url("unit-reminders", cast, other.pk)
+    response = client.post(page, {"kind": "written_demand"})
+    assert "须先发出催缴提醒" in response.content.decode()
+    assert client.post(page, {"kind": "reminder"}).status_code == 302
+    listing = client.get(url("arrears", cast)).content.decode()
+    assert "催缴提醒" in listing and "726.00" in listing
+    client.force_login(cast.officer)  # the street office watches, the company acts
+    assert client.post(page, {"kind": "reminder"}).status_code == 404
