@@ -1,6 +1,8 @@
 """Thin Celery tasks: take ids, call a service. Notices render in the ``pdf`` queue."""
 
 from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
 
 from . import services
 from .models import ChunkStatus, NoticeChunk
@@ -17,11 +19,13 @@ def render_notice_chunk(self, chunk_id: int) -> bool:
 
 
 def enqueue_notice_chunks(run_id: int) -> int:
-    """Queue every pending chunk of a run (called on commit of notices_start)."""
+    """Queue every chunk of a run that is pending, or whose claim outlived its lease (its
+    task was lost). A chunk queued twice is still rendered once: the claim decides."""
+    stale = timezone.now() - services.NOTICE_CLAIM_LEASE
     ids = list(
-        NoticeChunk.objects.filter(run_id=run_id, status=ChunkStatus.PENDING).values_list(
-            "id", flat=True
-        )
+        NoticeChunk.objects.filter(run_id=run_id)
+        .filter(Q(status=ChunkStatus.PENDING) | Q(status=ChunkStatus.RUNNING, claimed_at__lt=stale))
+        .values_list("id", flat=True)
     )
     for chunk_id in ids:
         render_notice_chunk.delay(chunk_id)

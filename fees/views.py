@@ -215,7 +215,7 @@ def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
     if started:
         messages.success(request, _("正在生成各楼栋的缴费通知单"))
     else:
-        messages.info(request, _("通知单已在生成或已生成"))
+        messages.info(request, _("通知单正在生成：已补发未完成的楼栋"))
     return redirect("fees:run", compound.code, run.pk)
 
 

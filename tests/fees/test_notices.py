@@ -141,3 +141,20 @@ def test_killed_worker_mid_run_still_gives_each_notice_exactly_once(slow_chunks,
     assert max(c.attempts for c in chunks) >= 2  # the killed ones ran again
     labels = _labels_in_files(run)
     assert len(labels) == len(set(labels)) == 12
+
+
+@pytest.mark.django_db
+def test_resuming_requeues_only_lost_chunks(cast):
+    run = _started_run(cast.compound)
+    first, second = run.chunks.all()
+    stale = timezone.now() - services.NOTICE_CLAIM_LEASE - dt.timedelta(seconds=1)
+    NoticeChunk.objects.filter(pk=first.pk).update(
+        status=ChunkStatus.RUNNING, claimed_by="lost", claimed_at=stale
+    )
+    NoticeChunk.objects.filter(pk=second.pk).update(
+        status=ChunkStatus.RUNNING, claimed_by="alive", claimed_at=timezone.now()
+    )
+    assert tasks.enqueue_notice_chunks(run.pk) == 1  # only the lost one; eager: renders it
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == ChunkStatus.DONE and second.status == ChunkStatus.RUNNING
