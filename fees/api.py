@@ -7,6 +7,7 @@ write on top (a caller without it gets 404, as for an absent compound).
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -147,7 +148,7 @@ class PaymentListView(_FeesView, generics.ListAPIView):
         values = dict(data.validated_data)
         unit = self.compound.units.filter(pk=values.pop("unit_id")).first()
         if unit is None:
-            raise ValidationError({"unit_id": "本小区没有这个房屋"})
+            raise ValidationError({"unit_id": _("本小区没有这个房屋")})
         payment = services.payment_record(
             compound=self.compound, unit=unit, actor=request.user, **values
         )
@@ -169,7 +170,7 @@ class CollectionView(_FeesView):
         try:
             year = int(request.query_params.get("year", ""))
         except ValueError:
-            raise ValidationError({"year": "请用 ?year=YYYY 指定年份"}) from None
+            raise ValidationError({"year": _("请用 ?year=YYYY 指定年份")}) from None
         report = selectors.collection_report(self.compound, year, with_time=False)
 
         def figures(row) -> dict:
