@@ -42,10 +42,11 @@ def test_demo_agreement_is_signed_by_all_four_reads_right_and_verifies(seeded, c
     assert {s.trusted_by for s in report.signatures} == {"北太平庄街道"}
     assert all(s.signed_at.date().isoformat() == "2021-12-10" for s in report.signatures)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).replace("\n", "")
-    # the four ratios as voting counted them (77.84 / 74.13 / 74.25 / 78.86 in the case)
+    # the four published ratios, as voting counted them
     (item,) = agreement.source_item.decision.tally_snapshot["items"]
     ratios = [item["ratios"][k] + "%" for k in ("participation_owners", "consent_owners")]
     ratios += [item["ratios"][k] + "%" for k in ("participation_area", "consent_area")]
+    assert ratios == ["77.84%", "74.13%", "74.25%", "78.86%"]
     for phrase in (
         "学院南路32号院物业服务四方协议",
         *ratios,
