@@ -49,6 +49,16 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
     unit = compound.units.get(building__number=building, number=flat)
     pru = register_demo.DEMO_PROPERTY_UNIT
     households = f"{register_demo.TOTAL_HOUSEHOLDS:,}"
+    chair = compound.committee_members.filter(role=CommitteeRole.CHAIR).first()
+    # Display names appear on the agreement's signature stamps; people, not usernames.
+    display_names = {
+        "jiedao": "李文静",
+        "wuguanhui": chair.name if chair else "物管会主任",
+        "wuye": "赵志强",
+        "chanquan": "孙立华",
+        "yezhu": resident_owner.name,
+        "waibu": "周海燕",
+    }
     accounts = [
         (
             {"username": "jiedao", "role": Role.STREET_OFFICER, "street_office_code": office.code},
@@ -117,7 +127,9 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
     ]
     logins = []
     for kwargs, scope, path, sees, sees_en in accounts:
-        result = user_add(password=DEMO_PASSWORD, **kwargs)
+        result = user_add(
+            password=DEMO_PASSWORD, display_name=display_names[kwargs["username"]], **kwargs
+        )
         logins.append(DemoLogin(kwargs["username"], kwargs["role"], scope, path, sees, sees_en))
         if kwargs["username"] == "wuguanhui":
             # The demo committee member holds the chair's seat (and signs for the owners).

@@ -57,6 +57,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute address used in QR codes and e-mails, e.g. https://portal.example.cn
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Old values of KEY_ENCRYPTION_SECRET that stored keys may still be encrypted with.
+KEY_ENCRYPTION_SECRET_FALLBACKS = env.list("KEY_ENCRYPTION_SECRET_FALLBACKS", default=[])
+# How many months ahead of today a billing period may start.
+FEES_MAX_MONTHS_AHEAD = env.int("FEES_MAX_MONTHS_AHEAD", default=12)
+# Largest PDF the public agreement verifier accepts.
+AGREEMENT_VERIFY_MAX_BYTES = env.int("AGREEMENT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -174,6 +180,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ROUTES = {"*.render_*": {"queue": "pdf"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "expire-agreements-daily": {
+        "task": "agreements.tasks.expire_agreements",
+        "schedule": 24 * 60 * 60,
+    },
+}
+
+# Throttles (token issue, signing passwords) count in the cache: it must be shared by all
+# web processes, so real mode uses Redis (CACHE_URL, else the broker's Redis).
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif PRODUCTION and CELERY_BROKER_URL.startswith("redis"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+            "KEY_PREFIX": "portal-cache",
+        }
+    }
 
 LOGGING = {
     "version": 1,

@@ -181,6 +181,12 @@ class Item(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def scope_label(self) -> str:
+        """The buildings the item is limited to ('16号楼、17号楼'); empty for the whole
+        compound. Reads the prefetched scope rows."""
+        return "、".join(row.building.label for row in self.scope_rows.all())
+
 
 class ItemBuilding(models.Model):
     """An item limited to some buildings is decided by the owners of those buildings only."""
