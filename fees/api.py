@@ -24,6 +24,7 @@ from .models import (
     ChargeSubsidyLine,
     FeeStandard,
     Payment,
+    PaymentKind,
     SubsidyShare,
 )
 from .serializers import (
@@ -36,6 +37,7 @@ from .serializers import (
     FeeStandardSerializer,
     PaymentInputSerializer,
     PaymentSerializer,
+    RefundInputSerializer,
 )
 
 STANDARD_EDITORS = {Role.STREET_OFFICER}
@@ -154,6 +156,33 @@ class PaymentListView(_FeesView, generics.ListAPIView):
         )
         code_ = status.HTTP_200_OK if payment.was_replayed else status.HTTP_201_CREATED
         return Response(PaymentSerializer(payment).data, status=code_)
+
+
+class PaymentRefundView(_FeesView):
+    """退款 of one payment, by company staff, with an idempotency key (201 when recorded,
+    200 with the first refund when the same request is replayed). Only payments can be
+    refunded: a refund's id answers 404, as for an absent payment."""
+
+    serializer_class = PaymentSerializer
+    lookup_url_kwarg = "payment_id"
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Payment]:
+        return compound.payments.filter(kind=PaymentKind.PAYMENT)
+
+    @extend_schema(
+        request=RefundInputSerializer,
+        responses={201: PaymentSerializer, 200: PaymentSerializer},
+    )
+    def post(self, request, code: str, payment_id: int):
+        self.require(CASHIERS)
+        payment = self.get_object()
+        data = RefundInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = services.refund_record(
+            compound=self.compound, payment=payment, actor=request.user, **data.validated_data
+        )
+        code_ = status.HTTP_200_OK if refund.was_replayed else status.HTTP_201_CREATED
+        return Response(PaymentSerializer(refund).data, status=code_)
 
 
 class CollectionView(_FeesView):

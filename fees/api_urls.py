@@ -18,6 +18,11 @@ urlpatterns = [
         name="api-charges",
     ),
     path(P + "payments/", api.PaymentListView.as_view(), name="api-payments"),
+    path(
+        P + "payments/<int:payment_id>/refund/",
+        api.PaymentRefundView.as_view(),
+        name="api-payment-refund",
+    ),
     path(P + "collection/", api.CollectionView.as_view(), name="api-collection"),
     path(
         P + "units/<int:unit_id>/notice/",

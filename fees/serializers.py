@@ -183,6 +183,21 @@ class PaymentInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
+class RefundInputSerializer(serializers.Serializer):
+    """A refund of (part of) one payment; money goes back the way it came by default."""
+
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="positive; at most what is left to refund"
+    )
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    reference = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    received_on = serializers.DateField(help_text="the day the money was paid back")
+    idempotency_key = serializers.CharField(
+        max_length=64, help_text="the same key with the same data returns the first refund"
+    )
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
 class CollectionFiguresSerializer(serializers.Serializer):
     billed_households = serializers.IntegerField()
     paid_households = serializers.IntegerField()

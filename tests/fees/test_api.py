@@ -1,6 +1,7 @@
 """The fees API: exact shapes, idempotent POSTs, role checks and outsiders."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
@@ -141,3 +142,90 @@ def test_residents_cannot_list_the_compounds_payments(cast, api):
     home_fees(cast)
     api.force_authenticate(cast.resident)
     assert api.get(BASE + "payments/").status_code == 404
+
+
+def _refund_url(payment) -> str:
+    return f"{BASE}payments/{payment.pk}/refund/"
+
+
+REFUND = {
+    "amount": "40.00",
+    "method": "cash",
+    "received_on": "2022-03-05",
+    "idempotency_key": "api-refund-1",
+    "note": "多收退回",
+}
+
+
+def test_refund_post_records_a_refund_of_the_payment(cast, api):
+    payment = home_fees(cast)["payment"]
+    api.force_authenticate(cast.company_staff)
+    response = api.post(_refund_url(payment), REFUND, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["kind"] == "refund" and body["amount"] == "-40.00"
+    assert body["refund_of"] == payment.pk and body["unit_id"] == payment.unit_id
+    assert body["receipt_number"] and body["note"] == "多收退回"
+    refund = Payment.objects.get(pk=body["id"])
+    assert refund.recorded_by == cast.company_staff
+    assert sum(a.amount for a in refund.allocations.all()) == Decimal("-40.00")
+
+
+def test_refund_post_is_idempotent(cast, api):
+    payment = home_fees(cast)["payment"]
+    api.force_authenticate(cast.company_staff)
+    first = api.post(_refund_url(payment), REFUND, format="json")
+    again = api.post(_refund_url(payment), REFUND, format="json")
+    assert first.status_code == 201
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert payment.refunds.count() == 1
+
+
+def test_refund_post_refuses_the_same_key_with_other_data(cast, api):
+    payment = home_fees(cast)["payment"]
+    api.force_authenticate(cast.company_staff)
+    assert api.post(_refund_url(payment), REFUND, format="json").status_code == 201
+    clash = api.post(_refund_url(payment), {**REFUND, "amount": "41.00"}, format="json")
+    assert clash.status_code == 400 and "幂等键" in str(clash.json()["idempotency_key"])
+    # A payment's key is not a refund's either.
+    reused = api.post(_refund_url(payment), {**REFUND, "idempotency_key": "home-pay-1"})
+    assert reused.status_code == 400 and "幂等键" in str(reused.json())
+    assert payment.refunds.count() == 1
+
+
+def test_refund_post_cannot_exceed_the_payment(cast, api):
+    payment = home_fees(cast)["payment"]
+    api.force_authenticate(cast.company_staff)
+    too_much = api.post(_refund_url(payment), {**REFUND, "amount": "100.01"}, format="json")
+    assert too_much.status_code == 400
+    assert "100.01" in str(too_much.json()["amount"]) and "100.00" in str(too_much.json())
+    assert payment.refunds.count() == 0
+    first = api.post(_refund_url(payment), {**REFUND, "amount": "60.00"}, format="json")
+    assert first.status_code == 201
+    rest = {**REFUND, "amount": "40.01", "idempotency_key": "api-refund-2"}
+    over = api.post(_refund_url(payment), rest, format="json")
+    assert over.status_code == 400 and "40.00" in str(over.json()["amount"])
+    assert payment.refunds.count() == 1
+
+
+def test_refund_post_is_404_for_outsiders_residents_and_other_roles(cast, api):
+    payment = home_fees(cast)["payment"]
+    url = _refund_url(payment)
+    callers = [*cast.outsiders.values(), cast.resident, cast.officer, cast.committee]
+    for caller in callers:
+        api.force_authenticate(caller)
+        assert api.post(url, REFUND, format="json").status_code == 404, caller
+    api.force_authenticate(None)
+    assert api.post(url, REFUND, format="json").status_code in (401, 403)
+    assert payment.refunds.count() == 0
+
+
+def test_refund_post_is_404_for_a_refund_or_another_compounds_payment(cast, api):
+    payment = home_fees(cast)["payment"]
+    api.force_authenticate(cast.company_staff)
+    refund = api.post(_refund_url(payment), REFUND, format="json").json()
+    again = {**REFUND, "idempotency_key": "api-refund-2"}
+    assert api.post(f"{BASE}payments/{refund['id']}/refund/", again).status_code == 404
+    other = f"/api/v1/compounds/neighbour/payments/{payment.pk}/refund/"
+    assert api.post(other, again, format="json").status_code == 404
+    assert payment.refunds.count() == 1
