@@ -43,7 +43,15 @@ class FeeStandardForm(forms.Form):
         label=_("服务标准（一句话）"), max_length=200, required=False
     )
 
-    def share_rows(self) -> list[tuple[str, object]]:
+    def clean(self) -> dict:
+        """``shares``: the filled payer rows as (name, share); checked only once every field
+        has parsed, so a bad number is not reported twice."""
+        data = super().clean()
+        if not self.errors:
+            data["shares"] = self._share_rows()
+        return data
+
+    def _share_rows(self) -> list[tuple[str, object]]:
         rows = []
         for n in (1, 2, 3):
             name = (self.cleaned_data.get(f"payer{n}") or "").strip()

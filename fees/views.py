@@ -2,6 +2,9 @@
 resident's page and the public disclosure. Each view resolves the compound through the
 access helper first, so an outsider gets 404 before anything is read or validated."""
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -63,6 +66,43 @@ def _form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+# What a form's save step returns: the success message and where to go next.
+Saved = tuple[str, HttpResponse]
+
+
+def _submit(
+    request: HttpRequest,
+    code: str,
+    roles: set[Role],
+    form_class: type[forms.Form],
+    save: Callable[[Compound, dict], Saved],
+    *,
+    initial: dict | None = None,
+) -> tuple[forms.Form, HttpResponse | None]:
+    """A page's write form, the same way for every page.
+
+    GET: the unbound form (with ``initial``) and no response. POST: the caller must hold one
+    of ``roles`` (404 otherwise, before anything is read from the request); if the form is
+    valid, ``save(compound, cleaned_data)`` calls the service (the forms name their fields
+    as the services name their arguments) and returns the success message and the
+    redirect, which is flashed and returned. A ValidationError from the service lands on
+    the form, and the page is shown again with it.
+    """
+    if request.method != "POST":
+        return form_class(initial=initial), None
+    compound = get_compound_for_user(request.user, code, roles)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return form, None
+    try:
+        message, response = save(compound, form.cleaned_data)
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return form, None
+    messages.success(request, message)
+    return form, response
+
+
 def _context(request: HttpRequest, compound: Compound, **extra) -> dict:
     roles = roles_in(request.user, compound)
     if request.user.is_superuser:
@@ -109,36 +149,31 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def standards(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    context = _context(request, compound, standards=selectors.compound_standards(compound))
-    if request.method == "POST":
-        compound = get_compound_for_user(request.user, code, STANDARD_EDITORS)
-        form = FeeStandardForm(request.POST)
-        if form.is_valid():
-            rows = form.share_rows()
-            if form.is_valid():
-                try:
-                    services.fee_standard_create(
-                        compound=compound,
-                        building_kind=form.cleaned_data["building_kind"],
-                        appraised_rate=form.cleaned_data["appraised_rate"],
-                        charged_rate=form.cleaned_data["charged_rate"],
-                        valid_from=form.cleaned_data["valid_from"],
-                        valid_to=form.cleaned_data["valid_to"],
-                        shares=[services.ShareInput(name, share) for name, share in rows],
-                        non_residential_mode=form.cleaned_data["non_residential_mode"],
-                        non_residential_rate=form.cleaned_data["non_residential_rate"],
-                        service_standard=form.cleaned_data["service_standard"],
-                        actor=request.user,
-                    )
-                except ValidationError as exc:
-                    _form_errors(form, exc)
-                else:
-                    messages.success(request, _("收费标准已保存"))
-                    return redirect("fees:standards", compound.code)
-    else:
-        form = FeeStandardForm()
-    context["form"] = form
-    return render(request, "fees/standards.html", context)
+
+    def save(compound: Compound, data: dict) -> Saved:
+        services.fee_standard_create(
+            compound=compound,
+            building_kind=data["building_kind"],
+            appraised_rate=data["appraised_rate"],
+            charged_rate=data["charged_rate"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            shares=[services.ShareInput(name, share) for name, share in data["shares"]],
+            non_residential_mode=data["non_residential_mode"],
+            non_residential_rate=data["non_residential_rate"],
+            service_standard=data["service_standard"],
+            actor=request.user,
+        )
+        return _("收费标准已保存"), redirect("fees:standards", compound.code)
+
+    form, done = _submit(request, code, STANDARD_EDITORS, FeeStandardForm, save)
+    if done:
+        return done
+    return render(
+        request,
+        "fees/standards.html",
+        _context(request, compound, standards=selectors.compound_standards(compound), form=form),
+    )
 
 
 # --- runs and notices -------------------------------------------------------------------
@@ -151,32 +186,19 @@ def _get_run(compound: Compound, run_id: int) -> BillingRun:
 @login_required
 def runs(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    if request.method == "POST":
-        compound = get_compound_for_user(request.user, code, RUN_EDITORS)
-        form = BillingRunForm(request.POST)
-        if form.is_valid():
-            try:
-                outcome = services.billing_run_create(
-                    compound=compound,
-                    period_start=form.cleaned_data["period_start"],
-                    months=form.cleaned_data["months"],
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("已计费 %(created)s 户，调整 %(adjusted)s 户，未计费 %(blocked)s 户")
-                    % {
-                        "created": outcome.created,
-                        "adjusted": outcome.adjusted,
-                        "blocked": len(outcome.blocked),
-                    },
-                )
-                return redirect("fees:run", compound.code, outcome.run.pk)
-    else:
-        form = BillingRunForm()
+
+    def save(compound: Compound, data: dict) -> Saved:
+        outcome = services.billing_run_create(compound=compound, actor=request.user, **data)
+        message = _("已计费 %(created)s 户，调整 %(adjusted)s 户，未计费 %(blocked)s 户") % {
+            "created": outcome.created,
+            "adjusted": outcome.adjusted,
+            "blocked": len(outcome.blocked),
+        }
+        return message, redirect("fees:run", compound.code, outcome.run.pk)
+
+    form, done = _submit(request, code, RUN_EDITORS, BillingRunForm, save)
+    if done:
+        return done
     return render(
         request,
         "fees/runs.html",
@@ -272,44 +294,24 @@ def _unit_by_number(compound: Compound, building: str, number: str):
 @login_required
 def payments(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    if request.method == "POST":
-        compound = get_compound_for_user(request.user, code, CASHIERS)
-        form = PaymentForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            unit = _unit_by_number(compound, data["building"], data["unit_number"])
-            if unit is None:
-                form.add_error("unit_number", _("本小区没有这个房号"))
-            else:
-                try:
-                    payment = services.payment_record(
-                        compound=compound,
-                        unit=unit,
-                        amount=data["amount"],
-                        method=data["method"],
-                        reference=data["reference"],
-                        received_on=data["received_on"],
-                        idempotency_key=data["idempotency_key"],
-                        is_prepayment=data["is_prepayment"],
-                        note=data["note"],
-                        actor=request.user,
-                    )
-                except ValidationError as exc:
-                    _form_errors(form, exc)
-                else:
-                    messages.success(
-                        request,
-                        _("已记录收款，收据号 %(n)s") % {"n": payment.receipt_number},
-                    )
-                    return redirect("fees:payments", compound.code)
-    else:
-        form = PaymentForm(
-            initial={
-                "building": request.GET.get("building", ""),
-                "unit_number": request.GET.get("unit", ""),
-                "received_on": timezone.localdate(),
-            }
-        )
+
+    def save(compound: Compound, data: dict) -> Saved:
+        data = dict(data)
+        unit = _unit_by_number(compound, data.pop("building"), data.pop("unit_number"))
+        if unit is None:
+            raise ValidationError({"unit_number": _("本小区没有这个房号")})
+        payment = services.payment_record(compound=compound, unit=unit, actor=request.user, **data)
+        message = _("已记录收款，收据号 %(n)s") % {"n": payment.receipt_number}
+        return message, redirect("fees:payments", compound.code)
+
+    initial = {
+        "building": request.GET.get("building", ""),
+        "unit_number": request.GET.get("unit", ""),
+        "received_on": timezone.localdate(),
+    }
+    form, done = _submit(request, code, CASHIERS, PaymentForm, save, initial=initial)
+    if done:
+        return done
     return render(
         request,
         "fees/payments.html",
@@ -350,29 +352,15 @@ def refund(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
     payment = _get_payment(compound, payment_id)
     if payment.kind != PaymentKind.PAYMENT:
         raise Http404
-    if request.method == "POST":
-        form = RefundForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.refund_record(
-                    compound=compound,
-                    payment=payment,
-                    amount=data["amount"],
-                    method=data["method"],
-                    reference=data["reference"],
-                    received_on=data["received_on"],
-                    idempotency_key=data["idempotency_key"],
-                    note=data["note"],
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("已记录退款"))
-                return redirect("fees:payments", compound.code)
-    else:
-        form = RefundForm(initial={"method": payment.method, "received_on": timezone.localdate()})
+
+    def save(compound: Compound, data: dict) -> Saved:
+        services.refund_record(compound=compound, payment=payment, actor=request.user, **data)
+        return _("已记录退款"), redirect("fees:payments", compound.code)
+
+    initial = {"method": payment.method, "received_on": timezone.localdate()}
+    form, done = _submit(request, code, CASHIERS, RefundForm, save, initial=initial)
+    if done:
+        return done
     return render(
         request,
         "fees/refund.html",
@@ -407,25 +395,17 @@ def arrears(request: HttpRequest, code: str) -> HttpResponse:
 def unit_reminders(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     unit = get_object_or_404(compound.units.select_related("building"), pk=unit_id)
-    if request.method == "POST":
-        compound = get_compound_for_user(request.user, code, CASHIERS)
-        form = ReminderForm(request.POST)
-        if form.is_valid():
-            try:
-                step = services.reminder_step_record(
-                    compound=compound,
-                    unit=unit,
-                    kind=form.cleaned_data["kind"],
-                    note=form.cleaned_data["note"],
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("已记录：%(kind)s") % {"kind": step.get_kind_display()})
-                return redirect("fees:unit-reminders", compound.code, unit.pk)
-    else:
-        form = ReminderForm()
+
+    def save(compound: Compound, data: dict) -> Saved:
+        step = services.reminder_step_record(
+            compound=compound, unit=unit, actor=request.user, **data
+        )
+        message = _("已记录：%(kind)s") % {"kind": step.get_kind_display()}
+        return message, redirect("fees:unit-reminders", compound.code, unit.pk)
+
+    form, done = _submit(request, code, CASHIERS, ReminderForm, save)
+    if done:
+        return done
     steps = list(selectors.unit_reminder_steps(compound, unit))
     owed, _oldest = services.unit_outstanding(compound, unit.pk)
     next_kind, why = services.reminder_next_kind(steps, timezone.localdate())
