@@ -21,7 +21,6 @@ from . import pdf, selectors, services
 from .models import (
     BillingRun,
     Charge,
-    ChargeSubsidyLine,
     FeeStandard,
     Payment,
     PaymentKind,
@@ -116,12 +115,7 @@ class ChargeListView(_FeesView, generics.ListAPIView):
         charges = (
             compound.charges.filter(run_id=self.kwargs["run_id"])
             .select_related("unit", "building")
-            .prefetch_related(
-                Prefetch(
-                    "subsidy_lines",
-                    queryset=ChargeSubsidyLine.objects.select_related("payer").order_by("id"),
-                )
-            )
+            .prefetch_related(selectors.subsidy_lines_prefetch())
             .order_by("building__sort_key", "building__number", "unit__number")
         )
         building = self.request.query_params.get("building")

@@ -189,13 +189,18 @@ def render_unit_notice(compound: Compound, charge: Charge) -> bytes:
 # --- receipts, demand letters, statements ------------------------------------------------
 
 
-def render_receipt(compound: Compound, payment: Payment) -> bytes:
-    allocations = payment.allocations.select_related("charge__run").order_by("id")
+def _current_owners(compound: Compound, unit) -> list:
+    """Who owns ``unit`` now, the co-owners' representative first (as addressed on paper)."""
     ownerships = (
-        Ownership.objects.filter(compound=compound, unit=payment.unit, valid_to__isnull=True)
+        Ownership.objects.filter(compound=compound, unit=unit, valid_to__isnull=True)
         .select_related("owner")
         .order_by("-is_representative", "id")
     )
+    return [o.owner for o in ownerships]
+
+
+def render_receipt(compound: Compound, payment: Payment) -> bytes:
+    allocations = payment.allocations.select_related("charge__run").order_by("id")
     return render_pdf(
         "fees/pdf/receipt.html",
         {
@@ -203,7 +208,7 @@ def render_receipt(compound: Compound, payment: Payment) -> bytes:
             "company": compound.service_company,
             "payment": payment,
             "unit": payment.unit,
-            "owners": [o.owner for o in ownerships],
+            "owners": _current_owners(compound, payment.unit),
             "allocations": allocations,
         },
     )
@@ -218,11 +223,6 @@ def render_demand_letter(compound: Compound, step: ReminderStep) -> bytes:
         .order_by("run__period_start")
         if c.outstanding > 0
     ]
-    ownerships = (
-        Ownership.objects.filter(compound=compound, unit=step.unit, valid_to__isnull=True)
-        .select_related("owner")
-        .order_by("-is_representative", "id")
-    )
     return render_pdf(
         "fees/pdf/demand.html",
         {
@@ -230,7 +230,7 @@ def render_demand_letter(compound: Compound, step: ReminderStep) -> bytes:
             "company": compound.service_company,
             "step": step,
             "unit": step.unit,
-            "owners": [o.owner for o in ownerships],
+            "owners": _current_owners(compound, step.unit),
             "charges": charges,
             "total": sum((c.outstanding for c in charges), ZERO),
             "fee_url": resident_fee_url(compound),

@@ -207,15 +207,20 @@ def run_building_summary(compound: Compound, run: BillingRun) -> list[dict]:
     return result
 
 
+def subsidy_lines_prefetch() -> Prefetch:
+    """Each charge's subsidy lines with their payer, in the order they were made."""
+    return Prefetch(
+        "subsidy_lines",
+        queryset=ChargeSubsidyLine.objects.select_related("payer").order_by("id"),
+    )
+
+
 def run_charges(compound: Compound, run: BillingRun, building: Building | None = None):
     charges = (
         compound.charges.filter(run=run)
         .select_related("unit", "building")
         .prefetch_related(
-            Prefetch(
-                "subsidy_lines",
-                queryset=ChargeSubsidyLine.objects.select_related("payer").order_by("id"),
-            ),
+            subsidy_lines_prefetch(),
             "adjustments",
         )
         .order_by("building__sort_key", "building__number", "unit__number")
@@ -321,10 +326,7 @@ def fees_of_units(compound: Compound, units: Iterable[Unit]) -> list[UnitFees]:
         compound.charges.filter(unit_id__in=ids)
         .select_related("run", "standard")
         .prefetch_related(
-            Prefetch(
-                "subsidy_lines",
-                queryset=ChargeSubsidyLine.objects.select_related("payer").order_by("id"),
-            ),
+            subsidy_lines_prefetch(),
             Prefetch("adjustments", queryset=ChargeAdjustment.objects.order_by("id")),
         )
         .order_by("-run__period_start")

@@ -623,13 +623,53 @@ def _save_payment(payment: Payment) -> Payment:
     return payment
 
 
-def _validate_key_and_date(idempotency_key: str, received_on: dt.date) -> None:
+# The words of a payment's and a refund's errors (whole sentences, for the translators).
+_ENTRY_WORDS = {
+    PaymentKind.PAYMENT: {
+        "amount": gettext_lazy("收款金额"),
+        "positive": gettext_lazy("收款金额必须大于零"),
+        "method": gettext_lazy("未知的收款方式"),
+    },
+    PaymentKind.REFUND: {
+        "amount": gettext_lazy("退款金额"),
+        "positive": gettext_lazy("退款金额必须大于零"),
+        "method": gettext_lazy("未知的退款方式"),
+    },
+}
+
+
+def _entry_check(
+    *,
+    compound: Compound,
+    kind: str,
+    amount,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+    **request_data,
+) -> tuple[Decimal, str, Payment | None]:
+    """The first steps of recording a payment or a refund: the amount parsed, the key and
+    the date checked, the request's fingerprint (over ``request_data`` too), and the entry
+    recorded earlier under the same key if this is a replay of it (a different request
+    under that key is refused). Amount and method are checked only when it is not."""
+    words = _ENTRY_WORDS[kind]
+    amount = _money(amount, "amount", str(words["amount"]))
     if not idempotency_key or not idempotency_key.strip():
         raise ValidationError({"idempotency_key": _("缺少幂等键，无法防止重复记账")})
     if len(idempotency_key) > 64:
         raise ValidationError({"idempotency_key": _("幂等键最长64个字符")})
     if received_on > timezone.localdate():
         raise ValidationError({"received_on": _("收款日期不能晚于今天")})
+    fingerprint = _fingerprint(
+        amount=str(amount), method=method, received_on=received_on.isoformat(), **request_data
+    )
+    replay = _existing_by_key(compound, idempotency_key, fingerprint)
+    if replay is None:
+        if amount <= 0:
+            raise ValidationError({"amount": str(words["positive"])})
+        if method not in PaymentMethod.values:
+            raise ValidationError({"method": str(words["method"])})
+    return amount, fingerprint, replay
 
 
 @transaction.atomic
@@ -655,23 +695,19 @@ def payment_record(
     """
     if unit.compound_id != compound.pk:
         raise ValidationError({"unit": _("该房屋不属于本小区")})
-    amount = _money(amount, "amount", _("收款金额"))
-    _validate_key_and_date(idempotency_key, received_on)
-    fingerprint = _fingerprint(
-        unit=unit.pk,
-        amount=str(amount),
+    amount, fingerprint, replay = _entry_check(
+        compound=compound,
+        kind=PaymentKind.PAYMENT,
+        amount=amount,
         method=method,
-        received_on=received_on.isoformat(),
+        received_on=received_on,
+        idempotency_key=idempotency_key,
+        unit=unit.pk,
         reference=reference,
         is_prepayment=is_prepayment,
     )
-    replay = _existing_by_key(compound, idempotency_key, fingerprint)
     if replay is not None:
         return replay
-    if amount <= 0:
-        raise ValidationError({"amount": _("收款金额必须大于零")})
-    if method not in PaymentMethod.values:
-        raise ValidationError({"method": _("未知的收款方式")})
     if method != PaymentMethod.CASH and not reference.strip():
         raise ValidationError({"reference": _("银行转账、微信和支付宝收款须填写交易流水号")})
 
@@ -730,22 +766,18 @@ def refund_record(
     """Refund (part of) ``payment``: unapplied credit first, then the newest settlements."""
     if payment.compound_id != compound.pk or payment.kind != PaymentKind.PAYMENT:
         raise ValidationError({"payment": _("只能对本小区的收款办理退款")})
-    amount = _money(amount, "amount", _("退款金额"))
-    _validate_key_and_date(idempotency_key, received_on)
-    fingerprint = _fingerprint(
-        refund_of=payment.pk,
-        amount=str(amount),
+    amount, fingerprint, replay = _entry_check(
+        compound=compound,
+        kind=PaymentKind.REFUND,
+        amount=amount,
         method=method,
-        received_on=received_on.isoformat(),
+        received_on=received_on,
+        idempotency_key=idempotency_key,
+        refund_of=payment.pk,
         reference=reference,
     )
-    replay = _existing_by_key(compound, idempotency_key, fingerprint)
     if replay is not None:
         return replay
-    if amount <= 0:
-        raise ValidationError({"amount": _("退款金额必须大于零")})
-    if method not in PaymentMethod.values:
-        raise ValidationError({"method": _("未知的退款方式")})
     Payment.objects.select_for_update().filter(pk=payment.pk).first()
     refunded = -(payment.refunds.aggregate(s=FenSum("amount"))["s"] or ZERO)
     refundable = payment.amount - refunded
