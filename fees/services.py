@@ -7,6 +7,7 @@ specific message, inside ``transaction.atomic``, so bad input leaves nothing hal
 import datetime as dt
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -1040,11 +1041,8 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
 
 
 def _test_delay() -> None:
-    """Restart-safety tests slow chunks down (FEES_TEST_CHUNK_DELAY seconds) so a worker can
-    be killed mid-chunk; unset in production."""
-    import os
-    import time
-
-    delay = float(os.environ.get("FEES_TEST_CHUNK_DELAY", "0") or 0)
+    """The restart-safety test's hook (settings.FEES_CHUNK_DELAY_FOR_TESTS, 0 outside
+    tests and always 0 in production): a slow chunk lets it kill a worker mid-chunk."""
+    delay = settings.FEES_CHUNK_DELAY_FOR_TESTS
     if delay:
         time.sleep(delay)

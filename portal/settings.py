@@ -61,6 +61,12 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 KEY_ENCRYPTION_SECRET_FALLBACKS = env.list("KEY_ENCRYPTION_SECRET_FALLBACKS", default=[])
 # How many months ahead of today a billing period may start.
 FEES_MAX_MONTHS_AHEAD = env.int("FEES_MAX_MONTHS_AHEAD", default=12)
+# Test hook, never set in production (ignored there): seconds each notice chunk sleeps
+# before rendering, so the restart-safety test can kill a real worker mid-chunk. The
+# worker subprocess reads it from its environment once, here.
+FEES_CHUNK_DELAY_FOR_TESTS = (
+    0.0 if PRODUCTION else env.float("FEES_CHUNK_DELAY_FOR_TESTS", default=0.0)
+)
 # Largest PDF the public agreement verifier accepts.
 AGREEMENT_VERIFY_MAX_BYTES = env.int("AGREEMENT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
 

@@ -96,11 +96,11 @@ def test_starting_twice_does_not_duplicate_chunks(cast):
 
 
 @pytest.fixture
-def slow_chunks():
-    """Every chunk sleeps 3 s before rendering (read by the worker at start)."""
-    os.environ["FEES_TEST_CHUNK_DELAY"] = "3"
-    yield
-    del os.environ["FEES_TEST_CHUNK_DELAY"]
+def slow_chunks(monkeypatch):
+    """Every chunk the worker renders sleeps 3 s first: the worker (started after this)
+    reads FEES_CHUNK_DELAY_FOR_TESTS from its environment into its settings; this process
+    has already read its settings and renders nothing."""
+    monkeypatch.setenv("FEES_CHUNK_DELAY_FOR_TESTS", "3")
 
 
 def _pool_children(pid: int) -> list[int]:
@@ -126,13 +126,11 @@ def test_killed_worker_mid_run_still_gives_each_notice_exactly_once(slow_chunks,
     office = StreetOffice.objects.create(code="kill-office", name="K")
     compound = make_compound(office, "kill", buildings=4, units_per_building=3)
     run = _started_run(compound)
-    os.environ.pop("FEES_TEST_CHUNK_DELAY")  # the worker has it; this process renders nothing
     tasks.enqueue_notice_chunks(run.pk)
     _wait(lambda: NoticeChunk.objects.filter(run=run, status=ChunkStatus.RUNNING).count() == 2)
     for child in _pool_children(live_worker.pid):  # kill both processes mid-chunk
         os.kill(child, signal.SIGKILL)
     _wait(lambda: BillingRun.objects.get(pk=run.pk).notice_status == NoticeStatus.DONE)
-    os.environ["FEES_TEST_CHUNK_DELAY"] = "0"
     run.refresh_from_db()
     assert run.notices_done == run.notices_total == 12
     chunks = list(run.chunks.all())
