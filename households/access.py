@@ -4,9 +4,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
 
 from portal.access import get_compound_for_user, is_staff_in
-from portal.models import STAFF_ROLES, Compound
+from portal.models import STAFF_ROLES, Compound, Role
 
-from .models import Building, Unit
+from .models import Building, PropertyRightUnit, Unit
 
 
 def get_building_for_user(user: AbstractBaseUser, code: str, number: str) -> Building:
@@ -28,3 +28,20 @@ def get_unit_for_user(user: AbstractBaseUser, code: str, unit_id: int) -> Unit:
         return units.distinct().get(pk=unit_id)
     except Unit.DoesNotExist:
         raise Http404 from None
+
+
+# Who keeps the register (roster, buildings, property-right units).
+REGISTER_KEEPERS = frozenset({Role.COMMITTEE_MEMBER, Role.STREET_OFFICER})
+
+
+def get_property_right_unit_for_user(
+    user: AbstractBaseUser, code: str, pru_id: int
+) -> PropertyRightUnit:
+    """A property-right unit of the compound, for those who keep its register."""
+    compound = get_compound_for_user(user, code, REGISTER_KEEPERS)
+    try:
+        pru = compound.property_right_units.get(pk=pru_id)
+    except PropertyRightUnit.DoesNotExist:
+        raise Http404 from None
+    pru.compound = compound
+    return pru

@@ -1,4 +1,5 @@
-"""Roster pages: upload (all or nothing), template and masked export, new buildings.
+"""Roster pages: upload (all or nothing), template and masked export, new buildings,
+property-right units.
 
 For committee members and street officers only: they keep the roster (DOMAIN.md). Others,
 residents included, get 404 like for anything they may not see.
@@ -19,16 +20,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.access import get_compound_for_user
-from portal.models import Compound, Role
+from portal.models import Compound
 from portal.xlsx import Sheet, xlsx_response
 
 from . import selectors
+from .access import REGISTER_KEEPERS, get_property_right_unit_for_user
 from .id_numbers import id_check_character
-from .models import BuildingKind, Ownership
+from .models import BuildingKind, Ownership, PropertyRightUnit, TransferStatus
 from .roster import AREA_SOURCE_LABELS, COLUMNS, HEADERS, OWNER_KIND_LABELS
-from .services import building_create, roster_import
+from .services import (
+    building_create,
+    property_right_unit_create,
+    property_right_unit_update,
+    roster_import,
+)
 
-ROSTER_ROLES = frozenset({Role.COMMITTEE_MEMBER, Role.STREET_OFFICER})
+ROSTER_ROLES = REGISTER_KEEPERS
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Columns typed as text in our files, so Excel keeps 0101 and 18-digit ID numbers intact.
 TEXT_COLUMNS = [HEADERS.index(h) for h in ("楼号", "房号", "证件号码", "电话")]
@@ -59,6 +66,47 @@ class BuildingForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=BuildingKind.choices)
     floors = forms.IntegerField(label=gettext_lazy("层数"), min_value=1, max_value=200, initial=6)
     lifts = forms.IntegerField(label=gettext_lazy("电梯数"), min_value=0, max_value=100, initial=0)
+
+
+class TransferForm(forms.Form):
+    """非经资产移交: whether, when and to whom the unit handed its assets over."""
+
+    transfer_status = forms.ChoiceField(
+        label=gettext_lazy("非经资产移交"),
+        choices=TransferStatus.choices,
+        initial=TransferStatus.RETAINED,
+        error_messages={"invalid_choice": gettext_lazy("移交状态只能是“已移交”或“未移交”")},
+    )
+    transfer_date = forms.DateField(
+        label=gettext_lazy("移交日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": gettext_lazy("移交日期不是有效日期（格式：2019-06-30）")},
+        help_text=gettext_lazy("已移交时必填，不能晚于今天"),
+    )
+    receiver = forms.CharField(
+        label=gettext_lazy("接收单位"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("已移交时必填，如 首开集团"),
+    )
+
+
+class PropertyRightUnitForm(TransferForm):
+    name = forms.CharField(
+        label=gettext_lazy("名称"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("请填写产权单位名称")},
+    )
+
+    field_order = ["name", "transfer_status", "transfer_date", "receiver"]
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's errors on the form's fields (or on the form when none matches)."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for name, texts in errors.items():
+        form.add_error(name if name in form.fields else None, texts)
 
 
 def _compound(request: HttpRequest, code: str) -> Compound:
@@ -191,10 +239,77 @@ def building_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             building = building_create(compound=compound, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for name, texts in errors.items():
-                form.add_error(name if name in form.fields else None, texts)
+            _add_errors(form, exc)
         else:
             messages.success(request, _("已添加楼栋：%(label)s") % {"label": building.label})
             return redirect(reverse("roster_import", args=[compound.code]) + "#buildings")
     return _render(request, compound, building_form=form, status=400)
+
+
+def _render_property_right_units(request, compound, *, form=None, status=200):
+    return render(
+        request,
+        "households/property_right_units.html",
+        {
+            "compound": compound,
+            "units": selectors.compound_property_right_units(compound),
+            "form": form or PropertyRightUnitForm(),
+            "trail": _("产权单位"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def property_right_units(request: HttpRequest, code: str) -> HttpResponse:
+    """GET: the compound's property-right units and a form to add one. POST: add it, so a
+    compound with unsold flats can be set up without the admin."""
+    compound = _compound(request, code)
+    if request.method != "POST":
+        return _render_property_right_units(request, compound)
+    form = PropertyRightUnitForm(request.POST)
+    if form.is_valid():
+        try:
+            pru = property_right_unit_create(
+                compound=compound, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已添加产权单位：%(name)s") % {"name": pru.name})
+            return redirect("property_right_units", compound.code)
+    return _render_property_right_units(request, compound, form=form, status=400)
+
+
+@login_required
+def property_right_unit_edit(request: HttpRequest, code: str, pru_id: int) -> HttpResponse:
+    """Record the transfer of a property-right unit's non-operating assets."""
+    pru: PropertyRightUnit = get_property_right_unit_for_user(request.user, code, pru_id)
+    status = 200
+    if request.method == "POST":
+        form = TransferForm(request.POST)
+        if form.is_valid():
+            try:
+                property_right_unit_update(
+                    property_right_unit=pru, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已保存产权单位：%(name)s") % {"name": pru.name})
+                return redirect("property_right_units", pru.compound.code)
+        status = 400
+    else:
+        form = TransferForm(
+            initial={
+                "transfer_status": pru.transfer_status,
+                "transfer_date": pru.transfer_date,
+                "receiver": pru.receiver,
+            }
+        )
+    return render(
+        request,
+        "households/property_right_unit_edit.html",
+        {"compound": pru.compound, "pru": pru, "form": form, "trail": pru.name},
+        status=status,
+    )

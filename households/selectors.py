@@ -5,11 +5,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 
 from portal.models import Compound, StreetOffice
 
-from .models import Building, BuildingKind, Ownership, Unit
+from .models import (
+    Building,
+    BuildingKind,
+    Committee,
+    CommitteeMember,
+    CommitteeRole,
+    Ownership,
+    PropertyRightUnit,
+    Unit,
+)
 
 
 @dataclass
@@ -105,3 +114,38 @@ def units_of_user_everywhere(user: AbstractBaseUser) -> QuerySet[Unit]:
         .select_related("building", "compound")
         .distinct()
     )
+
+
+def compound_property_right_units(compound: Compound) -> QuerySet[PropertyRightUnit]:
+    """The compound's property-right units with the number of units each holds now
+    (current ownerships of its owner record), by name."""
+    return (
+        compound.property_right_units.select_related("representative")
+        .annotate(
+            units_held=Count(
+                "owner__ownerships",
+                filter=Q(owner__ownerships__valid_to__isnull=True),
+            )
+        )
+        .order_by("name")
+    )
+
+
+# Chair first, then vice-chair, owner representatives, members: the order people expect
+# on a posted list, which is not the alphabetical order of the role codes.
+COMMITTEE_ROLE_ORDER = [
+    CommitteeRole.CHAIR,
+    CommitteeRole.VICE_CHAIR,
+    CommitteeRole.OWNER_REPRESENTATIVE,
+    CommitteeRole.MEMBER,
+]
+
+
+def committee_members(committee: Committee) -> QuerySet[CommitteeMember]:
+    """Members of ``committee`` by rank, then name."""
+    rank = Case(
+        *(When(role=role, then=Value(i)) for i, role in enumerate(COMMITTEE_ROLE_ORDER)),
+        default=Value(len(COMMITTEE_ROLE_ORDER)),
+        output_field=IntegerField(),
+    )
+    return committee.members.annotate(rank=rank).order_by("rank", "name", "pk")

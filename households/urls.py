@@ -10,4 +10,14 @@ urlpatterns = [
     path("roster/template.xlsx", roster_views.roster_template, name="roster_template"),
     path("roster/export.xlsx", roster_views.roster_export, name="roster_export"),
     path("roster/buildings/", roster_views.building_add, name="building_add"),
+    path(
+        "property-right-units/",
+        roster_views.property_right_units,
+        name="property_right_units",
+    ),
+    path(
+        "property-right-units/<int:pru_id>/",
+        roster_views.property_right_unit_edit,
+        name="property_right_unit_edit",
+    ),
 ]

@@ -51,7 +51,7 @@ def committee_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "compound": compound,
             "committee": committee,
-            "members": committee.members.all() if committee else [],
+            "members": selectors.committee_members(committee) if committee else [],
             "problems": committee.composition_problems() if committee else [],
         },
     )
