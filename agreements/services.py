@@ -305,12 +305,6 @@ def agreement_create(
     return agreement
 
 
-# An agreement is authorised by an item that hires the service company (CC 278 (4)) or sets
-# the fee standard. Voting has no category of its own for the fee standard (it is decided
-# by simple majority like (4)); an item of category (9) whose title names it counts.
-FEE_STANDARD_WORDS = ("收费标准", "物业费标准", "物业服务费")
-
-
 CHECK_LABELS = {
     "participation_owners": gettext_lazy("参与表决人数比例"),
     "participation_area": gettext_lazy("参与表决面积比例"),
@@ -320,11 +314,9 @@ CHECK_LABELS = {
 
 
 def item_allows_agreement(item: Item) -> bool:
-    if item.category == Category.SERVICE_COMPANY:
-        return True
-    return item.category == Category.OTHER_MAJOR and any(
-        w in item.title for w in FEE_STANDARD_WORDS
-    )
+    """An agreement is authorised by an item that hires the service company (CC 278 (4))
+    or that the committee marked as setting the fee standard (``Item.sets_fee_standard``)."""
+    return item.category == Category.SERVICE_COMPANY or item.sets_fee_standard
 
 
 def generation_blockers(item: Item) -> list[str]:
@@ -359,10 +351,11 @@ def generation_blockers(item: Item) -> list[str]:
     if not item_allows_agreement(item):
         problems.append(
             _(
-                "表决事项的类别为%(category)s；只有选聘物业服务企业（第二百七十八条第一款第（四）项）"
-                "或物业服务收费标准的决定可以生成四方协议"
+                "表决事项“%(item)s”的类别为%(category)s，且未标明“涉及物业服务收费标准”；"
+                "只有选聘物业服务企业（第二百七十八条第一款第（四）项）"
+                "或涉及物业服务收费标准的事项可以生成四方协议"
             )
-            % {"category": item.get_category_display()}
+            % {"item": item.title, "category": item.get_category_display()}
         )
     return problems
 

@@ -25,7 +25,15 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Item
-        fields = ["id", "position", "title", "category", "description", "buildings"]
+        fields = [
+            "id",
+            "position",
+            "title",
+            "category",
+            "sets_fee_standard",
+            "description",
+            "buildings",
+        ]
 
     def get_buildings(self, item: Item) -> list[str]:
         """楼号 of the scope; empty for the whole compound."""
@@ -66,6 +74,9 @@ class ItemInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     category = serializers.IntegerField(min_value=1, max_value=9)
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    sets_fee_standard = serializers.BooleanField(
+        required=False, default=False, help_text="the item decides the service fee standard"
+    )
     buildings = serializers.ListField(
         child=serializers.CharField(), required=False, default=list, help_text="楼号"
     )

@@ -1,7 +1,8 @@
 """Demo decisions of 学院南路32号院: the October 2021 vote and the lift replacement.
 
 ``seed(compound)`` is called by ``manage.py seed_demo``; it is idempotent (a decision whose
-title exists is left alone) and deterministic (every choice comes from a seeded search over
+title exists is left alone; a 2021 item seeded before ``Item.sets_fee_standard`` existed got
+the flag from migration voting 0002) and deterministic (every choice comes from a seeded search over
 the frozen roll, which is itself deterministic).
 
 The 2021 published figures are participating owners 77.84% of all owners, consenting
@@ -203,6 +204,7 @@ def seed_2021(compound: Compound, counters) -> Decision:
         actor=counters[0],
         title=ITEM_2021,
         category=rules.Category.SERVICE_COMPANY,
+        sets_fee_standard=True,
         description="高楼1.67元/平方米·月、低楼1.00元/平方米·月；与评估价之差由街道办事处和首开集团补贴三年。",
     )
     services.decision_announce(decision=decision, actor=counters[0], at=_at(2021, 9, 18, 10))

@@ -40,7 +40,7 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = Item
-        fields = ["title", "category", "description"]
+        fields = ["title", "category", "sets_fee_standard", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, compound, **kwargs):

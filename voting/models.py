@@ -140,7 +140,11 @@ class Decision(models.Model):
 
 
 class Item(models.Model):
-    """表决事项: one question, with its CC 278 category and its scope."""
+    """表决事项: one question, with its CC 278 category and its scope.
+
+    ``sets_fee_standard`` says the item decides the service fee standard (BJ 73). CC 278
+    has no category of its own for it (it passes by simple majority, like (4)), so the
+    committee states it when adding the item; agreements rely on it."""
 
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="+")
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="items")
@@ -160,6 +164,11 @@ class Item(models.Model):
             (Category.COMMON_PARTS_USE, _("(八) 改变共有部分的用途或者利用共有部分从事经营活动")),
             (Category.OTHER_MAJOR, _("(九) 有关共有和共同管理权利的其他重大事项")),
         ],
+    )
+    sets_fee_standard = models.BooleanField(
+        _("涉及物业服务收费标准"),
+        default=False,
+        help_text=_("本事项决定物业服务收费标准；通过后可据以生成四方协议"),
     )
     buildings = models.ManyToManyField(
         Building,

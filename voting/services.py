@@ -166,8 +166,10 @@ def item_add(
     category: int,
     description: str = "",
     building_ids: Iterable[int] | None = None,
+    sets_fee_standard: bool = False,
 ) -> Item:
-    """Add an item to a draft. ``building_ids`` limits it to those buildings' owners."""
+    """Add an item to a draft. ``building_ids`` limits it to those buildings' owners;
+    ``sets_fee_standard`` marks an item that decides the service fee standard."""
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if not decision.is_editable:
         raise ValidationError(_("决定已公告，不能再增加或修改表决事项 (北京条例第35条)"))
@@ -185,6 +187,7 @@ def item_add(
         title=title,
         description=description,
         category=category,
+        sets_fee_standard=sets_fee_standard,
     )
     item.full_clean()
     item.save()
@@ -200,6 +203,7 @@ def item_add(
             "decision": decision.pk,
             "title": title,
             "category": category,
+            "sets_fee_standard": sets_fee_standard,
             "buildings": [b.number for b in buildings],
         },
     )

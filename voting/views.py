@@ -109,6 +109,7 @@ def item_add(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 category=form.cleaned_data["category"],
                 description=form.cleaned_data["description"],
+                sets_fee_standard=form.cleaned_data["sets_fee_standard"],
                 building_ids=[int(b) for b in form.cleaned_data["buildings"]],
             )
             messages.success(request, _("已添加表决事项"))

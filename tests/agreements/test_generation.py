@@ -52,8 +52,8 @@ def standard(cast):
     )
 
 
-def passed_item(cast, category=4, title=None):
-    decision = make_decision(cast, items=((category, None),))
+def passed_item(cast, category=4, title=None, sets_fee_standard=False):
+    decision = make_decision(cast, items=((category, None, sets_fee_standard),))
     if title:
         decision.items.update(title=title)
     decision = vote(cast, decision, agree=5)  # 5 of 6 owners agree
@@ -129,16 +129,40 @@ def test_a_category_that_does_not_allow_it_is_refused(cast, standard):
         services.agreement_generate(
             item=item, parties=party_specs(cast), actor=cast.committee, **TERM
         )
-    assert any("选聘物业服务企业" in m for m in err.value.messages)
+    (message,) = err.value.messages
+    assert "选聘物业服务企业" in message
+    assert "未标明“涉及物业服务收费标准”" in message
+    assert "(七) 改建、重建建筑物及其附属设施" in message
     assert not cast.compound.agreements.exists()
 
 
-def test_a_fee_standard_item_of_category_9_is_allowed(
+def test_an_item_flagged_as_setting_the_fee_standard_is_allowed(
     cast, standard, django_capture_on_commit_callbacks
 ):
-    item = passed_item(cast, category=9, title="执行新的物业服务收费标准")
+    item = passed_item(cast, category=9, sets_fee_standard=True)
+    assert item.sets_fee_standard
     agreement = generate(cast, item, django_capture_on_commit_callbacks)
     assert agreement.source_item == item
+
+
+def test_a_title_naming_the_fee_standard_without_the_flag_is_refused(cast, standard):
+    """The title is prose, not a rule: only the flag set when the item was added counts."""
+    item = passed_item(cast, category=9, title="执行新的物业服务收费标准")
+    assert not item.sets_fee_standard
+    with pytest.raises(ValidationError) as err:
+        services.agreement_generate(
+            item=item, parties=party_specs(cast), actor=cast.committee, **TERM
+        )
+    (message,) = err.value.messages
+    assert "表决事项“执行新的物业服务收费标准”" in message
+    assert "未标明“涉及物业服务收费标准”" in message
+    assert not cast.compound.agreements.exists()
+
+
+def test_the_flag_does_not_rescue_a_failed_item(cast, standard):
+    decision = vote(cast, make_decision(cast, items=((9, None, True),)), agree=2)
+    blockers = services.generation_blockers(decision.items.get())
+    assert len(blockers) == 1 and "未通过" in blockers[0]
 
 
 def test_missing_fee_standard_is_named(cast):

@@ -15,7 +15,8 @@ def make_decision(
     cast, *, items=((4, None),), state="open", title="测试决定", **settings
 ) -> Decision:
     """A decision of the cast's home compound moved to ``state`` with lawful timestamps:
-    announced 20 days ago, voting from yesterday to 5 days from now."""
+    announced 20 days ago, voting from yesterday to 5 days from now. ``items`` are
+    (category, building numbers or None[, sets_fee_standard])."""
     now = timezone.now()
     decision = services.decision_create(
         compound=cast.compound,
@@ -25,7 +26,7 @@ def make_decision(
         voting_closes_at=now + dt.timedelta(days=5),
         **settings,
     )
-    for n, (category, buildings) in enumerate(items, start=1):
+    for n, (category, buildings, *fee_standard) in enumerate(items, start=1):
         ids = None
         if buildings:
             ids = list(
@@ -37,6 +38,7 @@ def make_decision(
             title=f"事项{n}",
             category=category,
             building_ids=ids,
+            sets_fee_standard=bool(fee_standard and fee_standard[0]),
         )
     if state == "draft":
         return decision

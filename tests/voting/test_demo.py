@@ -37,6 +37,8 @@ def test_demo_2021_figures_agree_on_page_api_and_pdf(seeded, client):
         "consent_area": "78.86",
     }
     assert tally.result.passed  # category 4
+    (demo_item,) = decision.items.all()
+    assert demo_item.title == demo.ITEM_2021 and demo_item.sets_fee_standard
     # The same ballots as a major matter (categories 6–8) fail on consenting owners.
     from voting import rules
 
