@@ -126,7 +126,9 @@ def decision_update(
     actor: AbstractBaseUser | None,
     **fields,
 ) -> Decision:
-    """Change a draft's title, window or settings; refused once announced."""
+    """Change a draft's title, window or settings; refused once announced. Only the fields
+    that differ are saved and audited. The 15-day notice period is checked when announcing,
+    the one moment the date it counts from is known."""
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if not decision.is_editable:
         raise ValidationError(_("决定已公告，不能再修改"))
@@ -142,18 +144,20 @@ def decision_update(
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError(_("不能修改的字段：") + "、".join(sorted(unknown)))
-    for name, value in fields.items():
+    changed = {name: value for name, value in fields.items() if getattr(decision, name) != value}
+    for name, value in changed.items():
         setattr(decision, name, value)
     _check_window(decision)
     decision.full_clean()
-    decision.save()
-    audit_record(
-        action="voting.decision.update",
-        actor=actor,
-        compound=decision.compound,
-        obj=decision,
-        data={k: str(v) for k, v in fields.items()},
-    )
+    if changed:
+        decision.save(update_fields=sorted(changed))
+        audit_record(
+            action="voting.decision.update",
+            actor=actor,
+            compound=decision.compound,
+            obj=decision,
+            data={k: str(v) for k, v in sorted(changed.items())},
+        )
     return decision
 
 

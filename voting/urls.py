@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.decision_list, name="decisions"),
     path("new/", views.decision_create, name="decision_create"),
     path("<int:decision_id>/", views.decision_detail, name="decision"),
+    path("<int:decision_id>/edit/", views.decision_update, name="decision_update"),
     path("<int:decision_id>/items/", views.item_add, name="item_add"),
     path("<int:decision_id>/do/<slug:action>/", views.decision_action, name="action"),
     path("<int:decision_id>/count/", views.decision_count, name="count"),

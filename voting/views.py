@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -62,8 +63,52 @@ def decision_create(request: HttpRequest, code: str) -> HttpResponse:
             _errors(request, exc)
         else:
             messages.success(request, _("已创建决定草稿，请添加表决事项"))
+            _notice_warning(request, decision)
             return redirect(decision.get_absolute_url())
     return render(request, "voting/decision_form.html", {"compound": compound, "form": form})
+
+
+def _notice_warning(request: HttpRequest, decision: Decision) -> None:
+    """Say so on saving when the window leaves no time for the 15-day notice (BJ 35): the
+    announcement would be refused."""
+    if decision.voting_opens_at is None:
+        return
+    latest = decision.voting_opens_at - services.NOTICE_PERIOD
+    if latest < timezone.now():
+        messages.warning(
+            request,
+            _("投票开始时间距今不足15日，按北京条例第35条将无法公告；请推迟投票开始时间"),
+        )
+    else:
+        messages.info(
+            request,
+            _("须在 %(latest)s 前公告 (北京条例第35条：公告之日起15日以后方可投票)")
+            % {"latest": timezone.localtime(latest).strftime("%Y-%m-%d %H:%M")},
+        )
+
+
+@login_required
+@require_POST
+def decision_update(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+    """Change a draft's title, window and counting settings (refused once announced)."""
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    form = DecisionForm(request.POST, prefix="decision")
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for e in errors:
+                messages.error(request, f"{label}：{e}" if label else e)
+        return redirect(decision.get_absolute_url())
+    try:
+        decision = services.decision_update(
+            decision=decision, actor=request.user, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已保存决定草稿的设置"))
+        _notice_warning(request, decision)
+    return redirect(decision.get_absolute_url())
 
 
 @login_required
@@ -80,6 +125,11 @@ def decision_detail(request: HttpRequest, code: str, decision_id: int) -> HttpRe
         "reminder": selectors.publication_reminder(decision),
         "my_entries": list(selectors.roll_entries_for_user(decision, request.user)),
         "item_form": ItemForm(compound=decision.compound) if manage else None,
+        "decision_form": (
+            DecisionForm(instance=decision, prefix="decision")
+            if manage and decision.is_editable
+            else None
+        ),
         "count_form": CountForm() if manage else None,
         "proxy_form": ProxyForm() if manage else None,
         "States": DecisionState,
