@@ -817,19 +817,44 @@ def proxy_register(
 
 
 @transaction.atomic
-def proxy_revoke(*, proxy: Proxy, actor: AbstractBaseUser, reason: str) -> Proxy:
-    proxy = Proxy.objects.select_for_update().get(pk=proxy.pk)
+def proxy_revoke(
+    *, proxy: Proxy, actor: AbstractBaseUser, reason: str, at: dt.datetime | None = None
+) -> Proxy:
+    """The committee withdraws a proxy (the owner took back the authorisation, or it was
+    registered in error) between the announcement and the close of voting.
+
+    Refused once the holder has voted: ballots cast under an authorisation that was valid
+    at the time stand, as they do for every voter; the owner may still vote in person
+    before the close, which overrides them (see :func:`ballot_cast`)."""
+    at = _now(at)
+    decision = Decision.objects.select_related("compound").get(pk=proxy.decision_id)
+    if decision.state not in (DecisionState.ANNOUNCED, DecisionState.OPEN):
+        raise ValidationError(_("只能在公告后、投票截止前撤销委托投票"))
+    # The entry's lock orders this against a ballot the holder is casting right now.
+    entry = _lock_entry(decision, proxy.entry_id)
+    proxy = entry.proxies.select_for_update().get(pk=proxy.pk)
     if proxy.revoked_at is not None:
         raise ValidationError(_("该委托已撤销"))
-    proxy.revoked_at = timezone.now()
-    proxy.revoked_reason = reason[:200]
+    if proxy.ballots.exists():
+        raise ValidationError(
+            _(
+                "受托人%(holder)s已代为投票，委托不能再撤销；"
+                "业主本人可在投票截止前亲自投票，以本人选票为准"
+            )
+            % {"holder": proxy.holder_name}
+        )
+    reason = reason.strip()[:200]
+    if not reason:
+        raise ValidationError({"reason": _("请填写撤销委托的原因")})
+    proxy.revoked_at = at
+    proxy.revoked_reason = reason
     proxy.save(update_fields=["revoked_at", "revoked_reason"])
     audit_record(
         action="voting.proxy.revoke",
         actor=actor,
-        compound=proxy.compound,
+        compound=decision.compound,
         obj=proxy,
-        data={"voter": proxy.entry.number, "reason": reason[:200]},
+        data={"voter": entry.number, "holder": proxy.holder_name, "reason": reason},
     )
     return proxy
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:decision_id>/do/<slug:action>/", views.decision_action, name="action"),
     path("<int:decision_id>/count/", views.decision_count, name="count"),
     path("<int:decision_id>/proxies/", views.proxy_register, name="proxy_register"),
+    path(
+        "<int:decision_id>/proxies/<int:proxy_id>/revoke/",
+        views.proxy_revoke,
+        name="proxy_revoke",
+    ),
     path("<int:decision_id>/ballot/", views.ballot, name="ballot"),
     path("<int:decision_id>/paper/", views.paper_entry, name="paper_entry"),
     path("<int:decision_id>/review/", views.review_queue, name="review"),

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,7 +24,7 @@ from portal.models import Compound
 from . import charts, reports, selectors, services
 from .access import CANVASSERS, MANAGERS, get_decision_for_user, may_manage, may_see_tally
 from .forms import BALLOT_CHOICES, PAPER_CHOICES, CountForm, DecisionForm, ItemForm, ProxyForm
-from .models import Decision, DecisionState, ReportStatus
+from .models import Ballot, Decision, DecisionState, ReportStatus
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -142,7 +143,11 @@ def decision_detail(request: HttpRequest, code: str, decision_id: int) -> HttpRe
     if manage:
         context["pending_count"] = selectors.pending_paper_entries(decision).count()
         context["review_count"] = selectors.review_queue(decision).count()
-        context["proxies"] = decision.proxies.select_related("entry").order_by("-created_at")
+        context["proxies"] = (
+            decision.proxies.select_related("entry")
+            .annotate(has_voted=Exists(Ballot.objects.filter(proxy=OuterRef("pk"))))
+            .order_by("-created_at")
+        )
     return render(request, "voting/decision_detail.html", context)
 
 
@@ -241,6 +246,24 @@ def proxy_register(request: HttpRequest, code: str, decision_id: int) -> HttpRes
             authorisation=form.cleaned_data["authorisation"],
         )
         messages.success(request, _("已登记委托投票"))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(decision.get_absolute_url())
+
+
+@login_required
+@require_POST
+def proxy_revoke(request: HttpRequest, code: str, decision_id: int, proxy_id: int) -> HttpResponse:
+    decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
+    proxy = get_object_or_404(decision.proxies, pk=proxy_id)
+    try:
+        services.proxy_revoke(
+            proxy=proxy, actor=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(
+            request,
+            _("已撤销名册序号 %(number)s 的委托投票") % {"number": proxy.entry.number},
+        )
     except ValidationError as exc:
         _errors(request, exc)
     return redirect(decision.get_absolute_url())

@@ -1,5 +1,7 @@
 """URL kwargs of the voting app for the isolation walk (tests/isolation.py)."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from tests.isolation import per_cast, register_kwarg, register_markers, register_query
 from tests.voting.helpers import make_decision, publish
 from voting import reports, selectors, services
@@ -27,7 +29,24 @@ def home_decision_with_report(cast):
     return decision
 
 
+@per_cast
+def home_proxy(cast):
+    """An active proxy on an open decision of home (proxies exist only while voting)."""
+    decision = make_decision(cast, title="home 委托投票表决")
+    return services.proxy_register(
+        decision=decision,
+        entry=decision.roll.order_by("number").first(),
+        actor=cast.committee,
+        holder_name="home受托人甲",
+        authorisation=SimpleUploadedFile("auth.pdf", b"%PDF-1.4 signed", "application/pdf"),
+    )
+
+
 register_kwarg("decision_id", lambda cast: home_decision(cast).pk)
+register_kwarg(
+    "decision_id", lambda cast: home_proxy(cast).decision_id, route="voting:proxy_revoke"
+)
+register_kwarg("proxy_id", lambda cast: home_proxy(cast).pk, route="voting:proxy_revoke")
 register_kwarg(
     "decision_id", lambda cast: home_decision_with_report(cast).pk, route="voting:report"
 )
@@ -39,6 +58,7 @@ register_query(
 register_markers(
     lambda cast: [
         "home 选聘物业表决",
+        home_proxy(cast).holder_name,
         *home_decision(cast).roll.values_list("ballot_code", flat=True),
     ]
 )
