@@ -36,6 +36,38 @@ def make_member(
     return user
 
 
+# Per compound, in the order compounds are made: a county code (the ID number's first six
+# digits) and a mobile prefix, so owners of different compounds have different ID numbers
+# and phones, raw AND masked (masking keeps the first three characters: '110***', '120***').
+# The first compound (the cast's home) keeps 110101… / 138…, which many tests quote.
+# 139 is left out: tests/isolation.py's prepare_cast gives home phones 1391234….
+ID_REGIONS = [
+    "110101", "120101", "130102", "310101", "320102", "330102", "370102", "410102",
+    "420102", "440103", "500101", "510104", "610102", "210102", "220102", "230102",
+    "340102", "350102", "360102", "430102",
+]  # fmt: skip
+PHONE_PREFIXES = [
+    "138", "137", "136", "135", "134", "150", "151", "152", "157", "158",
+    "159", "182", "183", "187", "188", "130", "131", "132", "155", "156",
+]  # fmt: skip
+
+
+def owner_identifiers(index: int, building: int, unit: int) -> tuple[str, str]:
+    """ID number (18 characters, check digit not computed) and phone of the owner of
+    ``unit`` in ``building`` of the ``index``-th compound made (0 = the first).
+
+    Beyond 20 compounds the prefixes repeat and the birth year moves on, so raw values
+    stay distinct (masked ones may then repeat)."""
+    region = ID_REGIONS[index % len(ID_REGIONS)]
+    year = 1980 + index // len(ID_REGIONS)
+    prefix = PHONE_PREFIXES[index % len(PHONE_PREFIXES)]
+    cycle = index // len(PHONE_PREFIXES)
+    return (
+        f"{region}{year}0101{building:02d}{unit:02d}",
+        f"{prefix}{cycle:04d}{building:02d}{unit:02d}",
+    )
+
+
 def make_compound(
     office: StreetOffice,
     code: str,
@@ -47,7 +79,9 @@ def make_compound(
     service_company: ServiceCompany | None = None,
 ) -> Compound:
     """A compound with ``buildings`` low-rise buildings, each with numbered units and one
-    owner per unit (owner names carry the compound code so leaks are easy to spot)."""
+    owner per unit (owner names carry the compound code, ID numbers and phones differ from
+    every other compound's, so leaks are easy to spot)."""
+    index = Compound.objects.count()
     compound = Compound.objects.create(
         street_office=office,
         code=code,
@@ -71,11 +105,9 @@ def make_compound(
                 floor_area=area,
                 area_source=AreaSource.REGISTERED,
             )
+            id_number, phone = owner_identifiers(index, b, u)
             owner = Owner.objects.create(
-                compound=compound,
-                name=f"业主-{code}-{b}-{u}",
-                id_number=f"11010119800101{b:02d}{u:02d}",
-                phone=f"1380000{b:02d}{u:02d}",
+                compound=compound, name=f"业主-{code}-{b}-{u}", id_number=id_number, phone=phone
             )
             Ownership.objects.create(
                 compound=compound, unit=unit, owner=owner, valid_from=dt.date(2020, 1, 1)
