@@ -42,18 +42,22 @@ class NotAPdfError(ValueError):
 
 @dataclass
 class SignatureReport:
+    """One signature's findings. The verdict fields start at "nothing proven" (not intact,
+    not valid, not trusted, changed after): a check that fails half-way never reports more
+    than it proved."""
+
     field_name: str
-    signer: str
-    organisation: str
-    signed_at: dt.datetime | None
-    certificate_serial: str
-    intact: bool
-    valid: bool
-    trusted: bool
-    trusted_by: str  # the street office whose CA issued the certificate, "" when untrusted
-    trusted_by_code: str
-    covers_whole_file: bool
-    changed_after: bool
+    signer: str = ""
+    organisation: str = ""
+    signed_at: dt.datetime | None = None
+    certificate_serial: str = ""
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    trusted_by: str = ""  # the street office whose CA issued the certificate, "" when untrusted
+    trusted_by_code: str = ""
+    covers_whole_file: bool = False
+    changed_after: bool = True
     problems: list[str] = field(default_factory=list)
     readable: bool = True
 
@@ -131,22 +135,7 @@ def verify_pdf(data: bytes) -> VerificationReport:
 
 
 def _unreadable(field_name: str) -> SignatureReport:
-    return SignatureReport(
-        field_name=field_name,
-        signer="",
-        organisation="",
-        signed_at=None,
-        certificate_serial="",
-        intact=False,
-        valid=False,
-        trusted=False,
-        trusted_by="",
-        trusted_by_code="",
-        covers_whole_file=False,
-        changed_after=True,
-        problems=[_("签名无法解析")],
-        readable=False,
-    )
+    return SignatureReport(field_name=field_name, problems=[_("签名无法解析")], readable=False)
 
 
 def _check_one(sig, anchors, roots) -> SignatureReport:
@@ -164,13 +153,6 @@ def _check_one(sig, anchors, roots) -> SignatureReport:
         organisation=_subject_attr(subject, "organization_name"),
         signed_at=signed_at,
         certificate_serial=format(cert.serial_number, "x"),
-        intact=False,
-        valid=False,
-        trusted=False,
-        trusted_by="",
-        trusted_by_code="",
-        covers_whole_file=False,
-        changed_after=True,
     )
     try:
         context = ValidationContext(

@@ -17,7 +17,7 @@ from portal.models import Compound
 
 from . import selectors, services
 from .access import MANAGERS, may_see_tally
-from .models import Ballot, Choice, Decision, DecisionState, Item, PaperEntry
+from .models import DRAFT_SETTINGS, Ballot, Choice, Decision, DecisionState, Item, PaperEntry
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -47,14 +47,8 @@ class DecisionSerializer(serializers.ModelSerializer):
         model = Decision
         fields = [
             "id",
-            "title",
-            "description",
+            *DRAFT_SETTINGS,
             "state",
-            "voting_opens_at",
-            "voting_closes_at",
-            "spoiled_counts_as_participating",
-            "allow_changes_until_close",
-            "adopted_rules_follow_majority",
             "announced_at",
             "opened_at",
             "closed_at",

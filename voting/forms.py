@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Choice, Decision, Item
+from .models import DRAFT_SETTINGS, Choice, Decision, Item
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -14,15 +14,7 @@ class DateTimeInput(forms.DateTimeInput):
 class DecisionForm(forms.ModelForm):
     class Meta:
         model = Decision
-        fields = [
-            "title",
-            "description",
-            "voting_opens_at",
-            "voting_closes_at",
-            "spoiled_counts_as_participating",
-            "allow_changes_until_close",
-            "adopted_rules_follow_majority",
-        ]
+        fields = list(DRAFT_SETTINGS)
         widgets = {
             "voting_opens_at": DateTimeInput(),
             "voting_closes_at": DateTimeInput(),

@@ -51,6 +51,19 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
+# What the committee sets on a draft (the form, the API and decision_update); fixed once
+# the decision is announced.
+DRAFT_SETTINGS = (
+    "title",
+    "description",
+    "voting_opens_at",
+    "voting_closes_at",
+    "spoiled_counts_as_participating",
+    "allow_changes_until_close",
+    "adopted_rules_follow_majority",
+)
+
+
 class Decision(models.Model):
     """业主共同决定: one vote on one or more items, from notice to published result."""
 

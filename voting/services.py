@@ -15,12 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.models import Compound
 
 from . import rules, selectors
 from .models import (
+    DRAFT_SETTINGS,
     Ballot,
     Channel,
     Choice,
@@ -44,6 +46,16 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
+def _minute(moment: dt.datetime) -> str:
+    """A moment as people read it in messages: local time to the minute."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The actor to store on a row: None for the system or an anonymous caller."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def _change_state(
     decision: Decision, to_state: DecisionState, actor: AbstractBaseUser | None, at: dt.datetime
 ) -> None:
@@ -52,7 +64,7 @@ def _change_state(
         decision=decision,
         from_state=decision.state,
         to_state=to_state,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=_user(actor),
         at=at,
     )
     audit_record(
@@ -68,6 +80,30 @@ def _change_state(
 def _require_state(decision: Decision, *states: DecisionState, message: str) -> None:
     if decision.state not in states:
         raise ValidationError(message)
+
+
+def _locked(decision_id: int, *states: DecisionState, message: str) -> Decision:
+    """The decision re-read under a row lock, refused with ``message`` unless it is in one
+    of ``states``: every change of a decision starts here."""
+    decision = Decision.objects.select_for_update().select_related("compound").get(pk=decision_id)
+    _require_state(decision, *states, message=message)
+    return decision
+
+
+def _advance(
+    decision: Decision,
+    to_state: DecisionState,
+    *,
+    stamp: str,
+    actor: AbstractBaseUser | None,
+    at: dt.datetime,
+) -> Decision:
+    """Move a locked decision on: its ``stamp`` time field, the state log and the audit."""
+    setattr(decision, stamp, at)
+    _change_state(decision, to_state, actor, at)
+    decision.full_clean()
+    decision.save()
+    return decision
 
 
 # --- decisions and items -------------------------------------------------------------------
@@ -95,7 +131,7 @@ def decision_create(
         spoiled_counts_as_participating=spoiled_counts_as_participating,
         allow_changes_until_close=allow_changes_until_close,
         adopted_rules_follow_majority=adopted_rules_follow_majority,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=_user(actor),
     )
     _check_window(decision)
     decision.full_clean()
@@ -129,19 +165,8 @@ def decision_update(
     """Change a draft's title, window or settings; refused once announced. Only the fields
     that differ are saved and audited. The 15-day notice period is checked when announcing,
     the one moment the date it counts from is known."""
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
-    if not decision.is_editable:
-        raise ValidationError(_("决定已公告，不能再修改"))
-    allowed = {
-        "title",
-        "description",
-        "voting_opens_at",
-        "voting_closes_at",
-        "spoiled_counts_as_participating",
-        "allow_changes_until_close",
-        "adopted_rules_follow_majority",
-    }
-    unknown = set(fields) - allowed
+    decision = _locked(decision.pk, DecisionState.DRAFT, message=_("决定已公告，不能再修改"))
+    unknown = set(fields) - set(DRAFT_SETTINGS)
     if unknown:
         raise ValidationError(_("不能修改的字段：") + "、".join(sorted(unknown)))
     changed = {name: value for name, value in fields.items() if getattr(decision, name) != value}
@@ -161,6 +186,10 @@ def decision_update(
     return decision
 
 
+# BJ 35: nothing not in the notice may be voted on, so the items are fixed by announcing.
+ITEMS_LOCKED = gettext_lazy("决定已公告，不能再增加或修改表决事项 (北京条例第35条)")
+
+
 @transaction.atomic
 def item_add(
     *,
@@ -174,9 +203,7 @@ def item_add(
 ) -> Item:
     """Add an item to a draft. ``building_ids`` limits it to those buildings' owners;
     ``sets_fee_standard`` marks an item that decides the service fee standard."""
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
-    if not decision.is_editable:
-        raise ValidationError(_("决定已公告，不能再增加或修改表决事项 (北京条例第35条)"))
+    decision = _locked(decision.pk, DecisionState.DRAFT, message=ITEMS_LOCKED)
     if category not in {c.value for c in rules.Category}:
         raise ValidationError({"category": _("事项类别须为民法典第278条的第1至第9类")})
     building_ids = sorted(set(building_ids or []))
@@ -216,9 +243,7 @@ def item_add(
 
 @transaction.atomic
 def item_remove(*, item: Item, actor: AbstractBaseUser | None) -> None:
-    decision = Decision.objects.select_for_update().get(pk=item.decision_id)
-    if not decision.is_editable:
-        raise ValidationError(_("决定已公告，不能再增加或修改表决事项 (北京条例第35条)"))
+    decision = _locked(item.decision_id, DecisionState.DRAFT, message=ITEMS_LOCKED)
     audit_record(
         action="voting.item.remove",
         actor=actor,
@@ -315,8 +340,7 @@ def decision_announce(
     """Publish the agenda and freeze the roll. Voting may open no sooner than 15 days
     after the announcement (BJ 35)."""
     at = _now(at)
-    decision = Decision.objects.select_for_update().select_related("compound").get(pk=decision.pk)
-    _require_state(decision, DecisionState.DRAFT, message=_("只有草稿状态的决定可以公告"))
+    decision = _locked(decision.pk, DecisionState.DRAFT, message=_("只有草稿状态的决定可以公告"))
     if not decision.items.exists():
         raise ValidationError(_("决定至少要有一个表决事项才能公告"))
     if not decision.voting_opens_at or not decision.voting_closes_at:
@@ -327,15 +351,13 @@ def decision_announce(
                 "voting_opens_at": _(
                     "投票开始时间须在公告之日起15日以后 (北京条例第35条)，最早为 %(date)s"
                 )
-                % {"date": timezone.localtime(at + NOTICE_PERIOD).strftime("%Y-%m-%d %H:%M")}
+                % {"date": _minute(at + NOTICE_PERIOD)}
             }
         )
     voters = roll_freeze(decision, timezone.localtime(at).date())
     if not voters:
         raise ValidationError(_("本小区没有登记业主，无法生成表决名册"))
-    decision.announced_at = at
-    _change_state(decision, DecisionState.ANNOUNCED, actor, at)
-    decision.save()
+    _advance(decision, DecisionState.ANNOUNCED, stamp="announced_at", actor=actor, at=at)
     audit_record(
         action="voting.roll.freeze",
         actor=actor,
@@ -351,19 +373,16 @@ def decision_open(
     *, decision: Decision, actor: AbstractBaseUser | None, at: dt.datetime | None = None
 ) -> Decision:
     at = _now(at)
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
-    _require_state(decision, DecisionState.ANNOUNCED, message=_("只有已公告的决定可以开始投票"))
+    decision = _locked(
+        decision.pk, DecisionState.ANNOUNCED, message=_("只有已公告的决定可以开始投票")
+    )
     if at < decision.voting_opens_at:
         raise ValidationError(
-            _("投票开始时间未到 (%(at)s)")
-            % {"at": timezone.localtime(decision.voting_opens_at).strftime("%Y-%m-%d %H:%M")}
+            _("投票开始时间未到 (%(at)s)") % {"at": _minute(decision.voting_opens_at)}
         )
     if at >= decision.voting_closes_at:
         raise ValidationError(_("投票截止时间已过，不能再开始投票"))
-    decision.opened_at = at
-    _change_state(decision, DecisionState.OPEN, actor, at)
-    decision.save()
-    return decision
+    return _advance(decision, DecisionState.OPEN, stamp="opened_at", actor=actor, at=at)
 
 
 @transaction.atomic
@@ -371,17 +390,13 @@ def decision_close(
     *, decision: Decision, actor: AbstractBaseUser | None, at: dt.datetime | None = None
 ) -> Decision:
     at = _now(at)
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
-    _require_state(decision, DecisionState.OPEN, message=_("只有投票中的决定可以结束投票"))
+    decision = _locked(decision.pk, DecisionState.OPEN, message=_("只有投票中的决定可以结束投票"))
     if at < decision.voting_closes_at:
         raise ValidationError(
             _("投票截止时间 (%(at)s) 未到，不能提前结束投票")
-            % {"at": timezone.localtime(decision.voting_closes_at).strftime("%Y-%m-%d %H:%M")}
+            % {"at": _minute(decision.voting_closes_at)}
         )
-    decision.closed_at = at
-    _change_state(decision, DecisionState.CLOSED, actor, at)
-    decision.save()
-    return decision
+    return _advance(decision, DecisionState.CLOSED, stamp="closed_at", actor=actor, at=at)
 
 
 @transaction.atomic
@@ -418,10 +433,7 @@ def decision_count(
     decision.public_counting = public_counting
     decision.ballot_set_sha256 = selectors.ballot_set_sha256(decision)
     decision.tally_snapshot = selectors.tally_as_data(decision, selectors.decision_tally(decision))
-    decision.counted_at = at
-    _change_state(decision, DecisionState.COUNTED, actor, at)
-    decision.full_clean()
-    decision.save()
+    _advance(decision, DecisionState.COUNTED, stamp="counted_at", actor=actor, at=at)
     audit_record(
         action="voting.decision.count",
         actor=actor,
@@ -444,12 +456,8 @@ def decision_publish(
     *, decision: Decision, actor: AbstractBaseUser | None, at: dt.datetime | None = None
 ) -> Decision:
     at = _now(at)
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
-    _require_state(decision, DecisionState.COUNTED, message=_("只有已计票的决定可以公布"))
-    decision.published_at = at
-    _change_state(decision, DecisionState.PUBLISHED, actor, at)
-    decision.save()
-    return decision
+    decision = _locked(decision.pk, DecisionState.COUNTED, message=_("只有已计票的决定可以公布"))
+    return _advance(decision, DecisionState.PUBLISHED, stamp="published_at", actor=actor, at=at)
 
 
 # --- ballots -------------------------------------------------------------------------------
@@ -511,7 +519,7 @@ def _write_ballot(
         existing.choice = choice
         existing.channel = channel
         existing.proxy = proxy
-        existing.cast_by = actor if actor is not None and actor.is_authenticated else None
+        existing.cast_by = _user(actor)
         existing.changed_at = at
         existing.full_clean()
         existing.save()
@@ -525,7 +533,7 @@ def _write_ballot(
         choice=choice,
         channel=channel,
         proxy=proxy,
-        cast_by=actor if actor is not None and actor.is_authenticated else None,
+        cast_by=_user(actor),
         cast_at=at,
     )
     ballot.full_clean(validate_constraints=False)
@@ -543,21 +551,36 @@ def _write_ballot(
     return ballot
 
 
+def _mark_revoked(
+    proxy: Proxy, entry: RollEntry, *, actor, at: dt.datetime, reason: str, audit_reason: str
+) -> None:
+    proxy.revoked_at = at
+    proxy.revoked_reason = reason
+    proxy.save(update_fields=["revoked_at", "revoked_reason"])
+    audit_record(
+        action="voting.proxy.revoke",
+        actor=actor,
+        compound=entry.compound,
+        obj=proxy,
+        data={"voter": entry.number, "holder": proxy.holder_name, "reason": audit_reason},
+    )
+
+
 def _revoke_proxy_in_person(entry: RollEntry, actor, at: dt.datetime) -> None:
     for proxy in entry.proxies.filter(revoked_at__isnull=True).select_for_update():
-        proxy.revoked_at = at
-        proxy.revoked_reason = _("业主本人投票，委托自动撤销")
-        proxy.save(update_fields=["revoked_at", "revoked_reason"])
-        audit_record(
-            action="voting.proxy.revoke",
+        _mark_revoked(
+            proxy,
+            entry,
             actor=actor,
-            compound=entry.compound,
-            obj=proxy,
-            data={"voter": entry.number, "reason": "owner voted in person"},
+            at=at,
+            reason=_("业主本人投票，委托自动撤销"),
+            audit_reason="owner voted in person",
         )
 
 
-def _lock_entry(decision: Decision, entry_id: int) -> RollEntry:
+def _lock_entry(decision: Decision, entry: RollEntry | int) -> RollEntry:
+    """The voter's roll row under a lock: every write for one voter queues on it."""
+    entry_id = entry.pk if isinstance(entry, RollEntry) else entry
     try:
         return (
             decision.roll.select_for_update().select_related("owner", "compound").get(pk=entry_id)
@@ -585,7 +608,7 @@ def ballot_cast(
         raise ValidationError(_("投票尚未开始"))
     if at > decision.voting_closes_at:
         raise ValidationError(_("投票已截止"))
-    entry = _lock_entry(decision, entry.pk if isinstance(entry, RollEntry) else entry)
+    entry = _lock_entry(decision, entry)
     in_person = entry.owner.user_id is not None and entry.owner.user_id == user.pk
     proxy = None
     if not in_person:
@@ -742,7 +765,7 @@ def paper_entry_resolve(
     decision = Decision.objects.select_related("compound").get(pk=decision.pk)
     if decision.state not in (DecisionState.OPEN, DecisionState.CLOSED):
         raise ValidationError(_("只有投票中或投票结束待计票的决定可以复核书面选票"))
-    entry = _lock_entry(decision, entry.pk if isinstance(entry, RollEntry) else entry)
+    entry = _lock_entry(decision, entry)
     mismatched = list(entry.paper_entries.filter(status=PaperEntryStatus.MISMATCH))
     if not mismatched:
         raise ValidationError(_("该选票不在复核队列中"))
@@ -782,7 +805,7 @@ def proxy_register(
     decision = Decision.objects.select_related("compound").get(pk=decision.pk)
     if decision.state not in (DecisionState.ANNOUNCED, DecisionState.OPEN):
         raise ValidationError(_("只能在公告后、投票截止前登记委托投票"))
-    entry = _lock_entry(decision, entry.pk if isinstance(entry, RollEntry) else entry)
+    entry = _lock_entry(decision, entry)
     if entry.ballots.exists():
         raise ValidationError(_("该业主已经投票，不能再委托"))
     if entry.proxies.filter(revoked_at__isnull=True).exists():
@@ -846,16 +869,7 @@ def proxy_revoke(
     reason = reason.strip()[:200]
     if not reason:
         raise ValidationError({"reason": _("请填写撤销委托的原因")})
-    proxy.revoked_at = at
-    proxy.revoked_reason = reason
-    proxy.save(update_fields=["revoked_at", "revoked_reason"])
-    audit_record(
-        action="voting.proxy.revoke",
-        actor=actor,
-        compound=decision.compound,
-        obj=proxy,
-        data={"voter": entry.number, "holder": proxy.holder_name, "reason": reason},
-    )
+    _mark_revoked(proxy, entry, actor=actor, at=at, reason=reason, audit_reason=reason)
     return proxy
 
 

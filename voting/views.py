@@ -32,6 +32,14 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _form_errors(request: HttpRequest, form) -> None:
+    """A form posted from the decision page: its errors as messages, each with its field."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errors:
+            messages.error(request, f"{label}：{e}" if label else e)
+
+
 @login_required
 def decision_list(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code)
@@ -95,10 +103,7 @@ def decision_update(request: HttpRequest, code: str, decision_id: int) -> HttpRe
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     form = DecisionForm(request.POST, prefix="decision")
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for e in errors:
-                messages.error(request, f"{label}：{e}" if label else e)
+        _form_errors(request, form)
         return redirect(decision.get_absolute_url())
     try:
         decision = services.decision_update(
@@ -171,9 +176,7 @@ def item_add(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
         except ValidationError as exc:
             _errors(request, exc)
     else:
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        _form_errors(request, form)
     return redirect(decision.get_absolute_url())
 
 
