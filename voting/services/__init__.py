@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 from portal.audit import audit_record
 from portal.models import Compound
 
-from . import rules, selectors
-from .models import (
+from .. import rules, selectors
+from ..models import (
     DRAFT_SETTINGS,
     Ballot,
     Channel,
