@@ -1,0 +1,86 @@
+"""The voter roll (表决名册), frozen from the ownerships when a decision is announced."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .. import rules
+from ..models import Decision, RollEntry, RollUnit
+
+
+def _area_hundredths(area: Decimal | None) -> int | None:
+    return None if area is None else int(area * 100)
+
+
+def roll_freeze(decision: Decision, on: dt.date) -> int:
+    """Write the roll: the voters (SPC 9) from the ownerships valid on ``on``. Returns the
+    number of voters. Reads in two queries and bulk-inserts, whatever the size."""
+    compound = decision.compound
+    units = {
+        row["id"]: row
+        for row in compound.units.values(
+            "id", "number", "building_id", "floor_area", "building__number", "building__kind"
+        )
+    }
+    owners: dict[int, list[rules.RosterOwner]] = {}
+    ownerships = compound.ownerships.filter(valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+    )
+    for unit_id, owner_id, is_rep in ownerships.values_list(
+        "unit_id", "owner_id", "is_representative"
+    ).order_by("unit_id", "owner_id"):
+        owners.setdefault(unit_id, []).append(rules.RosterOwner(owner_id, is_rep))
+    roster = [
+        rules.RosterUnit(
+            unit_id=uid,
+            building_id=row["building_id"],
+            area=_area_hundredths(row["floor_area"]),
+            owners=tuple(owners.get(uid, ())),
+        )
+        for uid, row in sorted(units.items())
+    ]
+    voters = rules.build_roll(roster)
+
+    def label(unit_id: int) -> str:
+        row = units[unit_id]
+        building = row["building__number"]
+        if row["building__kind"] != "bungalow" and building.isdigit():
+            building = _("%(n)s号楼") % {"n": building}
+        return f"{building} {row['number']}"
+
+    entries = [
+        RollEntry(
+            compound=compound,
+            decision=decision,
+            number=n,
+            owner_id=voter.representative_id,
+            owner_key=",".join(map(str, voter.key)),
+            units_label="、".join(label(u.unit_id) for u in voter.units)[:500],
+            area=voter.area,
+            unknown_area_units=voter.unknown_area_units,
+        )
+        for n, voter in enumerate(voters, start=1)
+    ]
+    RollEntry.objects.bulk_create(entries, batch_size=2000)
+    ids = dict(
+        decision.roll.values_list("number", "id")
+    )  # bulk_create returns ids on PostgreSQL only; read them back everywhere
+    RollUnit.objects.bulk_create(
+        (
+            RollUnit(
+                compound=compound,
+                decision=decision,
+                entry_id=ids[n],
+                unit_id=u.unit_id,
+                building_id=u.building_id,
+                unit_label=label(u.unit_id),
+                area=u.area,
+            )
+            for n, voter in enumerate(voters, start=1)
+            for u in voter.units
+        ),
+        batch_size=2000,
+    )
+    return len(voters)
