@@ -1,0 +1,337 @@
+"""Billing runs (计费批次): charges per unit, subsidy lines per payer, area-correction
+adjustments; idempotent per (compound, period)."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import BuildingKind, Unit
+from portal.audit import audit_record
+from portal.models import Compound
+
+from ..models import (
+    BillingRun,
+    Charge,
+    ChargeAdjustment,
+    ChargeSubsidyLine,
+    FeeStandard,
+    FenSum,
+    SubsidyPayer,
+    add_months,
+)
+from ..money import ZERO, Split, split_charge
+from ._common import _actor
+from .payments import _apply_credit
+
+# How far ahead of the current month a period may start (settings.FEES_MAX_MONTHS_AHEAD).
+DEFAULT_MAX_MONTHS_AHEAD = 12
+MAX_RUN_MONTHS = 36
+
+
+class BlockReason:
+    UNKNOWN_AREA = "unknown_area"
+    NO_STANDARD = "no_standard"
+    EXEMPT = "exempt"
+
+
+BLOCK_REASON_LABELS = {
+    BlockReason.UNKNOWN_AREA: gettext_lazy("面积未知，未计费"),
+    BlockReason.NO_STANDARD: gettext_lazy("该类型无有效收费标准"),
+    BlockReason.EXEMPT: gettext_lazy("非住宅免收"),
+}
+
+
+@dataclass
+class BillingOutcome:
+    run: BillingRun
+    created: int = 0
+    adjusted: int = 0
+    unchanged: int = 0
+    blocked: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Tariff:
+    """A standard prepared for billing: rates and the payer shares in a fixed order."""
+
+    standard: FeeStandard
+    payers: tuple[SubsidyPayer, ...]
+    shares: tuple[Decimal, ...]
+
+
+def _tariffs_for(compound: Compound, start: dt.date, end: dt.date) -> dict[str, _Tariff | None]:
+    """For each building kind: the standard covering the whole period, or None if no
+    standard touches it. A standard that covers only part of it is an error."""
+    standards = compound.fee_standards.prefetch_related("shares__payer")
+    tariffs: dict[str, _Tariff | None] = dict.fromkeys(BuildingKind.values)
+    for standard in standards:
+        if not standard.overlaps(start, end):
+            continue
+        if not standard.covers(start, end):
+            raise ValidationError(
+                {
+                    "period_start": _(
+                        "计费期间跨越%(kind)s收费标准的有效期（%(start)s至%(end)s），"
+                        "请按有效期分开计费"
+                    )
+                    % {
+                        "kind": standard.get_building_kind_display(),
+                        "start": standard.valid_from,
+                        "end": standard.valid_to or _("长期"),
+                    }
+                }
+            )
+        shares = sorted(standard.shares.all(), key=lambda s: s.pk)
+        tariffs[standard.building_kind] = _Tariff(
+            standard=standard,
+            payers=tuple(s.payer for s in shares),
+            shares=tuple(s.share for s in shares),
+        )
+    return tariffs
+
+
+def _validate_period(
+    compound: Compound, period_start: dt.date, months: int, today: dt.date
+) -> dt.date:
+    if not 1 <= months <= MAX_RUN_MONTHS:
+        raise ValidationError({"months": _("月数须在1到36之间")})
+    start = period_start.replace(day=1)
+    limit_months = getattr(settings, "FEES_MAX_MONTHS_AHEAD", DEFAULT_MAX_MONTHS_AHEAD)
+    limit = add_months(today.replace(day=1), limit_months)
+    if start > limit:
+        raise ValidationError(
+            {
+                "period_start": _("计费期间不能晚于%(limit)s（最多提前%(n)s个月计费）")
+                % {"limit": f"{limit:%Y-%m}", "n": limit_months}
+            }
+        )
+    end = add_months(start, months) - dt.timedelta(days=1)
+    for other in compound.billing_runs.all():
+        if other.period_start == start:
+            if other.months != months:
+                raise ValidationError(
+                    {
+                        "months": _("%(start)s起已有%(m)s个月的计费批次，月数不能改变")
+                        % {"start": f"{start:%Y-%m}", "m": other.months}
+                    }
+                )
+        elif other.period_start <= end and other.period_end >= start:
+            raise ValidationError(
+                {
+                    "period_start": _("与已有计费批次（%(label)s）的期间重叠")
+                    % {"label": other.period_label}
+                }
+            )
+    return start
+
+
+@transaction.atomic
+def billing_run_create(
+    *,
+    compound: Compound,
+    period_start: dt.date,
+    months: int = 1,
+    actor: AbstractBaseUser | None = None,
+    today: dt.date | None = None,
+) -> BillingOutcome:
+    """Bill every unit of ``compound`` for the period; idempotent.
+
+    Running it again for the same period changes nothing, except where the roster has
+    changed since: a unit that gained a known area is billed, a unit whose area was
+    corrected gets an adjustment line (the original charge is never rewritten). Units
+    without a known area are listed as blocked, never guessed.
+    """
+    today = today or timezone.localdate()
+    start = _validate_period(compound, period_start, months, today)
+    end = add_months(start, months) - dt.timedelta(days=1)
+    tariffs = _tariffs_for(compound, start, end)
+
+    run, _created = BillingRun.objects.select_for_update().get_or_create(
+        compound=compound,
+        period_start=start,
+        defaults={"months": months, "created_by": _actor(actor)},
+    )
+    existing = {
+        c["unit_id"]: c
+        for c in run.charges.values(
+            "id", "unit_id", "standard_id", "area", "appraised_due", "owner_due", "subsidy_due"
+        )
+    }
+    payer_totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    if existing:
+        rows = (
+            ChargeSubsidyLine.objects.filter(compound=compound, charge__run=run)
+            .values("charge_id", "payer_id")
+            .annotate(total=FenSum("amount"))
+        )
+        for row in rows:
+            payer_totals[row["charge_id"]][row["payer_id"]] = row["total"]
+    standards_by_id = {t.standard.pk: t for t in tariffs.values() if t is not None}
+
+    outcome = BillingOutcome(run=run)
+    new_charges: list[Charge] = []
+    new_splits: list[tuple[Charge, _Tariff, Split]] = []
+    adjustments: list[tuple[int, _Tariff, Split, Split, Decimal, Decimal]] = []
+    units = compound.units.values(
+        "id",
+        "building_id",
+        "number",
+        "floor_area",
+        "is_residential",
+        "building__kind",
+        "building__number",
+    ).order_by("building__sort_key", "building__number", "number")
+    for u in units:
+        label = f"{u['building__number']}-{u['number']}"
+        charge = existing.get(u["id"])
+        if u["floor_area"] is None:
+            if charge is None:
+                outcome.blocked.append(
+                    {"unit_id": u["id"], "unit": label, "reason": BlockReason.UNKNOWN_AREA}
+                )
+            else:
+                outcome.unchanged += 1
+            continue
+        tariff = tariffs.get(u["building__kind"])
+        if charge is not None:
+            # Keep the version the charge was billed with.
+            tariff = standards_by_id.get(charge["standard_id"], tariff)
+        if tariff is None:
+            outcome.blocked.append(
+                {"unit_id": u["id"], "unit": label, "reason": BlockReason.NO_STANDARD}
+            )
+            continue
+        probe = Unit(is_residential=u["is_residential"])
+        rates = tariff.standard.rates_for(probe)
+        if rates is None:
+            outcome.blocked.append(
+                {"unit_id": u["id"], "unit": label, "reason": BlockReason.EXEMPT}
+            )
+            continue
+        appraised_rate, charged_rate = rates
+        own_rate = appraised_rate == charged_rate
+        split = split_charge(
+            area=u["floor_area"],
+            appraised_rate=appraised_rate,
+            charged_rate=charged_rate,
+            months=months,
+            shares=() if own_rate else tariff.shares,
+        )
+        if charge is None:
+            c = Charge(
+                compound=compound,
+                run=run,
+                unit_id=u["id"],
+                building_id=u["building_id"],
+                standard=tariff.standard,
+                area=u["floor_area"],
+                months=months,
+                appraised_rate=appraised_rate,
+                charged_rate=charged_rate,
+                appraised_amount=split.appraised,
+                owner_amount=split.owner,
+                subsidy_amount=split.subsidy,
+                appraised_due=split.appraised,
+                owner_due=split.owner,
+                subsidy_due=split.subsidy,
+            )
+            new_charges.append(c)
+            new_splits.append((c, tariff, split))
+            continue
+        if split.appraised == charge["appraised_due"] and split.owner == charge["owner_due"]:
+            outcome.unchanged += 1
+            continue
+        totals = payer_totals.get(charge["id"], {})
+        payers = () if own_rate else tariff.payers
+        current = Split(
+            appraised=charge["appraised_due"],
+            owner=charge["owner_due"],
+            subsidy=charge["subsidy_due"],
+            payers=tuple(totals.get(p.pk, ZERO) for p in payers),
+        )
+        adjustments.append(
+            (charge["id"], tariff, split, split - current, charge["area"], u["floor_area"])
+        )
+
+    created = Charge.objects.bulk_create(new_charges, batch_size=2000)
+    lines = [
+        ChargeSubsidyLine(compound=compound, charge=c, payer=payer, share=share, amount=amount)
+        for c, (_c, tariff, split) in zip(created, new_splits, strict=True)
+        for payer, share, amount in zip(tariff.payers, tariff.shares, split.payers, strict=False)
+    ]
+    ChargeSubsidyLine.objects.bulk_create(lines, batch_size=5000)
+    outcome.created = len(created)
+
+    if adjustments:
+        _record_adjustments(compound, adjustments)
+        outcome.adjusted = len(adjustments)
+
+    run.units_billed = run.charges.count()
+    run.blocked_units = outcome.blocked
+    run.last_billed_at = timezone.now()
+    run.save(update_fields=["units_billed", "blocked_units", "last_billed_at"])
+    if outcome.created:
+        _apply_credit(compound, [c.unit_id for c in created])
+    audit_record(
+        action="fees.run_bill",
+        actor=_actor(actor),
+        compound=compound,
+        obj=run,
+        data={
+            "period": run.period_label,
+            "created": outcome.created,
+            "adjusted": outcome.adjusted,
+            "blocked": len(outcome.blocked),
+        },
+    )
+    return outcome
+
+
+def _record_adjustments(compound: Compound, adjustments: list) -> None:
+    last_area = dict(
+        ChargeAdjustment.objects.filter(
+            compound=compound, charge_id__in=[a[0] for a in adjustments]
+        )
+        .order_by("charge_id", "id")
+        .values_list("charge_id", "area_after")
+    )
+    for charge_id, tariff, _new, delta, billed_area, new_area in adjustments:
+        adjustment = ChargeAdjustment.objects.create(
+            compound=compound,
+            charge_id=charge_id,
+            reason=_("面积更正"),
+            area_before=last_area.get(charge_id, billed_area),
+            area_after=new_area,
+            appraised_delta=delta.appraised,
+            owner_delta=delta.owner,
+            subsidy_delta=delta.subsidy,
+        )
+        ChargeSubsidyLine.objects.bulk_create(
+            ChargeSubsidyLine(
+                compound=compound,
+                charge_id=charge_id,
+                adjustment=adjustment,
+                payer=payer,
+                share=share,
+                amount=amount,
+            )
+            for payer, share, amount in zip(
+                tariff.payers, tariff.shares, delta.payers, strict=False
+            )
+            if amount
+        )
+        Charge.objects.filter(pk=charge_id).update(
+            appraised_due=F("appraised_due") + delta.appraised,
+            owner_due=F("owner_due") + delta.owner,
+            subsidy_due=F("subsidy_due") + delta.subsidy,
+        )

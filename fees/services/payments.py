@@ -1,0 +1,349 @@
+"""Payments and refunds (收款、退款): idempotency keys, oldest-first settlement, credit."""
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import Unit
+from portal.audit import audit_record
+from portal.models import Compound
+
+from ..models import (
+    Charge,
+    FenSum,
+    Payment,
+    PaymentAllocation,
+    PaymentKind,
+    PaymentMethod,
+)
+from ..money import ZERO
+from ._common import _actor, _money
+
+
+def _fingerprint(**data) -> str:
+    canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def unit_credit(compound: Compound, unit_id: int) -> Decimal:
+    """Money received for the unit (net of refunds) not yet applied to any charge."""
+    received = compound.payments.filter(unit_id=unit_id).aggregate(s=FenSum("amount"))["s"] or ZERO
+    applied = (
+        PaymentAllocation.objects.filter(compound=compound, charge__unit_id=unit_id).aggregate(
+            s=FenSum("amount")
+        )["s"]
+        or ZERO
+    )
+    return received - applied
+
+
+def _open_charges(compound: Compound, unit_id: int) -> list[Charge]:
+    """The unit's charges that still owe something, oldest first, locked for update."""
+    return [
+        c
+        for c in compound.charges.select_for_update()
+        .filter(unit_id=unit_id)
+        .order_by("run__period_start", "id")
+        if c.outstanding > 0
+    ]
+
+
+def _allocate(
+    compound: Compound, payment: Payment, charges: list[Charge], amount: Decimal
+) -> Decimal:
+    """Settle ``charges`` oldest first with up to ``amount``; returns what is left."""
+    allocations = []
+    for charge in charges:
+        if amount <= 0:
+            break
+        part = min(amount, charge.outstanding)
+        if part <= 0:
+            continue
+        allocations.append(
+            PaymentAllocation(compound=compound, payment=payment, charge=charge, amount=part)
+        )
+        Charge.objects.filter(pk=charge.pk).update(owner_paid=F("owner_paid") + part)
+        charge.owner_paid += part
+        amount -= part
+    PaymentAllocation.objects.bulk_create(allocations)
+    return amount
+
+
+def _apply_credit(compound: Compound, unit_ids: list[int]) -> None:
+    """Prepaid money of these units settles their newly billed charges."""
+    received = dict(
+        compound.payments.filter(unit_id__in=unit_ids)
+        .values("unit_id")
+        .annotate(s=FenSum("amount"))
+        .values_list("unit_id", "s")
+    )
+    if not received:
+        return
+    applied = dict(
+        PaymentAllocation.objects.filter(compound=compound, charge__unit_id__in=list(received))
+        .values("charge__unit_id")
+        .annotate(s=FenSum("amount"))
+        .values_list("charge__unit_id", "s")
+    )
+    for unit_id, total in received.items():
+        credit = total - (applied.get(unit_id) or ZERO)
+        if credit <= 0:
+            continue
+        source = (
+            compound.payments.filter(unit_id=unit_id, kind=PaymentKind.PAYMENT)
+            .order_by("-received_on", "-id")
+            .first()
+        )
+        _allocate(compound, source, _open_charges(compound, unit_id), credit)
+
+
+def _existing_by_key(compound: Compound, idempotency_key: str, fingerprint: str) -> Payment | None:
+    existing = compound.payments.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.fingerprint != fingerprint:
+        raise ValidationError(
+            {
+                "idempotency_key": _(
+                    "幂等键“%(key)s”已用于另一笔内容不同的收款（收据号%(receipt)s），请勿重复使用"
+                )
+                % {"key": idempotency_key, "receipt": existing.receipt_number}
+            }
+        )
+    existing.was_replayed = True
+    return existing
+
+
+def _save_payment(payment: Payment) -> Payment:
+    """Insert under a savepoint so a concurrent duplicate key is reported, not a 500."""
+    payment.full_clean(exclude=["fingerprint"])
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:
+        replay = _existing_by_key(payment.compound, payment.idempotency_key, payment.fingerprint)
+        if replay is None:
+            raise
+        return replay
+    payment.was_replayed = False
+    return payment
+
+
+# The words of a payment's and a refund's errors (whole sentences, for the translators).
+_ENTRY_WORDS = {
+    PaymentKind.PAYMENT: {
+        "amount": gettext_lazy("收款金额"),
+        "positive": gettext_lazy("收款金额必须大于零"),
+        "method": gettext_lazy("未知的收款方式"),
+    },
+    PaymentKind.REFUND: {
+        "amount": gettext_lazy("退款金额"),
+        "positive": gettext_lazy("退款金额必须大于零"),
+        "method": gettext_lazy("未知的退款方式"),
+    },
+}
+
+
+def _entry_check(
+    *,
+    compound: Compound,
+    kind: str,
+    amount,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+    **request_data,
+) -> tuple[Decimal, str, Payment | None]:
+    """The first steps of recording a payment or a refund: the amount parsed, the key and
+    the date checked, the request's fingerprint (over ``request_data`` too), and the entry
+    recorded earlier under the same key if this is a replay of it (a different request
+    under that key is refused). Amount and method are checked only when it is not."""
+    words = _ENTRY_WORDS[kind]
+    amount = _money(amount, "amount", str(words["amount"]))
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationError({"idempotency_key": _("缺少幂等键，无法防止重复记账")})
+    if len(idempotency_key) > 64:
+        raise ValidationError({"idempotency_key": _("幂等键最长64个字符")})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("收款日期不能晚于今天")})
+    fingerprint = _fingerprint(
+        amount=str(amount), method=method, received_on=received_on.isoformat(), **request_data
+    )
+    replay = _existing_by_key(compound, idempotency_key, fingerprint)
+    if replay is None:
+        if amount <= 0:
+            raise ValidationError({"amount": str(words["positive"])})
+        if method not in PaymentMethod.values:
+            raise ValidationError({"method": str(words["method"])})
+    return amount, fingerprint, replay
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    compound: Compound,
+    unit: Unit,
+    amount: Decimal,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+    reference: str = "",
+    is_prepayment: bool = False,
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Payment:
+    """Record money received for ``unit``; oldest charges are settled first.
+
+    The same ``idempotency_key`` with the same data returns the first payment (its
+    ``was_replayed`` is True); with different data it is refused. More than the unit owes
+    is refused unless ``is_prepayment`` is set, in which case the excess is kept as credit
+    for the next bills.
+    """
+    if unit.compound_id != compound.pk:
+        raise ValidationError({"unit": _("该房屋不属于本小区")})
+    amount, fingerprint, replay = _entry_check(
+        compound=compound,
+        kind=PaymentKind.PAYMENT,
+        amount=amount,
+        method=method,
+        received_on=received_on,
+        idempotency_key=idempotency_key,
+        unit=unit.pk,
+        reference=reference,
+        is_prepayment=is_prepayment,
+    )
+    if replay is not None:
+        return replay
+    if method != PaymentMethod.CASH and not reference.strip():
+        raise ValidationError({"reference": _("银行转账、微信和支付宝收款须填写交易流水号")})
+
+    charges = _open_charges(compound, unit.pk)
+    owed = sum((c.outstanding for c in charges), ZERO) - max(unit_credit(compound, unit.pk), ZERO)
+    owed = max(owed, ZERO)
+    if amount > owed and not is_prepayment:
+        raise ValidationError(
+            {
+                "amount": _("收款金额%(amount)s元超过该户欠费%(owed)s元；如确为预缴，请勾选“预缴”")
+                % {"amount": amount, "owed": owed}
+            }
+        )
+    payment = _save_payment(
+        Payment(
+            compound=compound,
+            unit=unit,
+            kind=PaymentKind.PAYMENT,
+            method=method,
+            amount=amount,
+            reference=reference.strip(),
+            received_on=received_on,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            is_prepayment=is_prepayment,
+            note=note,
+            recorded_by=_actor(actor),
+        )
+    )
+    if payment.was_replayed:
+        return payment
+    _allocate(compound, payment, charges, amount)
+    audit_record(
+        action="fees.payment_record",
+        actor=_actor(actor),
+        compound=compound,
+        obj=payment,
+        data={"unit": unit.pk, "amount": str(amount), "method": method},
+    )
+    return payment
+
+
+@transaction.atomic
+def refund_record(
+    *,
+    compound: Compound,
+    payment: Payment,
+    amount: Decimal,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+    reference: str = "",
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Payment:
+    """Refund (part of) ``payment``: unapplied credit first, then the newest settlements."""
+    if payment.compound_id != compound.pk or payment.kind != PaymentKind.PAYMENT:
+        raise ValidationError({"payment": _("只能对本小区的收款办理退款")})
+    amount, fingerprint, replay = _entry_check(
+        compound=compound,
+        kind=PaymentKind.REFUND,
+        amount=amount,
+        method=method,
+        received_on=received_on,
+        idempotency_key=idempotency_key,
+        refund_of=payment.pk,
+        reference=reference,
+    )
+    if replay is not None:
+        return replay
+    Payment.objects.select_for_update().filter(pk=payment.pk).first()
+    refunded = -(payment.refunds.aggregate(s=FenSum("amount"))["s"] or ZERO)
+    refundable = payment.amount - refunded
+    if amount > refundable:
+        raise ValidationError(
+            {
+                "amount": _("退款金额%(amount)s元超过该笔收款可退余额%(left)s元")
+                % {"amount": amount, "left": refundable}
+            }
+        )
+    credit = max(unit_credit(compound, payment.unit_id), ZERO)
+    refund = _save_payment(
+        Payment(
+            compound=compound,
+            unit_id=payment.unit_id,
+            kind=PaymentKind.REFUND,
+            method=method,
+            amount=-amount,
+            reference=reference.strip(),
+            received_on=received_on,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            refund_of=payment,
+            note=note,
+            recorded_by=_actor(actor),
+        )
+    )
+    if refund.was_replayed:
+        return refund
+    to_unsettle = amount - min(credit, amount)
+    settled = (
+        compound.charges.select_for_update()
+        .filter(unit_id=payment.unit_id, owner_paid__gt=0)
+        .order_by("-run__period_start", "-id")
+    )
+    reversals = []
+    for charge in settled:
+        if to_unsettle <= 0:
+            break
+        part = min(to_unsettle, charge.owner_paid)
+        reversals.append(
+            PaymentAllocation(compound=compound, payment=refund, charge=charge, amount=-part)
+        )
+        Charge.objects.filter(pk=charge.pk).update(owner_paid=F("owner_paid") - part)
+        to_unsettle -= part
+    PaymentAllocation.objects.bulk_create(reversals)
+    audit_record(
+        action="fees.refund_record",
+        actor=_actor(actor),
+        compound=compound,
+        obj=refund,
+        data={"refund_of": payment.pk, "amount": str(amount)},
+    )
+    return refund
