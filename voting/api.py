@@ -4,12 +4,14 @@ Every view is a :class:`portal.api.CompoundScopedAPIView`; the service functions
 checking, their ValidationErrors become 400s in the project's exception handler.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, parsers, serializers, status
 from rest_framework.response import Response
 
 from portal.api import CompoundScopedAPIView
@@ -17,7 +19,16 @@ from portal.models import Compound
 
 from . import selectors, services
 from .access import MANAGERS, may_see_tally
-from .models import DRAFT_SETTINGS, Ballot, Choice, Decision, DecisionState, Item, PaperEntry
+from .models import (
+    DRAFT_SETTINGS,
+    Ballot,
+    Choice,
+    Decision,
+    DecisionState,
+    Item,
+    PaperEntry,
+    Proxy,
+)
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -226,6 +237,123 @@ class PaperEntryCreateView(CompoundScopedAPIView, generics.GenericAPIView):
             choices=data.validated_data["choices"],
         )
         return Response(PaperEntrySerializer(paper).data, status=status.HTTP_201_CREATED)
+
+
+class ProxySerializer(serializers.ModelSerializer):
+    """A registered proxy vote (委托投票); the authorisation file itself is not returned."""
+
+    voter_number = serializers.IntegerField(source="entry.number", help_text="名册序号")
+    units = serializers.CharField(source="entry.units_label", help_text="房屋")
+    holder_username = serializers.CharField(
+        source="holder_user.username", allow_null=True, default=None
+    )
+    is_active = serializers.BooleanField()
+    has_voted = serializers.BooleanField(help_text="the holder has voted under it")
+
+    class Meta:
+        model = Proxy
+        fields = [
+            "id",
+            "voter_number",
+            "units",
+            "holder_name",
+            "holder_username",
+            "created_at",
+            "is_active",
+            "has_voted",
+            "revoked_at",
+            "revoked_reason",
+        ]
+
+
+class ProxyInputSerializer(serializers.Serializer):
+    voter_number = serializers.IntegerField(min_value=1, help_text="名册序号")
+    holder_name = serializers.CharField(max_length=100)
+    holder_username = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="the holder's account, so they may vote online",
+    )
+    authorisation = serializers.FileField(help_text="授权委托书 (scan of the signed form)")
+
+
+class ProxyRevokeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="撤销原因 (required)"
+    )
+
+
+class _ProxyScope(CompoundScopedAPIView, generics.GenericAPIView):
+    """Proxies of one decision, for committee members (as on the decision page)."""
+
+    allowed_roles = MANAGERS
+    serializer_class = ProxySerializer
+
+    def get_decision(self) -> Decision:
+        decision = self.compound.decisions.filter(pk=self.kwargs["decision_id"]).first()
+        if decision is None:
+            raise Http404
+        return decision
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Proxy]:
+        return (
+            self.get_decision()
+            .proxies.select_related("entry", "holder_user")
+            .annotate(has_voted=Exists(Ballot.objects.filter(proxy=OuterRef("pk"))))
+            .order_by("-created_at")
+        )
+
+
+class ProxyListView(_ProxyScope, generics.ListAPIView):
+    """委托投票 of a decision: list, or register one with the owner's signed authorisation
+    (multipart upload)."""
+
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ProxyInputSerializer}, responses={201: ProxySerializer}
+    )
+    def post(self, request, *args, **kwargs):
+        decision = self.get_decision()
+        data = ProxyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        entry = decision.roll.filter(number=fields["voter_number"]).first()
+        if entry is None:
+            raise ValidationError({"voter_number": _("名册中没有该序号")})
+        holder = None
+        if fields["holder_username"]:
+            holder = get_user_model().objects.filter(username=fields["holder_username"]).first()
+            if holder is None:
+                raise ValidationError({"holder_username": _("受托人账号不存在")})
+        proxy = services.proxy_register(
+            decision=decision,
+            entry=entry,
+            actor=request.user,
+            holder_name=fields["holder_name"],
+            holder_user=holder,
+            authorisation=fields["authorisation"],
+        )
+        proxy = self.get_queryset().get(pk=proxy.pk)
+        return Response(ProxySerializer(proxy).data, status=status.HTTP_201_CREATED)
+
+
+class ProxyRevokeView(_ProxyScope):
+    """Withdraw a proxy (body: reason). Refused once the holder has voted under it, or
+    after voting has closed."""
+
+    @extend_schema(request=ProxyRevokeInputSerializer, responses={200: ProxySerializer})
+    def post(self, request, *args, **kwargs):
+        proxy = self.get_queryset().filter(pk=self.kwargs["proxy_id"]).first()
+        if proxy is None:
+            raise Http404
+        data = ProxyRevokeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.proxy_revoke(proxy=proxy, actor=request.user, reason=data.validated_data["reason"])
+        proxy = self.get_queryset().get(pk=proxy.pk)
+        return Response(ProxySerializer(proxy).data)
 
 
 class RatiosSerializer(serializers.Serializer):

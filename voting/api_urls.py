@@ -17,5 +17,15 @@ urlpatterns = [
         api.PaperEntryCreateView.as_view(),
         name="api-decision-paper-entries",
     ),
+    path(
+        f"{base}<int:decision_id>/proxies/",
+        api.ProxyListView.as_view(),
+        name="api-decision-proxies",
+    ),
+    path(
+        f"{base}<int:decision_id>/proxies/<int:proxy_id>/revoke/",
+        api.ProxyRevokeView.as_view(),
+        name="api-decision-proxy-revoke",
+    ),
     path(f"{base}<int:decision_id>/tally/", api.TallyView.as_view(), name="api-decision-tally"),
 ]

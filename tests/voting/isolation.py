@@ -47,6 +47,9 @@ register_kwarg(
     "decision_id", lambda cast: home_proxy(cast).decision_id, route="voting:proxy_revoke"
 )
 register_kwarg("proxy_id", lambda cast: home_proxy(cast).pk, route="voting:proxy_revoke")
+for _route in ("api-decision-proxies", "api-decision-proxy-revoke"):
+    register_kwarg("decision_id", lambda cast: home_proxy(cast).decision_id, route=_route)
+register_kwarg("proxy_id", lambda cast: home_proxy(cast).pk, route="api-decision-proxy-revoke")
 register_kwarg(
     "decision_id", lambda cast: home_decision_with_report(cast).pk, route="voting:report"
 )
