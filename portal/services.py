@@ -125,6 +125,7 @@ def user_add(
     owner_id_number: str = "",
     property_unit_name: str = "",
     display_name: str = "",
+    admin: bool = False,
 ) -> UserAddResult:
     """Create or update the account ``username`` and give it ``role`` in one scope.
 
@@ -134,6 +135,10 @@ def user_add(
     representative may be named the authorised representative (授权代表) of
     ``property_unit_name``. Idempotent: a second run adds no membership, keeps the
     password hash when the password is unchanged, and writes no audit entry.
+
+    ``admin`` (street officers only) sets ``is_staff``, which lets the officer into the
+    read-only admin scoped to their street office's compounds (portal/admin.py). It is
+    never taken away here: leaving it out keeps the flag as it is.
     """
     role = _role(role)
     username = username.strip()
@@ -149,6 +154,10 @@ def user_add(
     if role == Role.RESIDENT and not owner_id_number:
         raise ValidationError(
             _("业主账号须提供证件号码，用于关联该小区的业主"), code="owner_id_required"
+        )
+    if admin and role != Role.STREET_OFFICER:
+        raise ValidationError(
+            _("只有街道工作人员可以开通后台（只读）权限"), code="admin_not_for_role"
         )
     if property_unit_name and role != Role.PROPERTY_UNIT_REP:
         raise ValidationError(
@@ -196,12 +205,18 @@ def user_add(
     if password_changed:
         user.set_password(password)
         changes.append("password")
+    staff_granted = admin and not user.is_staff
+    if staff_granted:
+        user.is_staff = True
+        changes.append("admin")
     if changes:
         user.save()
     if user_created:
         audit_record(action="user.create", obj=user, data={"username": user.get_username()})
     elif password_changed:
         audit_record(action="user.set_password", obj=user, data={"username": user.get_username()})
+    if staff_granted:
+        audit_record(action="user.grant_admin", obj=user, data={"username": user.get_username()})
 
     membership = Membership.objects.filter(
         user=user,

@@ -463,3 +463,75 @@ def test_display_name_is_set_and_updated(cast):
         "李明",
     )
     assert "无变化 / nothing changed" in out
+
+
+# --- --admin: the read-only admin for street officers ------------------------------------
+
+OFFICER_ARGS = ("--role", "street_officer", "--street-office", "home-office")
+
+
+def test_admin_flag_opens_the_read_only_admin_for_a_street_officer(cast, client):
+    out = add_user("sun", "--password", PASSWORD, *OFFICER_ARGS, "--admin")
+    user = User.objects.get(username="sun")
+    assert user.is_staff and not user.is_superuser
+    assert "read-only admin enabled" in out
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["user.create", "user.grant_admin", "membership.create"]
+    assert AuditEntry.objects.get(action="user.grant_admin").data == {"username": "sun"}
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_without_the_flag_an_officer_gets_no_admin(cast, client):
+    add_user("zhou", "--password", PASSWORD, *OFFICER_ARGS)
+    user = User.objects.get(username="zhou")
+    assert not user.is_staff
+    assert not AuditEntry.objects.filter(action="user.grant_admin").exists()
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 302  # to the admin login
+
+
+def test_admin_flag_is_idempotent_and_can_be_added_later(cast):
+    add_user("wu", "--password", PASSWORD, *OFFICER_ARGS)
+    add_user("wu", "--password", PASSWORD, *OFFICER_ARGS, "--admin")
+    assert User.objects.get(username="wu").is_staff
+    grants = AuditEntry.objects.filter(action="user.grant_admin")
+    assert grants.count() == 1
+    assert not AuditEntry.objects.filter(action="user.set_password").exists()
+    audits = AuditEntry.objects.count()
+    out = add_user("wu", "--password", PASSWORD, *OFFICER_ARGS, "--admin")
+    assert "无变化 / nothing changed" in out and "read-only admin" not in out
+    assert AuditEntry.objects.count() == audits
+    add_user("wu", "--password", PASSWORD, *OFFICER_ARGS)  # leaving it out keeps the flag
+    assert User.objects.get(username="wu").is_staff
+
+
+@pytest.mark.parametrize(
+    "role, scope",
+    [
+        ("committee_member", ("--compound", "home")),
+        ("company_staff", ("--compound", "home")),
+        ("property_unit_rep", ("--compound", "home")),
+        ("resident", ("--compound", "home", "--owner-id-number", HOME_OWNER_ID)),
+    ],
+)
+def test_admin_flag_is_refused_for_other_roles(cast, role, scope):
+    message = error_of("qian", "--password", PASSWORD, "--role", role, *scope, "--admin")
+    assert "只有街道工作人员可以开通后台（只读）权限" in message
+    assert "--admin is only for role street_officer" in message
+    assert_nothing_saved("qian")
+
+
+def test_admin_flag_refused_by_the_service_keeps_an_existing_account_unchanged(cast):
+    with pytest.raises(ValidationError) as exc:
+        user_add(
+            username=cast.committee.username,
+            password=PASSWORD,
+            role="committee_member",
+            compound_code="home",
+            admin=True,
+        )
+    assert exc.value.code == "admin_not_for_role"
+    cast.committee.refresh_from_db()
+    assert not cast.committee.is_staff
+    assert not AuditEntry.objects.exists()

@@ -27,6 +27,8 @@ ENGLISH = {
     "property_unit_not_for_role": "--property-unit is only for role property_unit_rep",
     "property_unit_not_found": "no property-right unit named %(name)s in compound %(compound)s",
     "password_required": "the password must not be empty",
+    "admin_not_for_role": "--admin is only for role street_officer (the read-only admin "
+    "of their street office's compounds)",
 }
 
 
@@ -55,7 +57,8 @@ class Command(BaseCommand):
         "Create or update an account and give it one role: street_officer "
         "(--street-office), committee_member, company_staff, property_unit_rep "
         "[--property-unit NAME] or resident (--compound, and --owner-id-number for "
-        "residents). Running it twice changes nothing but the password."
+        "residents). --admin (street officers only) opens the read-only admin of their "
+        "street office's compounds. Running it twice changes nothing but the password."
     )
 
     def add_arguments(self, parser):
@@ -74,6 +77,12 @@ class Command(BaseCommand):
             help="property_unit_rep: the property-right unit (产权单位) they represent",
         )
         parser.add_argument("--name", default="", help="display name (姓名)")
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help="street_officer only: set is_staff for the read-only admin (只读后台) "
+            "of the street office's compounds",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -87,6 +96,7 @@ class Command(BaseCommand):
                     owner_id_number=options["owner_id_number"],
                     property_unit_name=options["property_unit"],
                     display_name=options["name"],
+                    admin=options["admin"],
                 )
         except ValidationError as exc:
             raise CommandError(bilingual(exc)) from None
@@ -97,6 +107,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"{verb}: {result.user.get_username()} · {m.role} · {scope}")
         )
+        if "admin" in result.changes:
+            self.stdout.write("已开通只读后台 / read-only admin enabled (is_staff)")
         if not result.changes:
             self.stdout.write("无变化 / nothing changed")
         for owner in result.linked_owners:
