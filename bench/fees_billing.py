@@ -14,28 +14,20 @@ or:    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cp_fees_bench \\
 """
 
 import datetime as dt
-import os
 import random
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+from _harness import throwaway_database  # sets up Django: before any project import
 
-import django  # noqa: E402
+# isort: split
+from django.db import connection
 
-django.setup()
-
-from django.db import connection  # noqa: E402
-
-from fees import demo, services  # noqa: E402
-from fees.models import Charge, ChargeSubsidyLine  # noqa: E402
-from households.demo import seed_register  # noqa: E402
-from households.models import AreaSource, Building, BuildingKind, Unit  # noqa: E402
-from portal.models import Compound, StreetOffice  # noqa: E402
+from fees import demo, services
+from fees.models import Charge, ChargeSubsidyLine
+from households.demo import seed_register
+from households.models import AreaSource, Building, BuildingKind, Unit
+from portal.models import Compound, StreetOffice
 
 START = dt.date(2022, 1, 1)
 
@@ -81,12 +73,8 @@ def synthetic(office: StreetOffice, n: int, units: int = 1500) -> Compound:
 
 
 def main() -> None:
-    # Other processes on the machine slow every figure down; print what they were doing.
-    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     vendor = connection.vendor
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database(report_load=True):
         compound = seed_register()
         standards(compound)
         t = time.perf_counter()
@@ -127,9 +115,6 @@ def main() -> None:
             f"{60 / elapsed:.1f}x under)"
         )
         assert Charge.objects.count() >= created
-    finally:
-        print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

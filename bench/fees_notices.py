@@ -19,75 +19,27 @@ Run:   DATABASE_URL=postgres://postgres@127.0.0.1:5432/cp_fees_bench \\
 
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+from _harness import throwaway_database  # sets up Django: before any project import
 
-import django  # noqa: E402
+# isort: split
+from django.db import connection, transaction
 
-django.setup()
-
-from django.db import connection, transaction  # noqa: E402
-
-from fees import demo, pdf, services, tasks  # noqa: E402
-from fees.models import BillingRun, NoticeStatus  # noqa: E402
-from households.demo import seed_register  # noqa: E402
-from portal.celery import app  # noqa: E402
+from fees import demo, pdf, services, tasks
+from fees.models import BillingRun, NoticeStatus
+from households.demo import seed_register
+from portal.worker_process import celery_worker
 
 SINGLE_RUNS = 60
 BASELINE_SAMPLE = 200
 
 
-def database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def start_worker() -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=database_url(), PYTHONUNBUFFERED="1")
-    log = open(ROOT / "var" / "bench-fees-worker.log", "w")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "default,pdf",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("worker did not start; see var/bench-fees-worker.log")
-    return worker
-
-
 def main() -> None:
-    # Other processes on the machine slow every figure down; print what they were doing.
-    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     if connection.vendor != "postgresql" or not os.environ.get("CELERY_BROKER_URL"):
         sys.exit("needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)")
-    app.conf.task_always_eager = False
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    worker = None
-    try:
+    with throwaway_database(report_load=True):
         compound = seed_register()
         demo.seed(compound)
         run = compound.billing_runs.get()
@@ -115,40 +67,33 @@ def main() -> None:
         baseline = len(sample) / (time.perf_counter() - t)
         print(f"baseline, one PDF per household (1 process): {baseline:.1f} notices/s")
 
-        worker = start_worker()
-        cpu = time.process_time()
-        t = time.perf_counter()
-        with transaction.atomic():
-            services.notices_start(compound=compound, run=run)
-        tasks.enqueue_notice_chunks(run.pk)
-        while BillingRun.objects.get(pk=run.pk).notice_status != NoticeStatus.DONE:
-            time.sleep(0.1)
-        elapsed = time.perf_counter() - t
-        run.refresh_from_db()
-        chunks = list(run.chunks.all())
-        busy = sum((c.finished_at - c.claimed_at).total_seconds() for c in chunks)
-        first = min(c.claimed_at for c in chunks)
-        last = max(c.finished_at for c in chunks)
-        print(
-            f"  workers: first claim to last file {(last - first).total_seconds():.1f} s, "
-            f"{busy / run.notices_done * 1000:.0f} ms per notice inside the tasks; this "
-            f"process used {time.process_time() - cpu:.1f} s CPU meanwhile"
-        )
-        run.refresh_from_db()
-        rate = run.notices_done / elapsed
-        files = run.chunks.count()
-        print(
-            f"building files through Celery, 2 worker processes: {run.notices_done} notices in "
-            f"{files} files, {elapsed:.1f} s end to end = {rate:.1f} notices/s "
-            f"(target >= 60), {rate / baseline:.1f}x the baseline (target >= 5x)"
-        )
-    finally:
-        print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        with celery_worker("bench-fees-worker.log", loglevel="WARNING"):
+            cpu = time.process_time()
+            t = time.perf_counter()
+            with transaction.atomic():
+                services.notices_start(compound=compound, run=run)
+            tasks.enqueue_notice_chunks(run.pk)
+            while BillingRun.objects.get(pk=run.pk).notice_status != NoticeStatus.DONE:
+                time.sleep(0.1)
+            elapsed = time.perf_counter() - t
+            run.refresh_from_db()
+            chunks = list(run.chunks.all())
+            busy = sum((c.finished_at - c.claimed_at).total_seconds() for c in chunks)
+            first = min(c.claimed_at for c in chunks)
+            last = max(c.finished_at for c in chunks)
+            print(
+                f"  workers: first claim to last file {(last - first).total_seconds():.1f} s, "
+                f"{busy / run.notices_done * 1000:.0f} ms per notice inside the tasks; this "
+                f"process used {time.process_time() - cpu:.1f} s CPU meanwhile"
+            )
+            run.refresh_from_db()
+            rate = run.notices_done / elapsed
+            files = run.chunks.count()
+            print(
+                f"building files through Celery, 2 worker processes: {run.notices_done} notices in "
+                f"{files} files, {elapsed:.1f} s end to end = {rate:.1f} notices/s "
+                f"(target >= 60), {rate / baseline:.1f}x the baseline (target >= 5x)"
+            )
 
 
 if __name__ == "__main__":

@@ -25,23 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+from _harness import ROOT, throwaway_database  # sets up Django: before any project import
 
-import django  # noqa: E402
+# isort: split
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-
-from households.id_numbers import id_check_character  # noqa: E402
-from households.models import Building, BuildingKind, PropertyRightUnit  # noqa: E402
-from households.roster import HEADERS  # noqa: E402
-from portal.models import Compound, StreetOffice  # noqa: E402
+from households.id_numbers import id_check_character
+from households.models import Building, BuildingKind, PropertyRightUnit
+from households.roster import HEADERS
+from portal.models import Compound, StreetOffice
 
 HOUSEHOLDS = 1_412
 TARGET_SECONDS = 10.0
@@ -142,12 +137,8 @@ def database_url() -> str:
 
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-roster-"))
-    if connection.vendor == "sqlite":
-        # A file, not memory, so the separate `manage.py` process sees the same database.
-        connection.settings_dict["TEST"]["NAME"] = str(tmp / "bench.sqlite3")
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    # A file, not memory, on SQLite: the separate `manage.py` process sees the same database.
+    with throwaway_database(tmp / "bench.sqlite3"):
         rows = roster_rows(random.Random(32))
         path = tmp / "roster-1412.xlsx"
         write_xlsx(path, rows)
@@ -195,8 +186,6 @@ def main() -> None:
         )
         if wall >= TARGET_SECONDS:
             sys.exit(f"FAIL: {wall:.2f} s is over the {TARGET_SECONDS:.0f} s target")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

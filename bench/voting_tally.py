@@ -15,30 +15,22 @@ or on PostgreSQL (the script makes and drops test_<name>):
 """
 
 import datetime as dt
-import os
 import random
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+from _harness import throwaway_database  # sets up Django: before any project import
 
-import django  # noqa: E402
+# isort: split
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit  # noqa: E402
-from portal.models import Compound, StreetOffice  # noqa: E402
-from voting import selectors, services  # noqa: E402
-from voting.models import Ballot  # noqa: E402
+from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
+from portal.models import Compound, StreetOffice
+from voting import selectors, services
+from voting.models import Ballot
 
 TARGET_MS = 200.0
 RUNS = 15
@@ -142,9 +134,7 @@ def measure(decision) -> tuple[float, int, list]:
 
 
 def main() -> None:
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         office = StreetOffice.objects.create(code="bench", name="基准街道")
         print(f"database: {connection.vendor}")
         results = {}
@@ -166,8 +156,6 @@ def main() -> None:
             f"({TARGET_MS / ms:.1f}× under); queries at 2,000 vs 20,000 voters: "
             f"{results[2_000][1]} vs {queries}"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,48 @@
+"""What every benchmark script needs first: Django set up from this checkout, a throw-away
+test database, and the machine's load printed beside the figures.
+
+Import it before any project module (``import _harness`` then ``# isort: split``).
+"""
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+
+def print_load(when: str) -> None:
+    """Other processes slow every figure down; print what they were doing."""
+    print(f"load average {when}: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+@contextmanager
+def throwaway_database(
+    sqlite_file: Path | None = None, *, report_load: bool = False
+) -> Iterator[None]:
+    """Create test_<name> (SQLite in memory, or ``sqlite_file`` when another process must
+    see it; PostgreSQL when DATABASE_URL says so), and drop it afterwards. With
+    ``report_load`` the load average is printed before and after."""
+    if report_load:
+        print_load("before")
+    if sqlite_file is not None and connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(sqlite_file)
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        yield
+    finally:
+        if report_load:
+            print_load("after")
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
