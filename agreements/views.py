@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from households.models import PropertyRightUnit
 from portal.access import get_compound_for_user, get_street_office_for_user, roles_in
 from portal.models import STAFF_ROLES, Compound, Role
+from portal.widgets import DateInput
 from voting.models import Item
 
 from . import selectors, services, verification
@@ -68,12 +69,8 @@ class GenerateForm(forms.Form):
     chosen among the users who hold that party's role in the compound."""
 
     item = forms.ModelChoiceField(queryset=Item.objects.none(), label=gettext_lazy("授权表决事项"))
-    term_start = forms.DateField(
-        label=gettext_lazy("期限开始"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    term_end = forms.DateField(
-        label=gettext_lazy("期限结束"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    term_start = forms.DateField(label=gettext_lazy("期限开始"), widget=DateInput())
+    term_end = forms.DateField(label=gettext_lazy("期限结束"), widget=DateInput())
     committee_rep = forms.ModelChoiceField(
         queryset=User.objects.none(), label=gettext_lazy("甲方（物业管理委员会）授权代表")
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from households.models import BuildingKind
+from portal.widgets import DateInput, MonthInput
 
 from .models import NonResidentialMode, PaymentMethod, ReminderKind
 
@@ -13,7 +14,7 @@ from .models import NonResidentialMode, PaymentMethod, ReminderKind
 class MonthField(forms.DateField):
     """A month as ``YYYY-MM`` (the first of that month)."""
 
-    widget = forms.DateInput(attrs={"type": "month"})
+    widget = MonthInput
     input_formats = ["%Y-%m", "%Y-%m-%d"]
 
 
@@ -25,7 +26,7 @@ class FeeStandardForm(forms.Form):
     valid_to = forms.DateField(
         label=_("终止日（补贴期限）"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     payer1 = forms.CharField(label=_("补贴方一"), max_length=200, required=False)
     share1 = forms.DecimalField(label=_("份额一（%）"), max_digits=6, required=False)
@@ -87,9 +88,7 @@ class PaymentForm(IdempotentForm):
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=12)
     method = forms.ChoiceField(label=_("方式"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("交易流水号"), max_length=64, required=False)
-    received_on = forms.DateField(
-        label=_("收款日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=_("收款日期"), widget=DateInput())
     is_prepayment = forms.BooleanField(label=_("预缴（允许超过欠费）"), required=False)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
@@ -98,9 +97,7 @@ class RefundForm(IdempotentForm):
     amount = forms.DecimalField(label=_("退款金额（元）"), max_digits=12)
     method = forms.ChoiceField(label=_("方式"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("交易流水号"), max_length=64, required=False)
-    received_on = forms.DateField(
-        label=_("退款日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=_("退款日期"), widget=DateInput())
     note = forms.CharField(label=_("原因"), max_length=200, required=False)
 
 

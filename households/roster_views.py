@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.access import get_compound_for_user
 from portal.models import Compound
+from portal.widgets import DateInput
 from portal.xlsx import Sheet, xlsx_response
 
 from . import selectors
@@ -80,7 +81,7 @@ class TransferForm(forms.Form):
     transfer_date = forms.DateField(
         label=gettext_lazy("移交日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={"invalid": gettext_lazy("移交日期不是有效日期（格式：2019-06-30）")},
         help_text=gettext_lazy("已移交时必填，不能晚于今天"),
     )

@@ -1,14 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.widgets import DateInput, DateTimeInput
+
 from .models import DRAFT_SETTINGS, Choice, Decision, Item
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class DecisionForm(forms.ModelForm):
@@ -43,9 +38,7 @@ class ItemForm(forms.ModelForm):
 
 
 class CountForm(forms.Form):
-    counting_date = forms.DateField(
-        label=_("计票日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    counting_date = forms.DateField(label=_("计票日期"), widget=DateInput())
     counting_place = forms.CharField(label=_("计票地点"), max_length=200)
     counters = forms.CharField(label=_("唱票、计票、监票人"), max_length=500)
     notary_office = forms.CharField(label=_("公证机构"), max_length=200, required=False)
