@@ -255,9 +255,17 @@ class RollEntry(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="roll")
     number = models.PositiveIntegerField(_("序号"))
     owner = models.ForeignKey(
-        Owner, on_delete=models.PROTECT, related_name="+", verbose_name=_("投票人")
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("投票人"),
+        help_text=_("空：该房屋无登记业主，计入总人数和总面积，但不能投票"),
     )
-    owner_key = models.CharField(max_length=200, help_text="sorted owner ids of the voter")
+    owner_key = models.CharField(
+        max_length=200, help_text="sorted owner ids of the voter; 'unit:<id>' when ownerless"
+    )
     ballot_code = models.CharField(
         _("选票编码"), max_length=16, unique=True, default=new_ballot_code
     )
@@ -283,6 +291,12 @@ class RollEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} {self.units_label}"
+
+    @property
+    def is_ownerless(self) -> bool:
+        """A unit with no registered owner at the freeze (无登记业主): it counts in the
+        totals (SPC 8, 9(1)) as a voter who did not vote; nobody may vote for it."""
+        return self.owner_id is None
 
 
 class RollUnit(models.Model):

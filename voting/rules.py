@@ -336,9 +336,15 @@ class Voter:
     """One owner in the SPC 9 sense: all units held by the same owner (or the same set of
     co-owners) are one voter; ``representative_id`` casts its ballot."""
 
-    key: tuple[int, ...]  # the sorted owner ids
-    representative_id: int
+    key: tuple[int, ...]  # the sorted owner ids; () for a unit without a registered owner
+    representative_id: int | None  # None: nobody may cast this voter's ballot
     units: tuple[VoterUnit, ...] = field(default=())
+
+    @property
+    def is_ownerless(self) -> bool:
+        """A unit with no registered owner (无登记业主): it counts in the totals as a voter
+        who did not vote, and nobody can vote for it."""
+        return not self.key
 
     @property
     def area(self) -> int:
@@ -359,20 +365,26 @@ class Voter:
 
 
 def build_roll(units: Iterable[RosterUnit]) -> list[Voter]:
-    """Group units into voters (SPC 9). Units without any owner are not on the roll.
+    """Group units into voters (SPC 9).
 
     The identity of a voter is the set of the unit's owners: a person with two flats is one
     voter, a property-right unit holding many unsold flats (one organisation owner) is one
     voter, a couple owning a flat together is one voter through its representative — and a
     different voter from either spouse's own flat, since the co-owners together are the
-    owner of that unit."""
+    owner of that unit.
+
+    A unit without any registered owner is still an exclusive part: SPC 9(1) counts every
+    one as an owner and SPC 8 sums all their areas, so leaving it out would shrink the
+    totals and let a vote pass that the law fails. It becomes a voter of its own, with no
+    representative, who can never vote."""
     grouped: dict[tuple[int, ...], list[RosterUnit]] = {}
+    voters = []
     for unit in units:
         if not unit.owners:
+            voters.append(Voter((), None, (VoterUnit(unit.unit_id, unit.building_id, unit.area),)))
             continue
         key = tuple(sorted({o.owner_id for o in unit.owners}))
         grouped.setdefault(key, []).append(unit)
-    voters = []
     for key, held in grouped.items():
         held.sort(key=lambda u: u.unit_id)
         representatives = sorted(o.owner_id for u in held for o in u.owners if o.is_representative)

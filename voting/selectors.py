@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from portal.models import Compound
@@ -222,15 +222,48 @@ class BuildingTurnout:
         return rules.area_str(self.voted_area)
 
 
-def turnout_by_building(decision: Decision) -> list[BuildingTurnout]:
-    """Voters (anyone who cast at least one ballot) and their area per building, in one
-    query. A voter with flats in two buildings counts in both."""
-    voted = Q(entry__voted_at__isnull=False)
-    units = RollUnit.objects.filter(compound_id=decision.compound_id, decision=decision)
-    scopes = [item_scope(item) for item in decision.items.prefetch_related("scope_rows")]
+@dataclass(frozen=True)
+class TurnoutScope:
+    """What a turnout counts: the roll units of ``building_ids`` (None: every building) and,
+    as having voted, the voters with a ballot on one of ``item_ids`` (None: any ballot of
+    the decision). One item's turnout is its own roll, never the whole compound's."""
+
+    building_ids: tuple[int, ...] | None
+    item_ids: tuple[int, ...] | None
+
+
+def turnout_scope(decision: Decision, item: Item | None = None) -> TurnoutScope:
+    """The scope of one item (its buildings, its ballots) or, without an item, of the
+    decision: the buildings of its items when every item is limited to some buildings."""
+    if item is not None:
+        scope = item_scope(item)
+        return TurnoutScope(None if scope is None else tuple(scope), (item.pk,))
+    scopes = [item_scope(i) for i in decision.items.prefetch_related("scope_rows")]
     if scopes and all(scope is not None for scope in scopes):
         # Every item is limited to some buildings: only those buildings vote.
-        units = units.filter(building_id__in={b for scope in scopes for b in scope})
+        return TurnoutScope(tuple(sorted({b for scope in scopes for b in scope})), None)
+    return TurnoutScope(None, None)
+
+
+def _scoped_units(decision: Decision, scope: TurnoutScope) -> QuerySet[RollUnit]:
+    """The roll units in scope, each annotated ``has_voted`` for its voter."""
+    units = RollUnit.objects.filter(compound_id=decision.compound_id, decision=decision)
+    if scope.building_ids is not None:
+        units = units.filter(building_id__in=scope.building_ids)
+    if scope.item_ids is None:
+        return units.annotate(has_voted=Q(entry__voted_at__isnull=False))
+    ballots = Ballot.objects.filter(
+        compound_id=decision.compound_id, entry_id=OuterRef("entry_id"), item_id__in=scope.item_ids
+    )
+    return units.annotate(has_voted=Exists(ballots))
+
+
+def turnout_by_building(decision: Decision, item: Item | None = None) -> list[BuildingTurnout]:
+    """Voters (anyone who cast a ballot in scope) and their area per building of the scope
+    (see :func:`turnout_scope`), in one query. A voter with flats in two buildings counts in
+    both; flats outside the scope count nowhere."""
+    voted = Q(has_voted=True)
+    units = _scoped_units(decision, turnout_scope(decision, item))
     rows = (
         units.values("building_id", "building__number", "building__kind", "building__sort_key")
         .annotate(
@@ -260,19 +293,40 @@ def turnout_by_building(decision: Decision) -> list[BuildingTurnout]:
     return result
 
 
-def units_not_voted(decision: Decision, building_id: int) -> QuerySet:
-    """The units of one building whose voter has cast nothing yet (no choices, no names):
-    the list for door-to-door canvassing (扫楼)."""
-    return (
-        RollUnit.objects.filter(
-            compound_id=decision.compound_id,
-            decision=decision,
-            building_id=building_id,
-            entry__voted_at__isnull=True,
-        )
-        .order_by("unit_label")
-        .values_list("unit_label", flat=True)
+def turnout_summary(decision: Decision, item: Item | None = None) -> dict:
+    """Voters, their area, how many have voted and how many units have no registered owner,
+    over the roll of the scope (see :func:`turnout_scope`), in one query."""
+    units = _scoped_units(decision, turnout_scope(decision, item))
+    summary = units.aggregate(
+        voters=Count("entry_id", distinct=True),
+        area_sum=Sum("area"),
+        voted=Count("entry_id", distinct=True, filter=Q(has_voted=True)),
+        ownerless=Count("id", filter=Q(entry__owner__isnull=True)),
     )
+    summary["area_sum"] = summary["area_sum"] or 0
+    return summary
+
+
+@dataclass(frozen=True)
+class CanvassRow:
+    unit_label: str
+    ownerless: bool  # 无登记业主: nobody to canvass, shown so the count adds up
+
+
+def units_not_voted(
+    decision: Decision, building_id: int, item: Item | None = None
+) -> list[CanvassRow]:
+    """The units of one building of the scope whose voter has cast nothing in scope yet (no
+    choices, no names): the list for door-to-door canvassing (扫楼)."""
+    units = _scoped_units(decision, turnout_scope(decision, item)).filter(
+        building_id=building_id, has_voted=False
+    )
+    return [
+        CanvassRow(label, owner_id is None)
+        for label, owner_id in units.order_by("unit_label").values_list(
+            "unit_label", "entry__owner_id"
+        )
+    ]
 
 
 def roll_entries_for_user(decision: Decision, user: AbstractBaseUser) -> QuerySet[RollEntry]:
@@ -357,4 +411,5 @@ def roll_summary(decision: Decision) -> dict:
         area_sum=Sum("area"),
         unknown_area_units=Sum("unknown_area_units"),
         voted=Count("id", filter=Q(voted_at__isnull=False)),
+        ownerless=Count("id", filter=Q(owner__isnull=True)),
     )

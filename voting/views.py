@@ -396,26 +396,33 @@ def turnout(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
     """Live turnout per building and, for one building, the units not yet voted (扫楼).
     A constant number of queries whatever the size of the roll."""
     decision = get_decision_for_user(request.user, code, decision_id, CANVASSERS)
-    rows = selectors.turnout_by_building(decision)
+    items = selectors.decision_items(decision)
+    item = None
+    if request.GET.get("item"):
+        item = next((i for i in items if str(i.pk) == request.GET["item"]), None)
+        if item is None:
+            raise Http404
+    rows = selectors.turnout_by_building(decision, item)
     building = None
     not_voted = []
     if request.GET.get("building"):
         building = next((r for r in rows if str(r.building_id) == request.GET["building"]), None)
         if building is None:
             raise Http404
-        not_voted = list(selectors.units_not_voted(decision, building.building_id))
-    summary = selectors.roll_summary(decision)
+        not_voted = selectors.units_not_voted(decision, building.building_id, item)
     return render(
         request,
         "voting/turnout.html",
         {
             "compound": decision.compound,
             "decision": decision,
+            "items": items,
+            "item": item,
             "rows": rows,
             "chart": charts.turnout_chart(rows),
             "building": building,
             "not_voted": not_voted,
-            "summary": summary,
+            "summary": selectors.turnout_summary(decision, item),
         },
     )
 

@@ -192,7 +192,8 @@ def test_roll_groups_owners_per_spc_9():
         RosterUnit(4, 1, 7000, (RosterOwner(99),)),  # property-right unit …
         RosterUnit(5, 2, 7000, (RosterOwner(99),)),  # … holding two unsold flats
         RosterUnit(6, 2, None, (RosterOwner(30),)),  # area unknown
-        RosterUnit(7, 2, 5000, ()),  # nobody owns it: not on the roll
+        RosterUnit(7, 2, 5000, ()),  # nobody owns it: a voter of its own, never voting
+        RosterUnit(8, 2, 3000, ()),  # another one: not merged with the first
     ]
     roll = build_roll(units)
     assert [(v.key, v.area, v.unknown_area_units) for v in roll] == [
@@ -200,10 +201,14 @@ def test_roll_groups_owners_per_spc_9():
         ((20, 21), 5000, 0),
         ((99,), 14000, 0),
         ((30,), 0, 1),
+        ((), 5000, 0),
+        ((), 3000, 0),
     ]
     assert roll[1].representative_id == 21
+    assert [v.is_ownerless for v in roll] == [False] * 4 + [True] * 2
+    assert roll[4].representative_id is None
     scoped = count_ballots(roll, {}, building_ids=[2])
-    assert scoped.total == Share(3, 4000 + 7000)
+    assert scoped.total == Share(5, 4000 + 7000 + 5000 + 3000)
     assert scoped.unknown_area_units == 1
 
 
@@ -243,8 +248,12 @@ def rosters(draw):
 
 def reference(units, ballots, scope, category, spoiled_participates):
     """Unit by unit, the way a counter with a pencil would do it."""
-    in_scope = [u for u in units if u.owners and (scope is None or u.building_id in scope)]
-    owner_of = {u.unit_id: frozenset(o.owner_id for o in u.owners) for u in in_scope}
+    in_scope = [u for u in units if scope is None or u.building_id in scope]
+    # A unit nobody owns is an owner of its own (SPC 9(1)) who never votes.
+    owner_of = {
+        u.unit_id: frozenset(o.owner_id for o in u.owners) or frozenset({f"unit {u.unit_id}"})
+        for u in in_scope
+    }
     owners = set(owner_of.values())
     area_total = sum(u.area or 0 for u in in_scope)
 

@@ -81,8 +81,15 @@ def _lock_entry(decision: Decision, entry: RollEntry | int) -> RollEntry:
     """The voter's roll row under a lock: every write for one voter queues on it."""
     entry_id = entry.pk if isinstance(entry, RollEntry) else entry
     try:
-        return (
+        locked = (
             decision.roll.select_for_update().select_related("owner", "compound").get(pk=entry_id)
         )
     except RollEntry.DoesNotExist:
         raise ValidationError(_("该业主不在本次表决名册上")) from None
+    if locked.is_ownerless:
+        # Counted in the totals, but nobody holds the right to vote for it (SPC 9(1)).
+        raise ValidationError(
+            _("%(units)s 无登记业主，计入总人数和总面积，但不能投票或委托")
+            % {"units": locked.units_label}
+        )
+    return locked

@@ -15,8 +15,10 @@ def _area_hundredths(area: Decimal | None) -> int | None:
 
 
 def roll_freeze(decision: Decision, on: dt.date) -> int:
-    """Write the roll: the voters (SPC 9) from the ownerships valid on ``on``. Returns the
-    number of voters. Reads in two queries and bulk-inserts, whatever the size."""
+    """Write the roll: the voters (SPC 9) from the ownerships valid on ``on``; every unit
+    without a registered owner is a voter of its own with no owner, who counts in the totals
+    and never votes. Returns the number of voters. Reads in two queries and bulk-inserts,
+    whatever the size."""
     compound = decision.compound
     units = {
         row["id"]: row
@@ -56,7 +58,11 @@ def roll_freeze(decision: Decision, on: dt.date) -> int:
             decision=decision,
             number=n,
             owner_id=voter.representative_id,
-            owner_key=",".join(map(str, voter.key)),
+            owner_key=(
+                ",".join(map(str, voter.key))
+                if not voter.is_ownerless
+                else f"unit:{voter.units[0].unit_id}"
+            ),
             units_label="、".join(label(u.unit_id) for u in voter.units)[:500],
             area=voter.area,
             unknown_area_units=voter.unknown_area_units,
