@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from households import selectors as register
 
+from . import resident
 from .access import (
     compounds_for,
     get_compound_for_user,
@@ -18,13 +19,17 @@ from .models import STAFF_ROLES, Role
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role lands on what it works with: offices, managed compounds, or own units."""
+    """Each role lands on what it works with: offices, managed compounds, or, for a
+    resident, the votes waiting for them, what each flat owes, and the flats."""
     user = request.user
     managed = compounds_for(user, STAFF_ROLES - {Role.STREET_OFFICER})
+    my_units = list(register.units_of_user_everywhere(user))
     context = {
         "street_offices": street_offices_for(user),
         "managed_compounds": register.compound_summaries(managed),
-        "my_units": register.units_of_user_everywhere(user),
+        "my_units": my_units,
+        "open_votes": resident.open_votes(user),
+        "balances": resident.unit_balances(my_units),
     }
     return render(request, "portal/home.html", context)
 
