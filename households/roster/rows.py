@@ -285,6 +285,14 @@ def parse_row(
             except ValueError as exc:
                 fail("id_number", str(exc))
 
+    elif area_text:
+        # SPC 8, 9(1): every exclusive part counts, by owner and by area. A unit with an
+        # area and nobody to hold it would drop out of the voter roll and shrink the totals.
+        fail(
+            "owner_name",
+            _("填写了建筑面积的房屋须填写业主姓名或产权单位（每套房屋都计入业主人数和面积）"),
+        )
+
     phone_text = text("phone")
     if phone_text:
         phone = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", phone_text))

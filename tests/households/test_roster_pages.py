@@ -168,8 +168,11 @@ def test_export_lists_co_owners_and_unowned_units(cast, client):
     rows = [
         owner_row("1", "101", "张三", 1, 份额="0.5", 共有人代表="是"),
         owner_row("1", "101", "李四", 2, 份额="0.5", 共有人代表="否"),
-        owner_row("1", "102", "", 0, 证件号码="", 业主类型="", 电话=""),
-    ]
+        owner_row(
+            "1", "102", "", 0, 证件号码="", 业主类型="", 电话="",
+            **{"建筑面积(m²)": "", "面积来源": "未知"},
+        ),
+    ]  # fmt: skip
     assert upload(client, xlsx_bytes(rows)).status_code == 200
     exported = list(
         workbook_of(client.get(url("roster_export"))).active.iter_rows(values_only=True)
