@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..money import ZERO, Split, split_charge
 from ._common import _actor
-from .payments import _apply_credit
+from .payments import unit_rebalance
 
 # How far ahead of the current month a period may start (settings.FEES_MAX_MONTHS_AHEAD).
 DEFAULT_MAX_MONTHS_AHEAD = 12
@@ -182,6 +182,7 @@ def billing_run_create(
     new_charges: list[Charge] = []
     new_splits: list[tuple[Charge, _Tariff, Split]] = []
     adjustments: list[tuple[int, _Tariff, Split, Split, Decimal, Decimal]] = []
+    adjusted_units: list[int] = []
     units = compound.units.values(
         "id",
         "building_id",
@@ -262,6 +263,7 @@ def billing_run_create(
         adjustments.append(
             (charge["id"], tariff, split, split - current, charge["area"], u["floor_area"])
         )
+        adjusted_units.append(u["id"])
 
     created = Charge.objects.bulk_create(new_charges, batch_size=2000)
     lines = [
@@ -280,8 +282,9 @@ def billing_run_create(
     run.blocked_units = outcome.blocked
     run.last_billed_at = timezone.now()
     run.save(update_fields=["units_billed", "blocked_units", "last_billed_at"])
-    if outcome.created:
-        _apply_credit(compound, [c.unit_id for c in created])
+    if outcome.created or adjusted_units:
+        # New bills take up credit; a lowered bill releases its excess as credit.
+        unit_rebalance(compound, [c.unit_id for c in created] + adjusted_units)
     audit_record(
         action="fees.run_bill",
         actor=_actor(actor),

@@ -78,8 +78,46 @@ def _allocate(
     return amount
 
 
+def _release_overpaid(compound: Compound, unit_ids: list[int]) -> None:
+    """Give back what a lowered charge no longer needs.
+
+    A roster correction can lower a charge below what was already applied to it (a smaller
+    re-measured area, re-billed). The excess must not stay on that charge: its newest
+    allocations shrink (or go) by the excess and ``owner_paid`` falls to the new amount
+    due, so the money becomes the unit's credit (received − applied) for later charges.
+    The adjustment line and the audit entry of the re-billing keep the history.
+    """
+    charges = compound.charges.select_for_update().filter(unit_id__in=unit_ids)
+    for charge in charges:
+        due = max(charge.owner_due, ZERO)
+        excess = charge.owner_paid - due
+        if excess <= 0:
+            continue
+        allocations = charge.allocations.select_for_update().filter(amount__gt=0).order_by("-id")
+        for allocation in allocations:
+            if excess <= 0:
+                break
+            part = min(excess, allocation.amount)
+            if part == allocation.amount:
+                allocation.delete()
+            else:
+                allocation.amount -= part
+                allocation.save(update_fields=["amount"])
+            excess -= part
+        Charge.objects.filter(pk=charge.pk).update(owner_paid=due)
+
+
+def unit_rebalance(compound: Compound, unit_ids: list[int]) -> None:
+    """Restore the units' balance rule after their charges changed: no charge holds more
+    than it is due (the excess becomes credit), and credit settles open charges oldest
+    first, so paid − refunded = applied + credit and no credit waits beside an open bill."""
+    _release_overpaid(compound, unit_ids)
+    _apply_credit(compound, unit_ids)
+
+
 def _apply_credit(compound: Compound, unit_ids: list[int]) -> None:
-    """Prepaid money of these units settles their newly billed charges."""
+    """Money of these units not applied to any charge (prepaid, or released by a lowered
+    charge) settles their open charges, oldest first."""
     received = dict(
         compound.payments.filter(unit_id__in=unit_ids)
         .values("unit_id")
