@@ -29,17 +29,21 @@ class BuildingListView(CompoundScopedAPIView, generics.ListAPIView):
 
 
 class _UnitScope:
-    """Staff see every unit of the compound; a resident only the units they own now."""
+    """Staff see every unit of the compound with its current owners; a resident only the
+    units they own now, and in them only themselves (never a co-owner)."""
 
     def units_in_scope(self, compound: Compound) -> QuerySet[Unit]:
-        units = compound.units.select_related("building").prefetch_related(
-            selectors.current_ownerships()
-        )
-        if self.is_resident_only:
+        if not self.is_resident_only:
+            units = compound.units.prefetch_related(selectors.current_ownerships())
+        else:
+            user = self.request.user
             owned = Ownership.objects.filter(
-                compound=compound, owner__user=self.request.user, valid_to__isnull=True
+                compound=compound, owner__user=user, valid_to__isnull=True
             ).values("unit_id")
-            units = units.filter(pk__in=owned)
+            units = compound.units.filter(pk__in=owned).prefetch_related(
+                selectors.current_ownerships(only_of=user)
+            )
+        units = units.select_related("building")
         return units.order_by("building__sort_key", "building__number", "number", "id")
 
 

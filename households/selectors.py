@@ -81,13 +81,22 @@ def building_kind_labels() -> dict[str, str]:
     return {value: str(label) for value, label in BuildingKind.choices}
 
 
-def current_ownerships() -> Prefetch:
-    """Prefetch of the current owners of units, for lists that show them masked."""
-    return Prefetch(
-        "ownerships",
-        queryset=Ownership.objects.filter(valid_to__isnull=True).select_related("owner"),
-        to_attr="current_ownerships",
-    )
+def current_ownerships(*, only_of: AbstractBaseUser | None = None) -> Prefetch:
+    """Prefetch of the current owners of units, for lists that show them masked.
+    ``only_of``: just that user's own rows (what a resident may see of their flat)."""
+    queryset = Ownership.objects.filter(valid_to__isnull=True).select_related("owner")
+    if only_of is not None:
+        queryset = queryset.filter(owner__user=only_of)
+    return Prefetch("ownerships", queryset=queryset, to_attr="current_ownerships")
+
+
+def unit_ownerships(unit: Unit, *, viewer: AbstractBaseUser, staff: bool) -> QuerySet[Ownership]:
+    """Who owns ``unit`` and since when. Staff see the whole history (identifiers masked);
+    a resident only their own current rows, never previous owners or a co-owner (PIPL)."""
+    ownerships = unit.ownerships.select_related("owner").order_by("valid_to", "-valid_from")
+    if not staff:
+        ownerships = ownerships.filter(owner__user=viewer, valid_to__isnull=True)
+    return ownerships
 
 
 def building_units(building: Building) -> QuerySet[Unit]:

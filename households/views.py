@@ -28,15 +28,15 @@ def building_detail(request: HttpRequest, code: str, number: str) -> HttpRespons
 @login_required
 def unit_detail(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, code, unit_id)
-    ownerships = unit.ownerships.select_related("owner").order_by("valid_to", "-valid_from")
+    staff = is_staff_in(request.user, unit.compound)
     return render(
         request,
         "households/unit.html",
         {
             "compound": unit.compound,
             "unit": unit,
-            "ownerships": ownerships,
-            "is_staff": is_staff_in(request.user, unit.compound),
+            "ownerships": selectors.unit_ownerships(unit, viewer=request.user, staff=staff),
+            "is_staff": staff,
         },
     )
 
