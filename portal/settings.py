@@ -122,6 +122,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded mode's task thread writes while requests do: wait for the lock instead
+    # of failing, and take it at the start of a transaction (no deadlocked upgrades).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -180,6 +186,12 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+# Embedded mode (no broker): "thread" runs a web process's tasks in a background thread
+# so pages return at once and show progress (portal/background.py); "eager" runs them
+# inside the request. Tests and management commands always run them inline.
+PORTAL_EMBEDDED_TASKS = env.str("PORTAL_EMBEDDED_TASKS", default="thread")
+if PORTAL_EMBEDDED_TASKS not in ("thread", "eager"):
+    raise ImproperlyConfigured('PORTAL_EMBEDDED_TASKS must be "thread" or "eager"')
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -14,3 +14,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 application = get_wsgi_application()
+
+# A web process of the embedded mode runs Celery tasks in a background thread.
+from portal import background  # noqa: E402
+
+background.activate()
