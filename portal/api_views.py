@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, generics, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -21,6 +21,7 @@ from households.models import Building, Unit
 from .access import compounds_for
 from .api import CompoundScopedAPIView
 from .audit import audit_record
+from .auth import LockedOut, lockout_message, token_expired
 from .models import Compound
 from .serializers import CompoundDetailSerializer, CompoundSerializer
 
@@ -46,18 +47,32 @@ class TokenObtainView(ObtainAuthToken):
         request=AuthTokenSerializer,
         responses={
             200: inline_serializer("AuthTokenResponse", {"token": serializers.CharField()}),
+            400: OpenApiResponse(description="Wrong username or password"),
+            429: OpenApiResponse(description="Too many attempts, or locked out"),
         },
         auth=[],
         description=(
             "Send `username` and `password`; use the returned key as "
-            "`Authorization: Token <key>`. Limited to 10 attempts per minute per address."
+            "`Authorization: Token <key>`. Limited to 10 attempts per minute per address; "
+            "after 5 failed logins the account and the address are locked for 15 minutes "
+            "(429). A token expires after `API_TOKEN_LIFETIME_HOURS` (24) and is revoked by "
+            "a password change, a logout or a deactivation."
         ),
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        valid = serializer.is_valid()
+        # django-axes flags the request it was handed (DRF's) when the account or the
+        # address is locked out: say so instead of "wrong password".
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut(lockout_message())
+        if not valid:
+            raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, created = Token.objects.get_or_create(user=user)
+        if not created and token_expired(token):
+            token.delete()
+            token, created = Token.objects.create(user=user), True
         if created:
             audit_record(action="api.token_issued", actor=user, obj=user)
         return Response({"token": token.key})

@@ -7,11 +7,15 @@ to Redis with real workers, and ``DJANGO_ENV=production`` demands everything a d
 needs and refuses to start without it.
 """
 
+import hashlib
+import hmac
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +32,10 @@ PRODUCTION_REQUIRED = (
     "DATABASE_URL",
     "CELERY_BROKER_URL",
     "KEY_ENCRYPTION_SECRET",
+    "AUDIT_HMAC_KEY",
 )
+# Secrets shorter than this are refused in production: they could be guessed offline.
+MIN_SECRET_LENGTH = 32
 if PRODUCTION:
     missing = [name for name in PRODUCTION_REQUIRED if not env.str(name, default="")]
     if missing:
@@ -37,6 +44,18 @@ if PRODUCTION:
             + ", ".join(missing)
             + " / 生产模式缺少以下环境变量："
             + "、".join(missing)
+        )
+    short = [
+        name
+        for name in ("SECRET_KEY", "KEY_ENCRYPTION_SECRET", "AUDIT_HMAC_KEY")
+        if len(env.str(name)) < MIN_SECRET_LENGTH
+    ]
+    if short:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV=production needs secrets of at least {MIN_SECRET_LENGTH} characters: "
+            + ", ".join(short)
+            + f" / 生产模式下以下密钥不得短于 {MIN_SECRET_LENGTH} 个字符："
+            + "、".join(short)
         )
 
 
@@ -53,6 +72,25 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret()
 # Private signing keys of the agreements' CA are encrypted at rest with this secret.
 KEY_ENCRYPTION_SECRET = env.str("KEY_ENCRYPTION_SECRET", default="") or SECRET_KEY
+# The audit log's entries and checkpoints carry an HMAC with this key, which is never stored
+# in the database, so rewriting the chain needs more than database access. Embedded mode
+# derives it from SECRET_KEY; production requires its own. Changing it invalidates the log.
+AUDIT_HMAC_KEY = (
+    env.str("AUDIT_HMAC_KEY", default="")
+    or hmac.new(SECRET_KEY.encode(), b"compound-portal audit chain", hashlib.sha256).hexdigest()
+)
+# A signed checkpoint (entry count and head hash) is written every this many entries and
+# daily by beat; verify_audit reports a log that is behind its latest checkpoint.
+AUDIT_CHECKPOINT_EVERY = env.int("AUDIT_CHECKPOINT_EVERY", default=100)
+# Optional folder outside the database (a volume shared by web, worker and beat, ideally
+# append-only or shipped off the host) where every checkpoint is also appended.
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="")
+# Reverse proxies in front of the portal that append to X-Forwarded-For. 0: the client is
+# REMOTE_ADDR and X-Forwarded-For is ignored; 1 behind one nginx, etc. Used by the API
+# throttles and the login lockout alike (portal.auth.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Lifetime of an API token from its issue; an expired token answers 401 and is deleted.
+API_TOKEN_LIFETIME = timedelta(hours=env.int("API_TOKEN_LIFETIME_HOURS", default=24))
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute address used in QR codes and e-mails, e.g. https://portal.example.cn
@@ -82,6 +120,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "portal",
     "households",
     "fees",
@@ -91,6 +131,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +140,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -114,6 +158,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -138,6 +183,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The lockout backend first: it refuses a locked-out account or address before any
+# password is checked (django-axes).
+AUTHENTICATION_BACKENDS = [
+    "portal.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins within the cool-off, the
+# account and, separately, the client address are refused for LOGIN_COOLOFF_MINUTES, on the
+# login page and the token endpoint alike (even with the right password).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "portal.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.auth.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins need no second log with addresses
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -159,12 +220,14 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.auth.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.Pagination",
     "PAGE_SIZE": 100,
+    # Without it DRF trusts any X-Forwarded-For, and rotating it escapes every throttle.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -200,6 +263,10 @@ CELERY_TASK_ROUTES = {"*.render_*": {"queue": "pdf"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint-daily": {
+        "task": "portal.tasks.audit_checkpoint",
+        "schedule": 24 * 60 * 60,
+    },
     "expire-agreements-daily": {
         "task": "agreements.tasks.expire_agreements",
         "schedule": 24 * 60 * 60,
@@ -218,6 +285,29 @@ elif PRODUCTION and CELERY_BROKER_URL.startswith("redis"):
             "KEY_PREFIX": "portal-cache",
         }
     }
+
+# Content-Security-Policy (django-csp): scripts only from this site or with the request's
+# nonce (``nonce="{{ request.csp_nonce }}"``); styles may be inline (the bar charts are
+# widths in style attributes); nothing is framed, nothing posted elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features no page of the portal uses (portal.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 
 LOGGING = {
     "version": 1,
