@@ -21,6 +21,8 @@ class StreetOffice(models.Model):
 
     code = models.CharField(_("代码"), max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(_("名称"), max_length=100)
+    # The name contracts carry, e.g. 北京市海淀区人民政府北太平庄街道办事处; blank: use ``name``.
+    legal_name = models.CharField(_("法定全称"), max_length=200, blank=True)
     district = models.CharField(_("所属区"), max_length=100, blank=True)
 
     class Meta:
@@ -39,6 +41,8 @@ class ServiceCompany(models.Model):
     """物业服务企业. Not a tenant itself: its staff see the compounds it serves."""
 
     name = models.CharField(_("名称"), max_length=200, unique=True)
+    # The registered name (营业执照上的名称) contracts carry; blank: use ``name``.
+    legal_name = models.CharField(_("法定全称"), max_length=200, blank=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     contact_phone = models.CharField(_("服务电话"), max_length=32, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
