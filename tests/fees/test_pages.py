@@ -59,7 +59,7 @@ def test_run_pages_show_buildings_charges_and_blocked_units(cast, client):
     data = home_fees(cast)
     client.force_login(cast.company_staff)
     page = client.get(url("run", cast, data["run"].pk)).content.decode()
-    assert "1号楼" in page and "2178.00" in page
+    assert "1号楼" in page and "2,178.00" in page  # grouped by three
     page = client.get(url("run-building", cast, data["run"].pk, "1")).content.decode()
     assert "283.14" in page and "0101" in page
 
