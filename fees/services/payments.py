@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -162,18 +163,30 @@ def _existing_by_key(compound: Compound, idempotency_key: str, fingerprint: str)
 
 
 def _save_payment(payment: Payment) -> Payment:
-    """Insert under a savepoint so a concurrent duplicate key is reported, not a 500."""
     payment.full_clean(exclude=["fingerprint"])
+    payment.save()
+    payment.was_replayed = False
+    return payment
+
+
+def _once(
+    compound: Compound, idempotency_key: str, fingerprint: str, record: Callable[[], Payment]
+) -> Payment:
+    """Run ``record`` (the checks, the insert and the settlement of a new entry) under a
+    savepoint. Two identical requests racing with the same key both miss the first
+    look-up; the one that loses either collides on the unique key or, having waited for
+    the other's row locks, finds the money already settled and refuses the amount. Either
+    way it undoes its own work and looks the key up again: the winner's entry, with the
+    same fingerprint, is its answer (a replay); a different request under that key is
+    refused as before, and any other failure stands."""
     try:
         with transaction.atomic():
-            payment.save()
-    except IntegrityError:
-        replay = _existing_by_key(payment.compound, payment.idempotency_key, payment.fingerprint)
+            return record()
+    except (ValidationError, IntegrityError):
+        replay = _existing_by_key(compound, idempotency_key, fingerprint)
         if replay is None:
             raise
         return replay
-    payment.was_replayed = False
-    return payment
 
 
 # The words of a payment's and a refund's errors (whole sentences, for the translators).
@@ -261,6 +274,41 @@ def payment_record(
     )
     if replay is not None:
         return replay
+    return _once(
+        compound,
+        idempotency_key,
+        fingerprint,
+        lambda: _payment_insert(
+            compound=compound,
+            unit=unit,
+            amount=amount,
+            method=method,
+            received_on=received_on,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            reference=reference,
+            is_prepayment=is_prepayment,
+            note=note,
+            actor=actor,
+        ),
+    )
+
+
+def _payment_insert(
+    *,
+    compound: Compound,
+    unit: Unit,
+    amount: Decimal,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+    fingerprint: str,
+    reference: str,
+    is_prepayment: bool,
+    note: str,
+    actor: AbstractBaseUser | None,
+) -> Payment:
+    """A new payment: checked against what the unit owes, saved, settled oldest first."""
     if method != PaymentMethod.CASH and not reference.strip():
         raise ValidationError({"reference": _("银行转账、微信和支付宝收款须填写交易流水号")})
 
@@ -290,8 +338,6 @@ def payment_record(
             recorded_by=_actor(actor),
         )
     )
-    if payment.was_replayed:
-        return payment
     _allocate(compound, payment, charges, amount)
     audit_record(
         action="fees.payment_record",
@@ -331,6 +377,40 @@ def refund_record(
     )
     if replay is not None:
         return replay
+    return _once(
+        compound,
+        idempotency_key,
+        fingerprint,
+        lambda: _refund_insert(
+            compound=compound,
+            payment=payment,
+            amount=amount,
+            method=method,
+            received_on=received_on,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            reference=reference,
+            note=note,
+            actor=actor,
+        ),
+    )
+
+
+def _refund_insert(
+    *,
+    compound: Compound,
+    payment: Payment,
+    amount: Decimal,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+    fingerprint: str,
+    reference: str,
+    note: str,
+    actor: AbstractBaseUser | None,
+) -> Payment:
+    """A new refund: at most what is left of ``payment``, unapplied credit first, then
+    the newest settlements undone."""
     Payment.objects.select_for_update().filter(pk=payment.pk).first()
     refunded = -(payment.refunds.aggregate(s=FenSum("amount"))["s"] or ZERO)
     refundable = payment.amount - refunded
@@ -358,8 +438,6 @@ def refund_record(
             recorded_by=_actor(actor),
         )
     )
-    if refund.was_replayed:
-        return refund
     to_unsettle = amount - min(credit, amount)
     settled = (
         compound.charges.select_for_update()

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from portal.templatetags.figures import area_hundredths
 from voting import rules
 
 register = template.Library()
@@ -8,8 +9,8 @@ register = template.Library()
 
 @register.filter
 def area(hundredths) -> str:
-    """Integer hundredths of m² as '1234.56'."""
-    return rules.area_str(int(hundredths or 0))
+    """Integer hundredths of m² as '1,234.56', grouped like every figure of the portal."""
+    return area_hundredths(int(hundredths or 0))
 
 
 @register.filter
