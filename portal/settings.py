@@ -219,8 +219,10 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its scheme goes into WWW-Authenticate, so a missing, bad or expired
+        # token answers 401 (a refusal for lack of credentials), not 403.
         "portal.auth.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -260,6 +262,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ROUTES = {"*.render_*": {"queue": "pdf"}}
+# The longest task (a large building's notices, a tally report) must end within this; the
+# worker stops it after the soft limit and kills it at the hard one.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+# Redis hands a task whose worker died (never acknowledged) to another worker after this.
+# It must outlast the longest task, or a slow task would run twice; Redis's default is
+# one hour, which left a killed worker's notices waiting that long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 300)
+}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT")
+# A notice print job's worker renews its claim every FEES_NOTICE_HEARTBEAT_SECONDS; a claim
+# silent for FEES_NOTICE_LEASE_SECONDS is stalled and queued again.
+FEES_NOTICE_HEARTBEAT_SECONDS = env.float("FEES_NOTICE_HEARTBEAT_SECONDS", default=15)
+FEES_NOTICE_LEASE_SECONDS = env.float("FEES_NOTICE_LEASE_SECONDS", default=90)
+if FEES_NOTICE_LEASE_SECONDS < 3 * FEES_NOTICE_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "FEES_NOTICE_LEASE_SECONDS must be at least 3 × FEES_NOTICE_HEARTBEAT_SECONDS"
+    )
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
@@ -270,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-agreements-daily": {
         "task": "agreements.tasks.expire_agreements",
         "schedule": 24 * 60 * 60,
+    },
+    "requeue-stalled-notice-chunks": {
+        "task": "fees.tasks.requeue_stalled_notice_chunks",
+        "schedule": 60,
     },
 }
 

@@ -86,8 +86,8 @@ def test_token_endpoint_is_throttled_per_address(cast, client, settings):
 def test_a_bad_token_and_no_credentials_are_refused(cast, client):
     assert client.get("/api/v1/compounds/").status_code in (401, 403)
     bad = client.get("/api/v1/compounds/", HTTP_AUTHORIZATION="Token not-a-real-key")
-    # DRF answers with the first authenticator's scheme (session): 403, not 401.
-    assert bad.status_code == 403
+    # The token authenticator comes first: an unusable token answers 401.
+    assert bad.status_code == 401
     assert "results" not in bad.json()
 
 

@@ -59,8 +59,7 @@ def test_behind_one_trusted_proxy_the_forwarded_address_counts(cast, client, set
 
 def test_the_token_endpoint_counts_and_refuses_like_the_login_page(cast, client):
     statuses = [
-        client.post(TOKEN, {"username": "committee", "password": "x"}).status_code
-        for _ in range(5)
+        client.post(TOKEN, {"username": "committee", "password": "x"}).status_code for _ in range(5)
     ]
     assert statuses == [400, 400, 400, 400, 429]
     locked = client.post(TOKEN, {"username": "committee", "password": PASSWORD})
