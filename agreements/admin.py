@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from portal.admin import PortalModelAdmin
+
 from .models import (
     Agreement,
     AgreementTemplate,
@@ -21,7 +23,7 @@ class PartyInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(PortalModelAdmin):
     list_display = ["number", "compound", "version", "status", "term_start", "term_end"]
     list_filter = ["status"]
     search_fields = ["number", "title"]
@@ -30,25 +32,25 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgreementTemplate)
-class AgreementTemplateAdmin(admin.ModelAdmin):
+class AgreementTemplateAdmin(PortalModelAdmin):
     list_display = ["compound", "name", "version", "created_at"]
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(PortalModelAdmin):
     list_display = ["agreement", "party", "signer", "signed_at", "certificate_serial"]
     readonly_fields = [f.name for f in Signature._meta.fields]
 
 
 @admin.register(SigningAuthority)
-class SigningAuthorityAdmin(admin.ModelAdmin):
+class SigningAuthorityAdmin(PortalModelAdmin):
     list_display = ["street_office", "fingerprint_sha256", "created_at"]
     fields = ["street_office", "fingerprint_sha256", "certificate_pem", "created_at"]
     readonly_fields = fields
 
 
 @admin.register(SignerCertificate)
-class SignerCertificateAdmin(admin.ModelAdmin):
+class SignerCertificateAdmin(PortalModelAdmin):
     list_display = ["common_name", "organisation", "street_office", "serial", "not_after"]
     fields = [
         "street_office",

@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from portal.admin import PortalModelAdmin
+
 from .models import (
     AnnualAccount,
     BillingRun,
@@ -15,7 +17,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PortalModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -60,4 +62,4 @@ class PaymentAdmin(ReadOnlyAdmin):
 admin.site.register(SubsidyPayer, ReadOnlyAdmin)
 admin.site.register(ReminderStep, ReadOnlyAdmin)
 admin.site.register(NoticeChunk, ReadOnlyAdmin)
-admin.site.register(AnnualAccount)
+admin.site.register(AnnualAccount, PortalModelAdmin)
