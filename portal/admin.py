@@ -17,7 +17,6 @@ from django.http import HttpRequest
 from .access import compounds_for
 from .models import Role
 
-
 # Fields never shown raw (PIPL), by model label: never filtered, searched or sorted on.
 MASKED_FIELDS: dict[str, frozenset[str]] = {
     "households.owner": frozenset({"id_number", "phone"}),
