@@ -4,7 +4,6 @@ Every view is a :class:`portal.api.CompoundScopedAPIView`; the service functions
 checking, their ValidationErrors become 400s in the project's exception handler.
 """
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -325,9 +324,7 @@ class ProxyListView(_ProxyScope, generics.ListAPIView):
             raise ValidationError({"voter_number": _("名册中没有该序号")})
         holder = None
         if fields["holder_username"]:
-            holder = get_user_model().objects.filter(username=fields["holder_username"]).first()
-            if holder is None:
-                raise ValidationError({"holder_username": _("受托人账号不存在")})
+            holder = services.proxy_holder_find(decision.compound, fields["holder_username"])
         proxy = services.proxy_register(
             decision=decision,
             entry=entry,

@@ -8,6 +8,9 @@ BAR_HEIGHT = 9
 ROW_HEIGHT = 26
 LABEL_WIDTH = 90
 PLOT_WIDTH = 300
+#: Buildings per chart in the printed report: 18 rows at the report's scale are about
+#: 17 cm tall, so a chart with its legend always fits on one A4 page.
+ROWS_PER_PRINTED_CHART = 18
 
 
 @dataclass
@@ -55,3 +58,11 @@ def turnout_chart(turnout: list[BuildingTurnout]) -> Chart:
         plot_width=PLOT_WIDTH,
         two_thirds_x=LABEL_WIDTH + PLOT_WIDTH * 2 / 3,
     )
+
+
+def turnout_charts(
+    turnout: list[BuildingTurnout], per_chart: int = ROWS_PER_PRINTED_CHART
+) -> list[Chart]:
+    """The turnout chart split into charts of at most ``per_chart`` buildings, so that
+    print never cuts one (36 buildings and bungalow areas in 学院南路32号院)."""
+    return [turnout_chart(turnout[i : i + per_chart]) for i in range(0, len(turnout), per_chart)]

@@ -1,5 +1,7 @@
 """The tally report (计票结果报告): a Chinese PDF rendered by WeasyPrint in a Celery task."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -41,15 +43,42 @@ def _progress(decision_id: int, percent: int) -> None:
     Decision.objects.filter(pk=decision_id).update(report_progress=percent)
 
 
+@dataclass
+class TurnoutSection:
+    """The turnout per building of the items sharing one scope, over their roll only."""
+
+    scope_label: str  # "" for the whole compound
+    items: list
+    rows: list[selectors.BuildingTurnout]
+    charts: list[charts.Chart]
+
+
+def turnout_sections(
+    decision: Decision, tallies: list[selectors.ItemTally]
+) -> list[TurnoutSection]:
+    """One section per distinct item scope, in item order: a building-scoped item's turnout
+    never shows the buildings (or flats) outside its scope."""
+    groups: dict[tuple[int, ...] | None, list[selectors.ItemTally]] = {}
+    for t in tallies:
+        scope = selectors.item_scope(t.item)
+        groups.setdefault(None if scope is None else tuple(sorted(scope)), []).append(t)
+    sections = []
+    for group in groups.values():
+        items = [t.item for t in group]
+        rows = selectors.turnout_by_building(decision, selectors.turnout_scope(decision, *items))
+        sections.append(
+            TurnoutSection(group[0].scope_label, items, rows, charts.turnout_charts(rows))
+        )
+    return sections
+
+
 def report_context(decision: Decision) -> dict:
     tallies = selectors.decision_tally(decision)
-    turnout = selectors.turnout_by_building(decision)
     return {
         "decision": decision,
         "compound": decision.compound,
         "tallies": tallies,
-        "turnout": turnout,
-        "chart": charts.turnout_chart(turnout),
+        "turnout_sections": turnout_sections(decision, tallies),
         "ballot_sha256": selectors.ballot_set_sha256(decision),
         "state_changes": decision.state_changes.select_related("actor"),
         "generated_at": timezone.now(),

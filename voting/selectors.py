@@ -232,12 +232,15 @@ class TurnoutScope:
     item_ids: tuple[int, ...] | None
 
 
-def turnout_scope(decision: Decision, item: Item | None = None) -> TurnoutScope:
-    """The scope of one item (its buildings, its ballots) or, without an item, of the
-    decision: the buildings of its items when every item is limited to some buildings."""
-    if item is not None:
-        scope = item_scope(item)
-        return TurnoutScope(None if scope is None else tuple(scope), (item.pk,))
+def turnout_scope(decision: Decision, *items: Item) -> TurnoutScope:
+    """The scope of some items sharing one scope (their buildings, their ballots) or,
+    without items, of the decision: the buildings of its items when every item is limited
+    to some buildings."""
+    if items:
+        scope = item_scope(items[0])
+        return TurnoutScope(
+            None if scope is None else tuple(sorted(scope)), tuple(i.pk for i in items)
+        )
     scopes = [item_scope(i) for i in decision.items.prefetch_related("scope_rows")]
     if scopes and all(scope is not None for scope in scopes):
         # Every item is limited to some buildings: only those buildings vote.
@@ -258,12 +261,14 @@ def _scoped_units(decision: Decision, scope: TurnoutScope) -> QuerySet[RollUnit]
     return units.annotate(has_voted=Exists(ballots))
 
 
-def turnout_by_building(decision: Decision, item: Item | None = None) -> list[BuildingTurnout]:
+def turnout_by_building(
+    decision: Decision, scope: TurnoutScope | None = None
+) -> list[BuildingTurnout]:
     """Voters (anyone who cast a ballot in scope) and their area per building of the scope
-    (see :func:`turnout_scope`), in one query. A voter with flats in two buildings counts in
-    both; flats outside the scope count nowhere."""
+    (default: the decision's, see :func:`turnout_scope`), in one query. A voter with flats
+    in two buildings counts in both; flats outside the scope count nowhere."""
     voted = Q(has_voted=True)
-    units = _scoped_units(decision, turnout_scope(decision, item))
+    units = _scoped_units(decision, scope or turnout_scope(decision))
     rows = (
         units.values("building_id", "building__number", "building__kind", "building__sort_key")
         .annotate(
@@ -293,10 +298,10 @@ def turnout_by_building(decision: Decision, item: Item | None = None) -> list[Bu
     return result
 
 
-def turnout_summary(decision: Decision, item: Item | None = None) -> dict:
+def turnout_summary(decision: Decision, scope: TurnoutScope | None = None) -> dict:
     """Voters, their area, how many have voted and how many units have no registered owner,
-    over the roll of the scope (see :func:`turnout_scope`), in one query."""
-    units = _scoped_units(decision, turnout_scope(decision, item))
+    over the roll of the scope (default: the decision's), in one query."""
+    units = _scoped_units(decision, scope or turnout_scope(decision))
     summary = units.aggregate(
         voters=Count("entry_id", distinct=True),
         area_sum=Sum("area"),
@@ -314,11 +319,11 @@ class CanvassRow:
 
 
 def units_not_voted(
-    decision: Decision, building_id: int, item: Item | None = None
+    decision: Decision, building_id: int, scope: TurnoutScope | None = None
 ) -> list[CanvassRow]:
     """The units of one building of the scope whose voter has cast nothing in scope yet (no
     choices, no names): the list for door-to-door canvassing (扫楼)."""
-    units = _scoped_units(decision, turnout_scope(decision, item)).filter(
+    units = _scoped_units(decision, scope or turnout_scope(decision)).filter(
         building_id=building_id, has_voted=False
     )
     return [
@@ -327,6 +332,55 @@ def units_not_voted(
             "unit_label", "entry__owner_id"
         )
     ]
+
+
+@dataclass
+class BallotSheet:
+    """One voter's paper ballot: the items they may vote on and the flats (and area) those
+    items count, never flats outside every item's scope."""
+
+    entry: RollEntry
+    items: list[Item]
+    unit_labels: list[str]
+    area: int
+
+    @property
+    def units_label(self) -> str:
+        return "、".join(self.unit_labels)
+
+
+def ballot_sheets(decision: Decision, building_id: int) -> list[BallotSheet]:
+    """The paper ballots of the voters with a flat in one building, in roll order. A unit
+    without a registered owner gets no ballot (nobody may vote for it)."""
+    items = decision_items(decision)
+    entries = (
+        decision.roll.filter(units__building_id=building_id, owner__isnull=False)
+        .distinct()
+        .prefetch_related("units")
+        .order_by("number")
+    )
+    sheets = []
+    for entry in entries:
+        units = list(entry.units.all())
+        entry_items, counted = [], set()
+        for item in items:
+            scope = item_scope(item)
+            in_scope = [u for u in units if scope is None or u.building_id in scope]
+            if in_scope:
+                entry_items.append(item)
+                counted.update(u.pk for u in in_scope)
+        shown = [u for u in units if u.pk in counted]
+        if not entry_items or not any(u.building_id == building_id for u in shown):
+            continue  # the voter's flats in this building are in no item's scope
+        sheets.append(
+            BallotSheet(
+                entry=entry,
+                items=entry_items,
+                unit_labels=[u.unit_label for u in shown],
+                area=sum(u.area or 0 for u in shown),
+            )
+        )
+    return sheets
 
 
 def roll_entries_for_user(decision: Decision, user: AbstractBaseUser) -> QuerySet[RollEntry]:

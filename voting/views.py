@@ -7,13 +7,13 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -228,18 +228,15 @@ def proxy_register(request: HttpRequest, code: str, decision_id: int) -> HttpRes
         messages.error(request, _("请填写名册序号、受托人姓名并上传授权委托书"))
         return redirect(decision.get_absolute_url())
     entry = decision.roll.filter(number=form.cleaned_data["voter_number"]).first()
-    holder = None
-    if form.cleaned_data["holder_username"]:
-        holder = (
-            get_user_model().objects.filter(username=form.cleaned_data["holder_username"]).first()
-        )
-        if holder is None:
-            messages.error(request, _("受托人账号不存在"))
-            return redirect(decision.get_absolute_url())
     if entry is None:
         messages.error(request, _("名册中没有该序号"))
         return redirect(decision.get_absolute_url())
     try:
+        holder = None
+        if form.cleaned_data["holder_username"]:
+            holder = services.proxy_holder_find(
+                decision.compound, form.cleaned_data["holder_username"]
+            )
         services.proxy_register(
             decision=decision,
             entry=entry,
@@ -402,14 +399,15 @@ def turnout(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
         item = next((i for i in items if str(i.pk) == request.GET["item"]), None)
         if item is None:
             raise Http404
-    rows = selectors.turnout_by_building(decision, item)
+    scope = selectors.turnout_scope(decision, *([item] if item else []))
+    rows = selectors.turnout_by_building(decision, scope)
     building = None
     not_voted = []
     if request.GET.get("building"):
         building = next((r for r in rows if str(r.building_id) == request.GET["building"]), None)
         if building is None:
             raise Http404
-        not_voted = selectors.units_not_voted(decision, building.building_id, item)
+        not_voted = selectors.units_not_voted(decision, building.building_id, scope)
     return render(
         request,
         "voting/turnout.html",
@@ -422,7 +420,7 @@ def turnout(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
             "chart": charts.turnout_chart(rows),
             "building": building,
             "not_voted": not_voted,
-            "summary": selectors.turnout_summary(decision, item),
+            "summary": selectors.turnout_summary(decision, scope),
         },
     )
 
@@ -443,26 +441,13 @@ def ballot_sheets(request: HttpRequest, code: str, decision_id: int) -> HttpResp
     if decision.state == DecisionState.DRAFT:
         raise Http404
     building = get_object_or_404(decision.compound.buildings, pk=request.GET.get("building"))
-    items = selectors.decision_items(decision)
-    entries = (
-        decision.roll.filter(units__building=building)
-        .distinct()
-        .prefetch_related("units")
-        .order_by("number")
+    paper_url = settings.SITE_URL.rstrip("/") + reverse(
+        "voting:paper_entry", args=[decision.compound.code, decision.pk]
     )
-    sheets = []
-    for entry in entries:
-        units = {u.building_id for u in entry.units.all()}
-        entry_items = [
-            i
-            for i in items
-            if selectors.item_scope(i) is None or units & set(selectors.item_scope(i))
-        ]
-        url = (
-            settings.SITE_URL.rstrip("/")
-            + f"/c/{decision.compound.code}/decisions/{decision.pk}/paper/?code={entry.ballot_code}"
-        )
-        sheets.append({"entry": entry, "items": entry_items, "qr": _qr_svg(url)})
+    sheets = [
+        (sheet, _qr_svg(f"{paper_url}?code={sheet.entry.ballot_code}"))
+        for sheet in selectors.ballot_sheets(decision, building.pk)
+    ]
     return render(
         request,
         "voting/ballot_sheets.html",

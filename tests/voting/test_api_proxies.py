@@ -95,7 +95,7 @@ def test_registering_refuses_a_missing_file_an_unknown_voter_and_an_unknown_hold
             "authorisation": upload(),
         },
     )
-    assert nobody.json() == {"holder_username": ["受托人账号不存在"]}
+    assert nobody.json() == {"holder_username": ["受托人账号不存在或不属于本小区"]}
     assert not Proxy.objects.exists()
     register(decision, cast, holder)
     twice = api.post(

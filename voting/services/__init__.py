@@ -30,7 +30,7 @@ from .decisions import (
     item_remove,
 )
 from .paper import paper_ballots_import, paper_entry_record, paper_entry_resolve
-from .proxies import proxy_register, proxy_revoke
+from .proxies import proxy_holder_find, proxy_register, proxy_revoke
 from .roll import roll_freeze
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "paper_ballots_import",
     "paper_entry_record",
     "paper_entry_resolve",
+    "proxy_holder_find",
     "proxy_register",
     "proxy_revoke",
     "roll_freeze",

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -9,9 +10,34 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
+from portal.models import Compound
 
 from ..models import Decision, DecisionState, Proxy, RollEntry
 from ._common import _lock_entry, _now
+
+
+def holder_refused_message() -> str:
+    """One message for an account that does not exist and one of another compound, so the
+    form cannot be used to find out which usernames exist."""
+    return _("受托人账号不存在或不属于本小区")
+
+
+def may_hold_proxy(compound: Compound, user: AbstractBaseUser) -> bool:
+    """A proxy holder's account must belong to the compound: a role in it (membership) or
+    an owner of it. Accounts of other tenants are refused."""
+    return user.is_active and (
+        compound.memberships.filter(user=user).exists()
+        or compound.owners.filter(user=user).exists()
+    )
+
+
+def proxy_holder_find(compound: Compound, username: str) -> AbstractBaseUser:
+    """The account named ``username`` if it may hold a proxy in ``compound``; the same
+    error whether it does not exist or belongs elsewhere."""
+    user = get_user_model().objects.filter(username=username.strip()).first()
+    if user is None or not may_hold_proxy(compound, user):
+        raise ValidationError({"holder_username": holder_refused_message()})
+    return user
 
 
 def _mark_revoked(
@@ -63,6 +89,8 @@ def proxy_register(
         raise ValidationError({"authorisation": _("请上传业主签字的授权委托书")})
     if not holder_name.strip():
         raise ValidationError({"holder_name": _("请填写受托人姓名")})
+    if holder_user is not None and not may_hold_proxy(decision.compound, holder_user):
+        raise ValidationError({"holder_username": holder_refused_message()})
     proxy = Proxy(
         compound=decision.compound,
         decision=decision,
