@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -222,6 +221,9 @@ def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
             buildings=selectors.run_building_summary(compound, run),
             blocked=blocked,
             refresh=run.notice_status == NoticeStatus.RUNNING,
+            job_lines=services.notice_job_state(run=run).describe(timezone.now())
+            if run.notice_status == NoticeStatus.RUNNING
+            else [],
         ),
     )
 
@@ -231,13 +233,14 @@ def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
 def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, RUN_EDITORS)
     run = _get_run(compound, run_id)
-    with transaction.atomic():
-        started = services.notices_start(compound=compound, run=run, actor=request.user)
-        transaction.on_commit(lambda: tasks.enqueue_notice_chunks(run.pk))
+    started = services.notices_start(compound=compound, run=run, actor=request.user)
+    queued = tasks.enqueue_notice_chunks(run.pk)
     if started:
         messages.success(request, _("正在生成各楼栋的缴费通知单"))
-    else:
-        messages.info(request, _("通知单正在生成：已补发未完成的楼栋"))
+    else:  # say what "continue" did, not what it was hoped to do
+        requeued = [_("已重新排队 %(n)s 个楼栋") % {"n": queued}] if queued else []
+        state = services.notice_job_state(run=run).describe(timezone.now())
+        messages.info(request, "；".join((requeued or [_("没有需要重新排队的楼栋")]) + state))
     return redirect("fees:run", compound.code, run.pk)
 
 

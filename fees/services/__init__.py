@@ -23,7 +23,15 @@ from .billing import (
     BlockReason,
     billing_run_create,
 )
-from .notices import NOTICE_CLAIM_LEASE, notice_chunk_render, notices_start
+from .notices import (
+    NoticeJobState,
+    notice_chunk_heartbeat,
+    notice_chunk_render,
+    notice_chunks_to_queue,
+    notice_claim_lease,
+    notice_job_state,
+    notices_start,
+)
 from .payments import _fingerprint, payment_record, refund_record, unit_credit
 from .reminders import (
     DEMAND_AFTER_REMINDER_DAYS,
@@ -41,15 +49,19 @@ __all__ = [
     "DEMAND_AFTER_REMINDER_DAYS",
     "DEMAND_RESPONSE_DAYS",
     "MAX_RUN_MONTHS",
-    "NOTICE_CLAIM_LEASE",
     "BillingOutcome",
     "BlockReason",
+    "NoticeJobState",
     "ShareInput",
     "_fingerprint",  # fees.demo builds its payments' fingerprints the same way
     "billing_run_create",
     "compound_reminder_steps",
     "fee_standard_create",
+    "notice_chunk_heartbeat",
     "notice_chunk_render",
+    "notice_chunks_to_queue",
+    "notice_claim_lease",
+    "notice_job_state",
     "notices_start",
     "payment_record",
     "refund_record",

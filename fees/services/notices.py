@@ -2,13 +2,19 @@
 
 import datetime as dt
 import hashlib
+import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.models import Compound
@@ -16,8 +22,13 @@ from portal.models import Compound
 from ..models import BillingRun
 from ._common import _actor
 
-# A chunk claimed longer ago than this by a task that never finished may be taken over.
-NOTICE_CLAIM_LEASE = dt.timedelta(minutes=10)
+log = logging.getLogger(__name__)
+
+
+def notice_claim_lease() -> dt.timedelta:
+    """A claimed chunk whose worker showed no sign of life (no heartbeat) for this long is
+    stalled: its worker died, and another task may take it over."""
+    return dt.timedelta(seconds=settings.FEES_NOTICE_LEASE_SECONDS)
 
 
 @transaction.atomic
@@ -26,7 +37,7 @@ def notices_start(
 ) -> bool:
     """Prepare one print job per building of ``run`` (False if already running).
 
-    The caller queues :func:`fees.tasks.enqueue_notice_chunks` on commit.
+    The caller then queues :func:`fees.tasks.enqueue_notice_chunks` (after the commit).
     """
     from ..models import ChunkStatus, NoticeChunk, NoticeStatus
 
@@ -77,7 +88,6 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
     """
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from django.db.models import Q
 
     from .. import pdf
     from ..models import ChunkStatus, NoticeChunk, NoticeStatus
@@ -88,7 +98,7 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
         .filter(
             Q(status=ChunkStatus.PENDING)
             | Q(status=ChunkStatus.RUNNING, claimed_by=claim)
-            | Q(status=ChunkStatus.RUNNING, claimed_at__lt=now - NOTICE_CLAIM_LEASE)
+            | Q(status=ChunkStatus.RUNNING, claimed_at__lt=now - notice_claim_lease())
         )
         .update(
             status=ChunkStatus.RUNNING, claimed_by=claim, claimed_at=now, attempts=F("attempts") + 1
@@ -98,14 +108,15 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
         return False
     chunk = NoticeChunk.objects.select_related("run__compound", "building").get(pk=chunk_id)
     run, compound = chunk.run, chunk.run.compound
-    _test_delay()
-    notices = pdf.build_notices(compound, pdf.notice_charges(compound, run, chunk.building_id))
-    content = pdf.render_notices(compound, notices)
-    tag = hashlib.sha256(claim.encode()).hexdigest()[:10]
-    name = default_storage.save(
-        f"fees/notices/{compound.code}/run-{run.pk}/building-{chunk.building.number}-{tag}.pdf",
-        ContentFile(content),
-    )
+    with claim_kept_alive(chunk_id=chunk_id, claim=claim):
+        _test_delay()
+        notices = pdf.build_notices(compound, pdf.notice_charges(compound, run, chunk.building_id))
+        content = pdf.render_notices(compound, notices)
+        tag = hashlib.sha256(claim.encode()).hexdigest()[:10]
+        name = default_storage.save(
+            f"fees/notices/{compound.code}/run-{run.pk}/building-{chunk.building.number}-{tag}.pdf",
+            ContentFile(content),
+        )
     with transaction.atomic():
         BillingRun.objects.select_for_update().filter(pk=run.pk).first()
         done = NoticeChunk.objects.filter(
@@ -130,3 +141,122 @@ def _test_delay() -> None:
     delay = settings.FEES_CHUNK_DELAY_FOR_TESTS
     if delay:
         time.sleep(delay)
+
+
+# --- claims, heartbeats and what the run page says ---------------------------------------
+
+
+def notice_chunk_heartbeat(*, chunk_id: int, claim: str) -> bool:
+    """Renew ``claim``'s lease on its chunk (a sign of life); False once the claim is lost
+    (taken over after it stalled, or finished)."""
+    from ..models import ChunkStatus, NoticeChunk
+
+    return bool(
+        NoticeChunk.objects.filter(
+            pk=chunk_id, status=ChunkStatus.RUNNING, claimed_by=claim
+        ).update(claimed_at=timezone.now())
+    )
+
+
+@contextmanager
+def claim_kept_alive(*, chunk_id: int, claim: str) -> Iterator[None]:
+    """Beat every FEES_NOTICE_HEARTBEAT_SECONDS while the block runs. One WeasyPrint call
+    lays out a whole building, so the beat comes from a thread of its own: it stops when
+    the process dies, which is exactly what the lease must notice."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.FEES_NOTICE_HEARTBEAT_SECONDS):
+                try:
+                    if not notice_chunk_heartbeat(chunk_id=chunk_id, claim=claim):
+                        return
+                except Exception:  # a missed beat only shortens the lease: keep rendering
+                    log.warning("heartbeat of notice chunk %s failed", chunk_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"notice-heartbeat-{chunk_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def notice_chunks_to_queue(
+    *, run_id: int, now: dt.datetime | None = None, include_pending: bool = True
+) -> QuerySet:
+    """Chunks whose task may be lost: pending ones (their message may be gone) and running
+    ones whose worker stopped beating. Queuing one twice is harmless: the claim decides."""
+    from ..models import ChunkStatus, NoticeChunk
+
+    stale = (now or timezone.now()) - notice_claim_lease()
+    lost = Q(status=ChunkStatus.RUNNING, claimed_at__lt=stale)
+    if include_pending:
+        lost |= Q(status=ChunkStatus.PENDING)
+    return NoticeChunk.objects.filter(run_id=run_id).filter(lost)
+
+
+@dataclass(frozen=True)
+class NoticeJobState:
+    """What a run's print job is doing, for the run page (and the "continue" answer)."""
+
+    queued: int
+    rendering: int
+    stalled: int
+    done: int
+    oldest_beat: dt.datetime | None  # the least recent sign of life among ``rendering``
+    lease: dt.timedelta
+
+    @property
+    def stalls_at(self) -> dt.datetime | None:
+        """When the quietest rendering chunk counts as stalled, if it stays silent."""
+        return self.oldest_beat + self.lease if self.oldest_beat else None
+
+    def describe(self, now: dt.datetime) -> list[str]:
+        """What is happening, in words, for the run page and the "continue" answer."""
+        lines = []
+        if self.queued:
+            lines.append(_("%(n)s 个楼栋排队等待生成") % {"n": self.queued})
+        if self.rendering:
+            quiet = int((now - self.oldest_beat).total_seconds())
+            lines.append(
+                _(
+                    "%(n)s 个楼栋正在生成（最近响应 %(seconds)s 秒前；"
+                    "如一直无响应，%(time)s 起重新排队）"
+                )
+                % {
+                    "n": self.rendering,
+                    "seconds": max(quiet, 0),
+                    "time": timezone.localtime(self.stalls_at).strftime("%H:%M:%S"),
+                }
+            )
+        if self.stalled:
+            lines.append(
+                _("%(n)s 个楼栋已停滞（超过 %(seconds)s 秒无响应），点击“继续生成”立即重新排队")
+                % {"n": self.stalled, "seconds": int(self.lease.total_seconds())}
+            )
+        if self.done:
+            lines.append(_("%(n)s 个楼栋已完成") % {"n": self.done})
+        return lines
+
+
+def notice_job_state(*, run: BillingRun, now: dt.datetime | None = None) -> NoticeJobState:
+    from ..models import ChunkStatus
+
+    stale = (now or timezone.now()) - notice_claim_lease()
+    queued = rendering = stalled = done = 0
+    oldest = None
+    for status, beat in run.chunks.values_list("status", "claimed_at"):
+        if status == ChunkStatus.DONE:
+            done += 1
+        elif status == ChunkStatus.PENDING:
+            queued += 1
+        elif beat is None or beat < stale:
+            stalled += 1
+        else:
+            rendering += 1
+            oldest = beat if oldest is None else min(oldest, beat)
+    return NoticeJobState(queued, rendering, stalled, done, oldest, notice_claim_lease())

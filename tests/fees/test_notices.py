@@ -73,7 +73,7 @@ def test_a_chunk_interrupted_mid_render_is_finished_once_by_its_redelivery(cast)
 def test_an_abandoned_claim_is_taken_over_after_its_lease(cast):
     run = _started_run(cast.compound)
     chunk = run.chunks.first()
-    stale = timezone.now() - services.NOTICE_CLAIM_LEASE - dt.timedelta(seconds=1)
+    stale = timezone.now() - services.notice_claim_lease() - dt.timedelta(seconds=1)
     NoticeChunk.objects.filter(pk=chunk.pk).update(
         status=ChunkStatus.RUNNING, claimed_by="dead", claimed_at=stale
     )
@@ -145,7 +145,7 @@ def test_killed_worker_mid_run_still_gives_each_notice_exactly_once(slow_chunks,
 def test_resuming_requeues_only_lost_chunks(cast):
     run = _started_run(cast.compound)
     first, second = run.chunks.all()
-    stale = timezone.now() - services.NOTICE_CLAIM_LEASE - dt.timedelta(seconds=1)
+    stale = timezone.now() - services.notice_claim_lease() - dt.timedelta(seconds=1)
     NoticeChunk.objects.filter(pk=first.pk).update(
         status=ChunkStatus.RUNNING, claimed_by="lost", claimed_at=stale
     )
