@@ -177,7 +177,9 @@ class AuditEntry(models.Model):
     """审计日志: an append-only, hash-chained record of every consequential action.
 
     Each row stores the SHA-256 of its predecessor's hash and its own content, so altering
-    or removing any row breaks the chain at that point (``manage.py verify_audit``).
+    or removing any row breaks the chain at that point (``manage.py verify_audit``), and
+    an HMAC of that hash under ``AUDIT_HMAC_KEY`` (kept out of the database), so the chain
+    cannot be rewritten forward from an altered row without the key.
     """
 
     compound = models.ForeignKey(
@@ -197,6 +199,7 @@ class AuditEntry(models.Model):
     created_at = models.DateTimeField()
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -206,3 +209,22 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action}"
+
+
+class AuditCheckpoint(models.Model):
+    """审计检查点: the audit log's length and head hash at one moment, signed with
+    ``AUDIT_HMAC_KEY``. A log shorter than a checkpoint, or with another head, was cut."""
+
+    entry_count = models.PositiveBigIntegerField()
+    head_id = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.head_id} ({self.entry_count})"

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from . import audit
 from .audit import audit_record
 
 
@@ -8,3 +9,10 @@ def worker_heartbeat(token: str) -> str:
     """Proves a worker reaches the broker and the database (used by the real-mode test)."""
     audit_record(action="worker.heartbeat", data={"token": token})
     return token
+
+
+@shared_task
+def audit_checkpoint() -> int | None:
+    """Daily (beat): sign the audit log's length and head, so a later cut shows."""
+    checkpoint = audit.audit_checkpoint()
+    return checkpoint.pk if checkpoint else None
