@@ -107,6 +107,9 @@ FEES_CHUNK_DELAY_FOR_TESTS = (
 )
 # Largest PDF the public agreement verifier accepts.
 AGREEMENT_VERIFY_MAX_BYTES = env.int("AGREEMENT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
+# How many months after its owners' decision (the counting date) an agreement's term may
+# start; a later term needs a new decision.
+AGREEMENT_MAX_MONTHS_AFTER_DECISION = env.int("AGREEMENT_MAX_MONTHS_AFTER_DECISION", default=6)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
