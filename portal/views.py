@@ -2,7 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from households import selectors as register
 
@@ -66,3 +67,9 @@ def compound_detail(request: HttpRequest, code: str) -> HttpResponse:
             "kind_labels": register.building_kind_labels(),
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static icon
+    (a temporary redirect, so a new hashed file name in production is picked up)."""
+    return redirect(static("favicon.svg"))
