@@ -18,10 +18,12 @@ from functools import lru_cache
 
 import qrcode
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from households.models import Ownership
 from portal.models import Compound
@@ -89,6 +91,8 @@ class Notice:
     arrears: Decimal
     paid: Decimal
     area: Decimal  # as corrected, when an adjustment changed it
+    number: str = ""  # 通知单编号, see notice_number
+    due_on: dt.date | None = None  # 缴费期限, set when printed (notice_due_date)
 
     @property
     def amount_due(self) -> Decimal:
@@ -97,6 +101,30 @@ class Notice:
     @property
     def total_due(self) -> Decimal:
         return self.amount_due + self.arrears
+
+    @property
+    def needs_sending(self) -> bool:
+        """A household that owes nothing (this period paid, no arrears) gets no notice:
+        a 0.00 demand for money only confuses the owners who paid."""
+        return self.total_due > 0
+
+
+class NoticeNotNeeded(ValidationError):
+    """The household owes nothing: there is no notice to give."""
+
+
+def notice_number(compound: Compound, charge: Charge) -> str:
+    """通知单编号: compound, billing month and the charge's id, e.g. ``XYNL32-202201-0001234``.
+    One charge is one (run, unit) and keeps its id through re-runs and corrections, so the
+    number is unique and the same on every print of that notice."""
+    return f"{compound.code.upper()}-{charge.run.period_start:%Y%m}-{charge.pk:07d}"
+
+
+def notice_due_date(run: BillingRun, issued_on: dt.date) -> dt.date:
+    """缴费期限: FEES_NOTICE_DUE_DAYS after the period starts (fees are paid in advance),
+    or after the notice is issued if that is later (a late or reprinted notice still
+    leaves the owner that long)."""
+    return max(run.period_start, issued_on) + dt.timedelta(days=settings.FEES_NOTICE_DUE_DAYS)
 
 
 def build_notices(compound: Compound, charges: Iterable[Charge]) -> list[Notice]:
@@ -148,6 +176,7 @@ def build_notices(compound: Compound, charges: Iterable[Charge]) -> list[Notice]
             arrears=arrears.get(c.unit_id, ZERO),
             paid=c.owner_paid,
             area=areas.get(c.pk, c.area),
+            number=notice_number(compound, c),
         )
         for c in charges
     ]
@@ -166,6 +195,10 @@ def notice_charges(compound: Compound, run: BillingRun, building_id: int | None 
 
 def _notice_context(compound: Compound, notices: list[Notice]) -> dict:
     company = compound.service_company
+    issued_on = timezone.localdate()
+    due_on = {n.charge.run_id: notice_due_date(n.charge.run, issued_on) for n in notices}
+    for n in notices:
+        n.due_on = due_on[n.charge.run_id]
     return {
         "compound": compound,
         "company": company,
@@ -173,7 +206,7 @@ def _notice_context(compound: Compound, notices: list[Notice]) -> dict:
         "qr": qr_data_uri(resident_fee_url(compound)),
         "fee_url": resident_fee_url(compound),
         "methods": [label for _v, label in PaymentMethod.choices],
-        "issued_on": timezone.localdate(),
+        "issued_on": issued_on,
     }
 
 
@@ -183,7 +216,14 @@ def render_notices(compound: Compound, notices: list[Notice]) -> bytes:
 
 
 def render_unit_notice(compound: Compound, charge: Charge) -> bytes:
-    return render_notices(compound, build_notices(compound, [charge]))
+    """The household's notice; :class:`NoticeNotNeeded` if it owes nothing."""
+    notices = build_notices(compound, [charge])
+    if not notices[0].needs_sending:
+        raise NoticeNotNeeded(
+            _("%(unit)s 本期物业费已缴清且无欠费，无需缴费通知单。")
+            % {"unit": f"{charge.building.label} {charge.unit.number}"}
+        )
+    return render_notices(compound, notices)
 
 
 # --- receipts, demand letters, statements ------------------------------------------------

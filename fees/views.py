@@ -33,6 +33,7 @@ from .forms import (
 )
 from .models import (
     BillingRun,
+    ChunkStatus,
     NoticeChunk,
     NoticeStatus,
     Payment,
@@ -218,7 +219,7 @@ def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
             request,
             compound,
             run=run,
-            buildings=selectors.run_building_summary(compound, run),
+            buildings=_with_paid_up(selectors.run_building_summary(compound, run)),
             blocked=blocked,
             refresh=run.notice_status == NoticeStatus.RUNNING,
             job_lines=services.notice_job_state(run=run).describe(timezone.now())
@@ -226,6 +227,15 @@ def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
             else [],
         ),
     )
+
+
+def _with_paid_up(buildings: list[dict]) -> list[dict]:
+    """How many households of each finished building file got no notice: they owe nothing."""
+    for b in buildings:
+        chunk = b["chunk"]
+        done = chunk is not None and chunk.status == ChunkStatus.DONE
+        b["paid_up"] = b["households"] - chunk.notices if done else 0
+    return buildings
 
 
 @login_required
@@ -626,9 +636,16 @@ def unit_notice(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
     charge = selectors.latest_charge(unit.compound, unit)
     if charge is None:
         raise Http404
+    try:
+        content = pdf.render_unit_notice(unit.compound, charge)
+    except pdf.NoticeNotNeeded as exc:
+        return render(
+            request,
+            "fees/notice_not_needed.html",
+            {"compound": unit.compound, "unit": unit, "charge": charge, "message": exc.message},
+        )
     return _pdf_response(
-        pdf.render_unit_notice(unit.compound, charge),
-        f"notice-{unit.building.number}-{unit.number}-{charge.run.period_start:%Y%m}.pdf",
+        content, f"notice-{unit.building.number}-{unit.number}-{charge.run.period_start:%Y%m}.pdf"
     )
 
 

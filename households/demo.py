@@ -45,6 +45,10 @@ MAIN_COMPANY = {
     "name": "天岳恒物业",
     "contact_phone": "010-62010032",
     "address": "北京市海淀区学院南路32号院内",
+    # The collection account printed on fee notices: invented for the demo.
+    "bank_account_name": "北京天岳恒物业管理有限公司",
+    "bank_name": "中国工商银行北京学院路支行",
+    "bank_account_number": "0200 0000 0900 0000 032",
 }
 OTHER_COMPANY = {
     "name": "嘉园物业",

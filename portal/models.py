@@ -46,6 +46,10 @@ class ServiceCompany(models.Model):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     contact_phone = models.CharField(_("服务电话"), max_length=32, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # The account owners pay fees into, printed on every fee notice (收款账户).
+    bank_account_name = models.CharField(_("收款户名"), max_length=200, blank=True)
+    bank_name = models.CharField(_("开户银行"), max_length=200, blank=True)
+    bank_account_number = models.CharField(_("收款账号"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("物业服务企业")

@@ -99,6 +99,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 KEY_ENCRYPTION_SECRET_FALLBACKS = env.list("KEY_ENCRYPTION_SECRET_FALLBACKS", default=[])
 # How many months ahead of today a billing period may start.
 FEES_MAX_MONTHS_AHEAD = env.int("FEES_MAX_MONTHS_AHEAD", default=12)
+# A fee notice's due date (缴费期限): this many days after the period starts, or after the
+# notice is printed if that is later.
+FEES_NOTICE_DUE_DAYS = env.int("FEES_NOTICE_DUE_DAYS", default=30)
 # Test hook, never set in production (ignored there): seconds each notice chunk sleeps
 # before rendering, so the restart-safety test can kill a real worker mid-chunk. The
 # worker subprocess reads it from its environment once, here.

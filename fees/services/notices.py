@@ -85,6 +85,10 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
     has a name of its own per claim, and the chunk is marked done and the run's progress
     bumped in one transaction that only the current claimant can commit, so every notice
     is counted once and each building file holds each of its notices once.
+
+    Households that owe nothing get no page (``Notice.needs_sending``); they still count
+    as handled in the run's progress, and the chunk's ``notices`` is the pages printed.
+    A building where everyone has paid gets no file at all.
     """
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
@@ -110,13 +114,16 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
     run, compound = chunk.run, chunk.run.compound
     with claim_kept_alive(chunk_id=chunk_id, claim=claim):
         _test_delay()
-        notices = pdf.build_notices(compound, pdf.notice_charges(compound, run, chunk.building_id))
-        content = pdf.render_notices(compound, notices)
-        tag = hashlib.sha256(claim.encode()).hexdigest()[:10]
-        name = default_storage.save(
-            f"fees/notices/{compound.code}/run-{run.pk}/building-{chunk.building.number}-{tag}.pdf",
-            ContentFile(content),
-        )
+        handled = pdf.build_notices(compound, pdf.notice_charges(compound, run, chunk.building_id))
+        notices = [n for n in handled if n.needs_sending]
+        name = ""
+        if notices:
+            tag = hashlib.sha256(claim.encode()).hexdigest()[:10]
+            name = default_storage.save(
+                f"fees/notices/{compound.code}/run-{run.pk}/"
+                f"building-{chunk.building.number}-{tag}.pdf",
+                ContentFile(pdf.render_notices(compound, notices)),
+            )
     with transaction.atomic():
         BillingRun.objects.select_for_update().filter(pk=run.pk).first()
         done = NoticeChunk.objects.filter(
@@ -126,11 +133,11 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
         )
         if done:
             BillingRun.objects.filter(pk=run.pk).update(
-                notices_done=F("notices_done") + len(notices)
+                notices_done=F("notices_done") + len(handled)
             )
             if not run.chunks.exclude(status=ChunkStatus.DONE).exists():
                 BillingRun.objects.filter(pk=run.pk).update(notice_status=NoticeStatus.DONE)
-    if not done:
+    if not done and name:
         default_storage.delete(name)
     return bool(done)
 
