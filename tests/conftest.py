@@ -23,7 +23,8 @@ def pytest_configure(config):
 
     # Hashing with PBKDF2's full cost would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Tests run tasks inline unless they ask for the live worker.
+    # Tests run tasks inline unless they ask for the live worker (or the embedded thread).
+    settings.PORTAL_EMBEDDED_TASKS = "eager"
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
 
