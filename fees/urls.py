@@ -10,9 +10,9 @@ urlpatterns = [
     path("runs/", views.runs, name="runs"),
     path("runs/<int:run_id>/", views.run_detail, name="run"),
     path("runs/<int:run_id>/notices/", views.run_notices, name="run-notices"),
-    path("runs/<int:run_id>/buildings/<str:number>/", views.run_building, name="run-building"),
+    path("runs/<int:run_id>/buildings/<building:number>/", views.run_building, name="run-building"),
     path(
-        "runs/<int:run_id>/buildings/<str:number>/notices.pdf",
+        "runs/<int:run_id>/buildings/<building:number>/notices.pdf",
         views.building_file,
         name="building-file",
     ),

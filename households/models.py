@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Compound
 
 from .masking import mask_id_number, mask_phone
+from .validators import validate_register_number
 
 
 class BuildingKind(models.TextChoices):
@@ -25,7 +26,7 @@ class Building(models.Model):
     compound = models.ForeignKey(
         Compound, on_delete=models.CASCADE, related_name="buildings", verbose_name=_("小区")
     )
-    number = models.CharField(_("楼号"), max_length=32)
+    number = models.CharField(_("楼号"), max_length=32, validators=[validate_register_number])
     kind = models.CharField(_("类型"), max_length=16, choices=BuildingKind.choices)
     floors = models.PositiveSmallIntegerField(_("层数"), default=1)
     lifts = models.PositiveSmallIntegerField(_("电梯数"), default=0)
@@ -76,7 +77,7 @@ class Unit(models.Model):
     building = models.ForeignKey(
         Building, on_delete=models.CASCADE, related_name="units", verbose_name=_("楼栋")
     )
-    number = models.CharField(_("房号"), max_length=32)
+    number = models.CharField(_("房号"), max_length=32, validators=[validate_register_number])
     floor_area = models.DecimalField(
         _("建筑面积(m²)"),
         max_digits=9,

@@ -35,6 +35,7 @@ from .services import (
     property_right_unit_update,
     roster_import,
 )
+from .validators import normalise_register_number, validate_register_number
 
 ROSTER_ROLES = REGISTER_KEEPERS
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -67,6 +68,11 @@ class BuildingForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=BuildingKind.choices)
     floors = forms.IntegerField(label=gettext_lazy("层数"), min_value=1, max_value=200, initial=6)
     lifts = forms.IntegerField(label=gettext_lazy("电梯数"), min_value=0, max_value=100, initial=0)
+
+    def clean_number(self) -> str:
+        number = normalise_register_number(self.cleaned_data["number"])
+        validate_register_number(number)
+        return number
 
 
 class TransferForm(forms.Form):

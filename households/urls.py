@@ -3,7 +3,7 @@ from django.urls import path
 from . import roster_views, views
 
 urlpatterns = [
-    path("buildings/<str:number>/", views.building_detail, name="building"),
+    path("buildings/<building:number>/", views.building_detail, name="building"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
     path("committee/", views.committee_detail, name="committee"),
     path("roster/", roster_views.roster_import_page, name="roster_import"),

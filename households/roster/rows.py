@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..id_numbers import normalise_credit_code, normalise_id_number
 from ..models import AreaSource, OwnerKind
+from ..validators import normalise_register_number, validate_register_number
 from .columns import AREA_SOURCE_WORDS, DATE_FORMATS, NO_WORDS, OWNER_KIND_WORDS, YES_WORDS
 from .reading import _is_filled
 
@@ -207,11 +209,14 @@ def parse_row(
         fail("building", _("缺少楼号"))
     elif len(row.building) > 32:
         fail("building", _("楼号过长（最多32字）"))
-    row.unit = text("unit")
+    row.unit = normalise_register_number(text("unit"))
     if not row.unit:
         fail("unit", _("缺少房号"))
-    elif len(row.unit) > 32:
-        fail("unit", _("房号过长（最多32字）"))
+    else:
+        try:
+            validate_register_number(row.unit)
+        except ValidationError as exc:
+            fail("unit", "；".join(exc.messages))
 
     source_text = text("area_source")
     source = AREA_SOURCE_WORDS.get(_plain(source_text).lower()) if source_text else None

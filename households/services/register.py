@@ -13,6 +13,7 @@ from portal.audit import audit_record
 from portal.models import Compound
 
 from ..models import Building, PropertyRightUnit, TransferStatus
+from ..validators import normalise_register_number
 
 
 @transaction.atomic
@@ -26,7 +27,7 @@ def building_create(
     actor: AbstractBaseUser | None = None,
 ) -> Building:
     """Register a building (楼栋) or bungalow area (平房区) so roster rows can name it."""
-    number = number.strip()
+    number = normalise_register_number(number)
     building = Building(
         compound=compound,
         number=number,

@@ -111,7 +111,7 @@ def test_the_walk_covers_pages_api_and_everything_not_skipped():
         "",
         "so/<slug:code>/",
         "c/<slug:code>/",
-        "c/<slug:code>/buildings/<str:number>/",
+        "c/<slug:code>/buildings/<building:number>/",
         "c/<slug:code>/units/<int:unit_id>/",
         "api/v1/compounds/<slug:code>/owners/",
         "api/v1/compounds/<slug:code>/units/<int:unit_id>/",
