@@ -300,6 +300,11 @@ def ballot(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
             _errors(request, exc)
         return redirect("voting:ballot", code, decision.pk)
     own = selectors.own_ballots(decision, entries)
+    now = timezone.now()
+    is_open = (
+        decision.state == DecisionState.OPEN
+        and decision.voting_opens_at <= now <= decision.voting_closes_at
+    )
     rows = []
     for entry in entries:
         entry_units = {u.building_id for u in entry.units.all()}
@@ -309,7 +314,13 @@ def ballot(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
             if scope is not None and not entry_units & set(scope):
                 continue
             entry_items.append((item, own.get((entry.pk, item.pk))))
-        rows.append((entry, entry_items))
+        all_cast = all(mine is not None for _item, mine in entry_items)
+        # The form only while something can still be cast (or changed): once every item
+        # has this voter's ballot, or voting is over, the page shows the receipts instead.
+        may_vote = (
+            is_open and bool(entry_items) and (not all_cast or decision.allow_changes_until_close)
+        )
+        rows.append((entry, entry_items, may_vote, all_cast and bool(entry_items)))
     return render(
         request,
         "voting/ballot.html",
@@ -318,7 +329,7 @@ def ballot(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
             "decision": decision,
             "rows": rows,
             "choices": BALLOT_CHOICES,
-            "is_open": decision.state == DecisionState.OPEN,
+            "is_open": is_open,
         },
     )
 
