@@ -4,7 +4,7 @@ page shows what each flat owes."""
 
 import pytest
 
-from tests.e2e.conftest import horizontal_overflow
+from tests.e2e.conftest import DESKTOP, horizontal_overflow
 from tests.fees.helpers import home_fees
 
 pytestmark = pytest.mark.e2e
@@ -55,3 +55,29 @@ def test_home_shows_each_flats_arrears_on_a_phone(cast, phone, screenshot):
     assert "626.00" in balance.inner_text()
     assert inside_viewport(balance)
     assert phone.locator("[data-empty='open-votes']").is_visible()
+
+
+@pytest.mark.parametrize("viewport", [SMALL_PHONE, DESKTOP], ids=["375", "1280"])
+def test_resident_home_fees_and_404_fit_phone_and_desktop(
+    cast, make_page, login, screenshot, viewport
+):
+    from tests.voting.helpers import make_decision
+
+    home_fees(cast)
+    decision = make_decision(cast, items=((4, None), (7, ["2"])), title="电梯更新")
+    page = make_page(viewport=viewport)
+    login(page, "resident")
+    width = viewport["width"]
+    for path, name in [("/", "home"), ("/c/home/fees/my/", "fees"), ("/no-such-page/", "404")]:
+        response = page.goto(path)
+        screenshot(page, f"resident-{name}-{width}")
+        assert horizontal_overflow(page) <= 0, path
+        if name == "404":
+            assert response.status == 404
+            assert page.locator(".error-page a.btn").is_visible()
+    page.goto("/")
+    vote = page.locator("a.card[data-role='open-vote']", has_text="电梯更新")
+    assert "1 项待投票" in vote.inner_text()
+    with page.expect_navigation():
+        vote.click()
+    assert page.url.endswith(f"/c/home/decisions/{decision.pk}/ballot/")
