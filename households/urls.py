@@ -9,6 +9,7 @@ urlpatterns = [
     path("roster/", roster_views.roster_import_page, name="roster_import"),
     path("roster/template.xlsx", roster_views.roster_template, name="roster_template"),
     path("roster/export.xlsx", roster_views.roster_export, name="roster_export"),
+    path("roster/export-full.xlsx", roster_views.roster_export_full, name="roster_export_full"),
     path("roster/buildings/", roster_views.building_add, name="building_add"),
     path(
         "property-right-units/",
