@@ -538,7 +538,7 @@ def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResp
             "compound": decision.compound,
             "decision": decision,
             "tallies": selectors.decision_tally(decision),
-            "participants": [(label, selectors.rules.area_str(area)) for label, area in page],
+            "participants": list(page),
             "page": page,
             "receipt": receipt,
             "counted": counted,
