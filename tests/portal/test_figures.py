@@ -95,3 +95,22 @@ def test_voting_pages_group_roll_areas(cast, client):
     assert "1,537.00" in detail and "1537.00" not in detail
     turnout = client.get(reverse("voting:turnout", args=["home", decision.pk])).content.decode()
     assert "1,355.50" in turnout and "1355.50" not in turnout  # building 1
+
+
+def test_public_result_lists_each_voters_area_grouped(cast, client):
+    from tests.voting.helpers import make_decision, publish
+    from voting import selectors, services
+
+    Unit.objects.filter(pk=home_unit(cast).pk).update(floor_area=Decimal("1234.50"))
+    decision = make_decision(cast)
+    (entry,) = selectors.roll_entries_for_user(decision, cast.resident)
+    services.ballot_cast(
+        decision=decision,
+        entry=entry,
+        user=cast.resident,
+        choices={i.pk: "agree" for i in decision.items.all()},
+    )
+    publish(decision, cast)
+    page = client.get(reverse("voting_public:result", args=["home", decision.pk]))
+    body = page.content.decode()
+    assert "1,234.50" in body and "1234.50" not in body
