@@ -43,6 +43,14 @@ def test_csrf_failure_page_renders_without_a_request_context(rf_user_request):
     assert "页面已过期" in body and "error-page" in body
 
 
+def test_a_stale_form_gets_the_expired_page_not_djangos(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x"})
+    assert response.status_code == 403
+    assert "页面已过期" in response.content.decode()
+
+
 def test_server_error_page_needs_no_context_and_no_database(django_assert_num_queries):
     request = RequestFactory().get("/")
     with translation.override("en"), django_assert_num_queries(0):
