@@ -26,6 +26,7 @@ from .models import (
     PaymentKind,
     SubsidyShare,
 )
+from .params import parse_year
 from .serializers import (
     BillingOutcomeSerializer,
     BillingRunInputSerializer,
@@ -190,10 +191,7 @@ class CollectionView(_FeesView):
         responses={200: CollectionSerializer},
     )
     def get(self, request, code: str):
-        try:
-            year = int(request.query_params.get("year", ""))
-        except ValueError:
-            raise ValidationError({"year": _("请用 ?year=YYYY 指定年份")}) from None
+        year = parse_year(request.query_params.get("year"))
         report = selectors.collection_report(self.compound, year, with_time=False)
 
         def figures(row) -> dict:

@@ -9,6 +9,7 @@ Called by ``manage.py seed_demo`` as ``seed(compound)``; idempotent and determin
 - Bungalow areas (平房区): our choice, documented here, is the low-rise standard (1.78 /
   1.00 with the same subsidy): they are single-storey housing without lifts, which the
   appraisal's low-rise rate describes; the case names no third rate.
+- The standards' basis is the October 2021 joint decision (voting's demo, seeded first).
 - 2022 is billed as one annual run; about 82% of households pay in full during the year
   (so the collection rate is a little above 80%, as in the case), a few pay part.
 """
@@ -23,7 +24,7 @@ from django.db.models import F
 from households.models import BuildingKind
 from portal.models import Compound
 
-from . import services
+from . import selectors, services
 from .fonts import font_face_css
 from .models import (
     AnnualAccount,
@@ -59,10 +60,24 @@ SPENDING_2022 = [  # 1,598,000.00 in all, against ~1.65 million of fees and subs
 ]
 
 
+def basis_item(compound: Compound):
+    """The owners' decision behind the standards: the October 2021 vote (hire 天岳恒物业
+    at these fees), seeded here through voting's demo if it is not there yet (only that
+    decision: the rest of voting's demo follows in its own turn)."""
+    from voting import demo as voting_demo
+
+    if not compound.decisions.filter(title=voting_demo.TITLE_2021).exists():
+        voting_demo.seed_2021(compound, voting_demo._counters(compound))
+    item = compound.decisions.get(title=voting_demo.TITLE_2021).items.get()
+    assert selectors.item_passed(item) and selectors.item_sets_fees(item)
+    return item
+
+
 @transaction.atomic
 def seed(compound: Compound) -> None:
     if compound.fee_standards.exists():
         return
+    basis = basis_item(compound)
     for kind, (appraised, charged) in RATES.items():
         services.fee_standard_create(
             compound=compound,
@@ -73,6 +88,7 @@ def seed(compound: Compound) -> None:
             valid_to=TERM_END,
             shares=SHARES,
             service_standard=SERVICE_STANDARD,
+            basis_item_id=basis.pk,
         )
     outcome = services.billing_run_create(
         compound=compound, period_start=TERM_START, months=12, today=TERM_START

@@ -43,6 +43,22 @@ class FeeStandardForm(forms.Form):
     service_standard = forms.CharField(
         label=_("服务标准（一句话）"), max_length=200, required=False
     )
+    basis_item_id = forms.TypedChoiceField(
+        label=_("依据（已通过的业主共同决定事项）"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    pending_vote = forms.BooleanField(
+        label=_("评估价，待业主共同决定（公示但不计费）"), required=False
+    )
+
+    def __init__(self, *args, basis_items=(), **kwargs):
+        """``basis_items``: the compound's passed items that can set the fee standard."""
+        super().__init__(*args, **kwargs)
+        self.fields["basis_item_id"].choices = [("", "—")] + [
+            (item.pk, f"{item.decision.title} · {item.title}") for item in basis_items
+        ]
 
     def clean(self) -> dict:
         """``shares``: the filled payer rows as (name, share); checked only once every field

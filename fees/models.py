@@ -90,6 +90,19 @@ class FeeStandard(models.Model):
         _("非住宅费率（元/m²·月）"), null=True, blank=True, **RATE
     )
     service_standard = models.CharField(_("服务标准"), max_length=200, blank=True)
+    basis_item = models.ForeignKey(
+        "voting.Item",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("依据（业主共同决定事项）"),
+    )
+    pending_vote = models.BooleanField(
+        _("评估价，待业主共同决定"),
+        default=False,
+        help_text=_("尚无业主共同决定：仅公示评估价，不能据以计费"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -116,6 +129,10 @@ class FeeStandard(models.Model):
                 name="fee_standard_valid_range",
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
             ),
+            models.CheckConstraint(
+                name="fee_standard_basis_or_pending",
+                condition=Q(basis_item__isnull=True) | Q(pending_vote=False),
+            ),
         ]
         indexes = [models.Index(fields=["compound", "building_kind", "valid_from"])]
 
@@ -125,6 +142,12 @@ class FeeStandard(models.Model):
     @property
     def subsidy_rate(self) -> Decimal:
         return self.appraised_rate - self.charged_rate
+
+    @property
+    def is_billable(self) -> bool:
+        """An appraisal still awaiting the owners' joint decision (BJ 73: fees are agreed,
+        not imposed) is published as such but never billed."""
+        return not self.pending_vote
 
     def covers(self, start: dt.date, end: dt.date) -> bool:
         """True when the standard is valid on every day from ``start`` to ``end``."""

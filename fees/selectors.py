@@ -12,6 +12,8 @@ from django.db.models.functions import TruncMonth
 
 from households.models import Building, BuildingKind, Unit
 from portal.models import Compound, StreetOffice
+from voting.models import Item
+from voting.rules import Category
 
 from .models import (
     AnnualAccount,
@@ -362,6 +364,37 @@ def latest_charge(compound: Compound, unit: Unit) -> Charge | None:
 
 
 # --- standards and subsidies ---------------------------------------------------------------
+
+
+def item_passed(item: Item) -> bool:
+    """Whether ``item`` passed, as voting froze it when counting (the tally snapshot that
+    agreements read too): only a counted or published decision has a final result."""
+    decision = item.decision
+    if not decision.is_result_final:
+        return False
+    snapshot = next(
+        (i for i in decision.tally_snapshot.get("items", []) if i.get("id") == item.pk), {}
+    )
+    return bool(snapshot.get("passed"))
+
+
+def item_sets_fees(item: Item) -> bool:
+    """An item whose passing fixes what owners pay: it hires the service company (CC 278
+    (4), the contract's fee) or is marked as setting the fee standard — the same items
+    that may authorise a four-party agreement."""
+    return item.category == Category.SERVICE_COMPANY or item.sets_fee_standard
+
+
+def fee_basis_items(compound: Compound) -> list[Item]:
+    """Passed items of ``compound`` that can be the basis of a fee standard, newest first
+    (for the standard form's choices)."""
+    items = (
+        Item.objects.filter(compound=compound, decision__compound=compound)
+        .filter(Q(sets_fee_standard=True) | Q(category=Category.SERVICE_COMPANY))
+        .select_related("decision")
+        .order_by("-decision__counted_at", "-id")
+    )
+    return [item for item in items if item_passed(item)]
 
 
 def compound_standards(compound: Compound) -> QuerySet[FeeStandard]:

@@ -49,6 +49,8 @@ class FeeStandardSerializer(serializers.ModelSerializer):
             "non_residential_mode",
             "non_residential_rate",
             "service_standard",
+            "basis_item",
+            "pending_vote",
             "shares",
         ]
 
@@ -72,6 +74,17 @@ class FeeStandardInputSerializer(serializers.Serializer):
         max_digits=8, decimal_places=2, required=False, allow_null=True
     )
     service_standard = serializers.CharField(max_length=200, required=False, default="")
+    basis_item_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the passed decision item (hiring the company or setting the fee standard) "
+        "behind a version that changes the owners' rate",
+    )
+    pending_vote = serializers.BooleanField(
+        default=False,
+        help_text="an appraisal awaiting the owners' joint decision: published, never billed",
+    )
 
 
 class BillingRunSerializer(serializers.ModelSerializer):

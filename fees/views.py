@@ -3,13 +3,20 @@ resident's page and the public disclosure. Each view resolves the compound throu
 access helper first, so an outsider gets 404 before anything is read or validated."""
 
 from collections.abc import Callable
+from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -43,6 +50,7 @@ from .models import (
     SubsidyPayer,
 )
 from .money import ZERO
+from .params import parse_year
 
 STANDARD_EDITORS = {Role.STREET_OFFICER}
 RUN_EDITORS = {Role.STREET_OFFICER, Role.COMPANY_STAFF}
@@ -117,12 +125,15 @@ def _context(request: HttpRequest, compound: Compound, **extra) -> dict:
     }
 
 
-def _year(request: HttpRequest, compound: Compound) -> int:
+def _year(request: HttpRequest, compound: Compound) -> tuple[int, str | None]:
+    """The ``?year=`` asked for (default: the latest billed year), or the default and why
+    the value given was refused (the page then answers 400 with that message)."""
     years = selectors.collection_years(compound)
+    default = years[0] if years else timezone.localdate().year
     try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
-        return years[0] if years else timezone.localdate().year
+        return parse_year(request.GET.get("year"), default=default), None
+    except ValidationError as exc:
+        return default, " ".join(exc.messages)
 
 
 # --- overview and standards -------------------------------------------------------------
@@ -131,7 +142,9 @@ def _year(request: HttpRequest, compound: Compound) -> int:
 @login_required
 def overview(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    year = _year(request, compound)
+    year, problem = _year(request, compound)
+    if problem:
+        messages.error(request, problem)
     return render(
         request,
         "fees/overview.html",
@@ -143,6 +156,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
             report=selectors.collection_report(compound, year, with_time=False),
             year=year,
         ),
+        status=400 if problem else 200,
     )
 
 
@@ -162,11 +176,14 @@ def standards(request: HttpRequest, code: str) -> HttpResponse:
             non_residential_mode=data["non_residential_mode"],
             non_residential_rate=data["non_residential_rate"],
             service_standard=data["service_standard"],
+            basis_item_id=data["basis_item_id"],
+            pending_vote=data["pending_vote"],
             actor=request.user,
         )
         return _("收费标准已保存"), redirect("fees:standards", compound.code)
 
-    form, done = _submit(request, code, STANDARD_EDITORS, FeeStandardForm, save)
+    form_class = partial(FeeStandardForm, basis_items=selectors.fee_basis_items(compound))
+    form, done = _submit(request, code, STANDARD_EDITORS, form_class, save)
     if done:
         return done
     return render(
@@ -463,7 +480,9 @@ def _collection_chart(report: selectors.CollectionReport):
 @login_required
 def collection(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    year = _year(request, compound)
+    year, problem = _year(request, compound)
+    if problem:
+        messages.error(request, problem)
     report = selectors.collection_report(compound, year)
     return render(
         request,
@@ -476,6 +495,7 @@ def collection(request: HttpRequest, code: str) -> HttpResponse:
             years=selectors.collection_years(compound),
             chart=_collection_chart(report),
         ),
+        status=400 if problem else 200,
     )
 
 
@@ -498,7 +518,9 @@ def _collection_rows(rows):
 @login_required
 def collection_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    year = _year(request, compound)
+    year, problem = _year(request, compound)
+    if problem:
+        return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
     report = selectors.collection_report(compound, year)
     headers = [
         _("范围"),

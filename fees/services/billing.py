@@ -41,12 +41,14 @@ MAX_RUN_MONTHS = 36
 class BlockReason:
     UNKNOWN_AREA = "unknown_area"
     NO_STANDARD = "no_standard"
+    PENDING_VOTE = "pending_vote"
     EXEMPT = "exempt"
 
 
 BLOCK_REASON_LABELS = {
     BlockReason.UNKNOWN_AREA: gettext_lazy("面积未知，未计费"),
     BlockReason.NO_STANDARD: gettext_lazy("该类型无有效收费标准"),
+    BlockReason.PENDING_VOTE: gettext_lazy("收费标准为评估价，待业主共同决定，不能计费"),
     BlockReason.EXEMPT: gettext_lazy("非住宅免收"),
 }
 
@@ -69,11 +71,16 @@ class _Tariff:
     shares: tuple[Decimal, ...]
 
 
-def _tariffs_for(compound: Compound, start: dt.date, end: dt.date) -> dict[str, _Tariff | None]:
+def _tariffs_for(
+    compound: Compound, start: dt.date, end: dt.date
+) -> tuple[dict[str, _Tariff | None], set[str]]:
     """For each building kind: the standard covering the whole period, or None if no
-    standard touches it. A standard that covers only part of it is an error."""
+    billable standard touches it; and the kinds whose standard for the period is an
+    appraisal pending the owners' vote (never billed). A standard that covers only part
+    of the period is an error."""
     standards = compound.fee_standards.prefetch_related("shares__payer")
     tariffs: dict[str, _Tariff | None] = dict.fromkeys(BuildingKind.values)
+    pending: set[str] = set()
     for standard in standards:
         if not standard.overlaps(start, end):
             continue
@@ -91,13 +98,51 @@ def _tariffs_for(compound: Compound, start: dt.date, end: dt.date) -> dict[str, 
                     }
                 }
             )
+        if not standard.is_billable:
+            pending.add(standard.building_kind)
+            continue
         shares = sorted(standard.shares.all(), key=lambda s: s.pk)
         tariffs[standard.building_kind] = _Tariff(
             standard=standard,
             payers=tuple(s.payer for s in shares),
             shares=tuple(s.share for s in shares),
         )
-    return tariffs
+    return tariffs, pending
+
+
+def _refuse_without_standards(
+    compound: Compound,
+    tariffs: dict[str, _Tariff | None],
+    pending: set[str],
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """A period that no billable standard covers for any kind of building the compound
+    has would make an empty run listing every unit: refuse it with one message naming
+    the kinds (and which of them only have an appraisal pending the owners' vote)."""
+    kinds = set(compound.units.values_list("building__kind", flat=True).distinct())
+    if not kinds or any(tariffs.get(kind) for kind in kinds):
+        return
+    order = list(BuildingKind.values)
+    missing = sorted(kinds - pending, key=order.index)
+    waiting = sorted(kinds & pending, key=order.index)
+    parts = []
+    if missing:
+        parts.append(
+            _("%(kinds)s没有收费标准")
+            % {"kinds": "、".join(str(BuildingKind(k).label) for k in missing)}
+        )
+    if waiting:
+        parts.append(
+            _("%(kinds)s的收费标准为评估价，待业主共同决定，不能计费")
+            % {"kinds": "、".join(str(BuildingKind(k).label) for k in waiting)}
+        )
+    raise ValidationError(
+        {
+            "period_start": _("%(start)s至%(end)s无可计费的收费标准：%(why)s；未生成计费批次")
+            % {"start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}", "why": "；".join(parts)}
+        }
+    )
 
 
 def _validate_period(
@@ -154,7 +199,9 @@ def billing_run_create(
     today = today or timezone.localdate()
     start = _validate_period(compound, period_start, months, today)
     end = add_months(start, months) - dt.timedelta(days=1)
-    tariffs = _tariffs_for(compound, start, end)
+    tariffs, pending = _tariffs_for(compound, start, end)
+    if not compound.billing_runs.filter(period_start=start).exists():
+        _refuse_without_standards(compound, tariffs, pending, start, end)
 
     run, _created = BillingRun.objects.select_for_update().get_or_create(
         compound=compound,
@@ -208,9 +255,12 @@ def billing_run_create(
             # Keep the version the charge was billed with.
             tariff = standards_by_id.get(charge["standard_id"], tariff)
         if tariff is None:
-            outcome.blocked.append(
-                {"unit_id": u["id"], "unit": label, "reason": BlockReason.NO_STANDARD}
+            reason = (
+                BlockReason.PENDING_VOTE
+                if u["building__kind"] in pending
+                else BlockReason.NO_STANDARD
             )
+            outcome.blocked.append({"unit_id": u["id"], "unit": label, "reason": reason})
             continue
         probe = Unit(is_residential=u["is_residential"])
         rates = tariff.standard.rates_for(probe)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,9 +26,14 @@ from ..models import (
     PaymentAllocation,
     PaymentKind,
     PaymentMethod,
+    add_months,
 )
-from ..money import ZERO
-from ._common import _actor, _money
+from ..money import ZERO, to_fen
+from ._common import EARLIEST_RECORD_DATE, _actor, _money
+
+# How many months of a unit's current fee a prepayment may cover beyond what it owes
+# (settings.FEES_MAX_PREPAID_MONTHS).
+DEFAULT_MAX_PREPAID_MONTHS = 36
 
 
 def _fingerprint(**data) -> str:
@@ -45,6 +51,75 @@ def unit_credit(compound: Compound, unit_id: int) -> Decimal:
         or ZERO
     )
     return received - applied
+
+
+def records_begin(compound: Compound) -> dt.date:
+    """The earliest date a payment or refund of ``compound`` may carry: a year (the
+    longest prepayment lead, ``FEES_MAX_MONTHS_AHEAD``) before its first fee standard
+    begins, and never before 2000-01-01; with no standard yet, 2000-01-01."""
+    first = compound.fee_standards.order_by("valid_from").values_list("valid_from", flat=True)
+    start = first.first()
+    if start is None:
+        return EARLIEST_RECORD_DATE
+    lead = getattr(settings, "FEES_MAX_MONTHS_AHEAD", 12)
+    return max(EARLIEST_RECORD_DATE, add_months(start.replace(day=1), -lead))
+
+
+def unit_monthly_fee(compound: Compound, unit: Unit) -> Decimal | None:
+    """What the unit's owner pays a month now: from its latest bill, else from the
+    billable standard of its kind valid today (or the latest one begun); None without
+    either (or without area)."""
+    latest = (
+        compound.charges.filter(unit=unit)
+        .order_by("-run__period_start")
+        .values_list("owner_due", "months")
+        .first()
+    )
+    if latest is not None:
+        return to_fen(latest[0] / latest[1])
+    if unit.floor_area is None:
+        return None
+    today = timezone.localdate()
+    standards = list(
+        compound.fee_standards.filter(
+            building_kind=unit.building.kind, valid_from__lte=today, pending_vote=False
+        ).order_by("-valid_from")
+    )
+    current = next((s for s in standards if s.valid_to is None or s.valid_to >= today), None)
+    standard = current or (standards[0] if standards else None)
+    rates = standard.rates_for(unit) if standard else None
+    return to_fen(unit.floor_area * rates[1]) if rates else None
+
+
+def _check_prepayment_cap(compound: Compound, unit: Unit, amount: Decimal, owed: Decimal) -> None:
+    """A prepayment covers at most ``FEES_MAX_PREPAID_MONTHS`` (36) months of the unit's
+    current fee beyond what it owes: ten billion yuan for one flat is a typo."""
+    months = getattr(settings, "FEES_MAX_PREPAID_MONTHS", DEFAULT_MAX_PREPAID_MONTHS)
+    monthly = unit_monthly_fee(compound, unit)
+    if monthly is None:
+        raise ValidationError(
+            {
+                "amount": _("该户尚无可计费的收费标准或面积，不能预缴；收款不能超过欠费%(owed)s元")
+                % {"owed": owed}
+            }
+        )
+    cap = owed + monthly * months
+    if amount > cap:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "收款金额%(amount)s元超过上限%(cap)s元（欠费%(owed)s元加%(months)s个月的"
+                    "物业费，每月%(monthly)s元），请核对金额"
+                )
+                % {
+                    "amount": amount,
+                    "cap": cap,
+                    "owed": owed,
+                    "months": months,
+                    "monthly": monthly,
+                }
+            }
+        )
 
 
 def _open_charges(compound: Compound, unit_id: int) -> list[Charge]:
@@ -226,6 +301,14 @@ def _entry_check(
         raise ValidationError({"idempotency_key": _("幂等键最长64个字符")})
     if received_on > timezone.localdate():
         raise ValidationError({"received_on": _("收款日期不能晚于今天")})
+    floor = records_begin(compound)
+    if received_on < floor:
+        raise ValidationError(
+            {
+                "received_on": _("日期%(day)s早于本小区收费记录的起点%(floor)s，请核对")
+                % {"day": received_on.isoformat(), "floor": floor.isoformat()}
+            }
+        )
     fingerprint = _fingerprint(
         amount=str(amount), method=method, received_on=received_on.isoformat(), **request_data
     )
@@ -322,6 +405,8 @@ def _payment_insert(
                 % {"amount": amount, "owed": owed}
             }
         )
+    if amount > owed:
+        _check_prepayment_cap(compound, unit, amount, owed)
     payment = _save_payment(
         Payment(
             compound=compound,
@@ -412,6 +497,13 @@ def _refund_insert(
     """A new refund: at most what is left of ``payment``, unapplied credit first, then
     the newest settlements undone."""
     Payment.objects.select_for_update().filter(pk=payment.pk).first()
+    if received_on < payment.received_on:
+        raise ValidationError(
+            {
+                "received_on": _("退款日期不能早于原收款日期%(day)s")
+                % {"day": payment.received_on.isoformat()}
+            }
+        )
     refunded = -(payment.refunds.aggregate(s=FenSum("amount"))["s"] or ZERO)
     refundable = payment.amount - refunded
     if amount > refundable:

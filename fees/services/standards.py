@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from households.models import BuildingKind
 from portal.audit import audit_record
 from portal.models import Compound
+from voting.models import Item
 
 from ..models import (
     FeeStandard,
@@ -23,7 +24,8 @@ from ..models import (
     SubsidyShare,
 )
 from ..money import HUNDRED, ZERO
-from ._common import _actor, _money
+from ..selectors import item_passed, item_sets_fees
+from ._common import LATEST_STANDARD_END, _actor, _money, standard_start_problems
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,19 @@ def fee_standard_create(
     non_residential_mode: str = NonResidentialMode.SAME,
     non_residential_rate: Decimal | None = None,
     service_standard: str = "",
+    basis_item_id: int | None = None,
+    pending_vote: bool = False,
     actor: AbstractBaseUser | None = None,
 ) -> FeeStandard:
-    """A new version of the fee standard for one building kind of ``compound``."""
+    """A new version of the fee standard for one building kind of ``compound``.
+
+    A version that changes what owners pay (its charged rate differs from the version
+    before it, or there is none before it) needs the owners' joint decision behind it
+    (BJ 73): ``basis_item_id``, a passed item of this compound that hires the service
+    company or sets the fee standard; or ``pending_vote``, an appraisal published while
+    the owners have not decided, which is never billed. A version keeping the owners'
+    rate (say, a new subsidy split) carries the previous version's basis over.
+    """
     errors: dict[str, list[str]] = defaultdict(list)
     if building_kind not in BuildingKind.values:
         errors["building_kind"].append(_("未知的楼栋类型"))
@@ -64,8 +76,13 @@ def fee_standard_create(
         errors["charged_rate"].append(_("收费价不能高于评估价"))
     if valid_from.day != 1:
         errors["valid_from"].append(_("起始日期须为某月1日"))
+    errors["valid_from"].extend(standard_start_problems(valid_from))
     if valid_to is not None and valid_to < valid_from:
         errors["valid_to"].append(_("终止日期不能早于起始日期"))
+    elif valid_to is not None and valid_to > LATEST_STANDARD_END:
+        errors["valid_to"].append(
+            _("终止日期不能晚于%(limit)s") % {"limit": LATEST_STANDARD_END.isoformat()}
+        )
     if non_residential_mode not in NonResidentialMode.values:
         errors["non_residential_mode"].append(_("未知的非住宅收费方式"))
     if non_residential_mode == NonResidentialMode.OWN:
@@ -98,8 +115,9 @@ def fee_standard_create(
         errors["shares"].append(
             _("补贴方份额合计须为100%%（现为%(total)s%%）") % {"total": sum(share_values, ZERO)}
         )
+    errors = {k: v for k, v in errors.items() if v}
     if errors:
-        raise ValidationError(dict(errors))
+        raise ValidationError(errors)
 
     # Serialise versioning per compound: two officers saving at once get distinct versions.
     Compound.objects.select_for_update().filter(pk=compound.pk).first()
@@ -119,8 +137,21 @@ def fee_standard_create(
                     }
                 }
             )
+    basis = _basis_for(
+        compound,
+        previous=max(
+            (s for s in existing if s.valid_from < valid_from),
+            key=lambda s: s.valid_from,
+            default=None,
+        ),
+        charged_rate=charged_rate,
+        basis_item_id=basis_item_id,
+        pending_vote=pending_vote,
+    )
     standard = FeeStandard(
         compound=compound,
+        basis_item=basis,
+        pending_vote=pending_vote,
         building_kind=building_kind,
         version=max((s.version for s in existing), default=0) + 1,
         appraised_rate=appraised_rate,
@@ -154,6 +185,71 @@ def fee_standard_create(
             "valid_from": valid_from.isoformat(),
             "valid_to": valid_to.isoformat() if valid_to else None,
             "shares": {n: str(v) for n, v in zip(names, share_values, strict=True)},
+            "basis_item": basis.pk if basis else None,
+            "pending_vote": pending_vote,
         },
     )
     return standard
+
+
+def _basis_for(
+    compound: Compound,
+    *,
+    previous: FeeStandard | None,
+    charged_rate: Decimal,
+    basis_item_id: int | None,
+    pending_vote: bool,
+) -> Item | None:
+    """The owners' decision behind a new version, or a ValidationError saying what is
+    missing (see :func:`fee_standard_create`)."""
+    if basis_item_id is not None and pending_vote:
+        raise ValidationError(
+            {"pending_vote": _("已选择作为依据的表决事项，不能同时标为“评估价，待业主共同决定”")}
+        )
+    if pending_vote:
+        return None
+    if basis_item_id is None:
+        if previous is not None and previous.charged_rate == charged_rate:
+            return previous.basis_item
+        if previous is None:
+            why = _("这是该类型的第一个收费标准")
+        else:
+            why = _("业主缴纳的收费价由%(old)s元改为%(new)s元") % {
+                "old": previous.charged_rate,
+                "new": charged_rate,
+            }
+        raise ValidationError(
+            {
+                "basis_item": _(
+                    "%(why)s，须有业主共同决定：请选择已通过的、决定收费标准"
+                    "（或选聘物业服务企业）的表决事项作为依据；尚未表决的，"
+                    "请标为“评估价，待业主共同决定”（公示但不能计费）"
+                )
+                % {"why": why}
+            }
+        )
+    item = (
+        Item.objects.filter(compound=compound, decision__compound=compound, pk=basis_item_id)
+        .select_related("decision")
+        .first()
+    )
+    if item is None:
+        raise ValidationError({"basis_item": _("本小区没有这个表决事项")})
+    if not item_sets_fees(item):
+        raise ValidationError(
+            {
+                "basis_item": _(
+                    "表决事项“%(item)s”既不是选聘物业服务企业，也未标明“涉及物业服务收费标准”，"
+                    "不能作为收费标准的依据"
+                )
+                % {"item": item.title}
+            }
+        )
+    if not item_passed(item):
+        raise ValidationError(
+            {
+                "basis_item": _("表决事项“%(item)s”尚未计票或未获通过，不能作为收费标准的依据")
+                % {"item": item.title}
+            }
+        )
+    return item

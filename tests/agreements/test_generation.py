@@ -16,6 +16,7 @@ from fees import services as fee_services
 from fees.models import SubsidyPayerKind
 from households.models import BuildingKind, PropertyRightUnit
 from tests.agreements.helpers import party_specs
+from tests.fees.helpers import fee_basis_item
 from tests.voting.helpers import make_decision, publish
 from voting import selectors as vote_selectors
 from voting import services as vote_services
@@ -49,6 +50,7 @@ def standard(cast):
             fee_services.ShareInput("首开集团", Decimal("50"), SubsidyPayerKind.STATE_ENTERPRISE),
         ],
         service_standard="《北京市住宅物业服务标准》二级",
+        basis_item_id=fee_basis_item(cast.compound).pk,
     )
 
 

@@ -7,6 +7,7 @@ from fees import services
 from fees.models import FeeStandard
 from households.models import BuildingKind
 from portal.models import Compound
+from voting.models import Decision, DecisionState, Item
 
 CASE_SHARES = (
     services.ShareInput("北太平庄街道", Decimal("50")),
@@ -14,8 +15,39 @@ CASE_SHARES = (
 )
 
 
+BASIS_TITLE = "选聘物业服务企业及物业费标准（测试依据）"
+
+
+def fee_basis_item(compound: Compound) -> Item:
+    """A passed item of ``compound`` that sets the fee standard, as voting leaves it once
+    counted (a published decision whose frozen tally says the item passed). The voting
+    flow itself is exercised in tests/voting and in tests/fees/test_standard_basis.py."""
+    item = Item.objects.filter(compound=compound, decision__title=BASIS_TITLE).first()
+    if item is not None:
+        return item
+    decision = Decision.objects.create(
+        compound=compound,
+        title=BASIS_TITLE,
+        state=DecisionState.PUBLISHED,
+        counted_at=dt.datetime(2021, 10, 25, 16, tzinfo=dt.UTC),
+        published_at=dt.datetime(2021, 10, 26, 9, tzinfo=dt.UTC),
+    )
+    item = Item.objects.create(
+        compound=compound,
+        decision=decision,
+        position=1,
+        title=BASIS_TITLE,
+        category=4,
+        sets_fee_standard=True,
+    )
+    decision.tally_snapshot = {"items": [{"id": item.pk, "passed": True}]}
+    decision.save(update_fields=["tally_snapshot"])
+    return item
+
+
 def low_rise_standard(compound: Compound, **overrides) -> FeeStandard:
-    """The case's low-rise standard: appraised 1.78, charged 1.00, three years from 2022."""
+    """The case's low-rise standard: appraised 1.78, charged 1.00, three years from 2022,
+    decided by the owners (``fee_basis_item``)."""
     kwargs = {
         "compound": compound,
         "building_kind": BuildingKind.LOW_RISE,
@@ -27,6 +59,8 @@ def low_rise_standard(compound: Compound, **overrides) -> FeeStandard:
         "service_standard": "北京市住宅物业服务标准 二级",
     }
     kwargs.update(overrides)
+    if not kwargs.get("pending_vote") and "basis_item_id" not in kwargs:
+        kwargs["basis_item_id"] = fee_basis_item(compound).pk
     return services.fee_standard_create(**kwargs)
 
 

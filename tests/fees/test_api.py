@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from fees.models import Payment
-from tests.fees.helpers import home_fees, low_rise_standard
+from tests.fees.helpers import fee_basis_item, home_fees, low_rise_standard
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/compounds/home/"
@@ -92,6 +92,7 @@ def test_standards_and_runs_via_the_api(cast, api):
     response = api.post(BASE + "fee-standards/", bad, format="json")
     assert response.status_code == 400 and "100%" in str(response.json())
     bad["shares"].append({"payer": "首开集团", "share": "50"})
+    bad["basis_item_id"] = fee_basis_item(cast.compound).pk
     assert api.post(BASE + "fee-standards/", bad, format="json").status_code == 201
     run = api.post(BASE + "billing-runs/", {"period_start": "2022-01-01", "months": 12})
     assert run.status_code == 200 and run.json()["created"] == 6

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from fees.models import FeeStandard, Payment
 from portal.models import Role
 from tests.factories import make_compound, make_member
-from tests.fees.helpers import bill, home_fees, home_notices, low_rise_standard
+from tests.fees.helpers import bill, fee_basis_item, home_fees, home_notices, low_rise_standard
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,7 @@ def test_officer_creates_a_standard_and_company_staff_cannot(cast, client):
     assert "补贴方份额合计须为100%（现为90.00%）" in response.content.decode()
     assert not FeeStandard.objects.exists()
     form["share2"] = "50"
+    form["basis_item_id"] = fee_basis_item(cast.compound).pk
     assert client.post(url("standards", cast), form).status_code == 302
     assert FeeStandard.objects.get().charged_rate == Decimal("1.67")
     client.force_login(cast.company_staff)

@@ -14,6 +14,7 @@ from fees.models import Charge, ChargeSubsidyLine
 from fees.money import to_fen
 from households.models import AreaSource, Building, BuildingKind, Unit
 from portal.models import Compound, StreetOffice
+from tests.fees.helpers import fee_basis_item
 
 areas = st.one_of(st.none(), st.decimals(min_value="0.01", max_value="400.00", places=2))
 
@@ -69,6 +70,7 @@ def test_random_rosters_reconcile_in_the_database(roster, shares, months, rates)
                     appraised_rate=appraised,
                     charged_rate=charged,
                     valid_from=dt.date(2022, 1, 1),
+                    basis_item_id=fee_basis_item(compound).pk,
                     shares=[
                         services.ShareInput(f"payer{i}", p) for i, p in enumerate(percents) if p > 0
                     ]

@@ -211,8 +211,16 @@ def test_bad_periods_are_refused(cast):
 
 
 def test_units_without_a_standard_are_listed_not_billed(cast):
+    # A second kind with a unit but no standard: billed around, listed as blocked.
+    low_rise_standard(cast.compound)
+    tower = cast.compound.buildings.create(
+        compound=cast.compound, number="16", kind=BuildingKind.HIGH_RISE
+    )
+    tower.units.create(
+        compound=cast.compound, number="101", floor_area=Decimal("80.00"), area_source="registered"
+    )
     outcome = bill(cast.compound)
-    assert outcome.created == 0
+    assert outcome.created == 6
     assert {b["reason"] for b in outcome.blocked} == {services.BlockReason.NO_STANDARD}
 
 
