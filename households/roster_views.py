@@ -29,7 +29,8 @@ from . import selectors
 from .access import REGISTER_KEEPERS, get_property_right_unit_for_user
 from .id_numbers import id_check_character
 from .models import BuildingKind, Ownership, PropertyRightUnit, TransferStatus
-from .roster import AREA_SOURCE_LABELS, COLUMNS, HEADERS, OWNER_KIND_LABELS
+from .roster import AREA_SOURCE_LABELS, COLUMNS, HEADERS, OWNER_KIND_LABELS, Limits, RosterFileError
+from .roster.limits import check_size, human_size
 from .services import (
     building_create,
     property_right_unit_create,
@@ -39,7 +40,6 @@ from .services import (
 from .validators import normalise_register_number, validate_register_number
 
 ROSTER_ROLES = REGISTER_KEEPERS
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Columns typed as text in our files, so Excel keeps 0101 and 18-digit ID numbers intact.
 TEXT_COLUMNS = [HEADERS.index(h) for h in ("楼号", "房号", "证件号码", "电话")]
 
@@ -47,14 +47,21 @@ TEXT_COLUMNS = [HEADERS.index(h) for h in ("楼号", "房号", "证件号码", "
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("名册文件"),
-        help_text=gettext_lazy("XLSX，或 UTF-8 / GBK 编码的 CSV；不超过 10 MB"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("XLSX，或 UTF-8 / GBK 编码的 CSV；不超过 %(size)s") % {
+            "size": human_size(Limits.from_settings().upload_bytes)
+        }
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(_("文件过大：上限为 10 MB"))
+        try:
+            check_size(upload.size, Limits.from_settings())
+        except RosterFileError as exc:
+            raise ValidationError(str(exc)) from None
         if Path(upload.name).suffix.lower() not in (".xlsx", ".csv", ".txt"):
             raise ValidationError(_("只接受 .xlsx 或 .csv 文件"))
         return upload

@@ -27,13 +27,8 @@ from .columns import (
     Column,
     column_field,
 )
-from .reading import (
-    MAX_ROWS,
-    RosterFileError,
-    Table,
-    decode_text,
-    read_table,
-)
+from .limits import MAX_COLUMNS, MAX_ROWS, Limits, RosterFileError
+from .reading import Table, decode_text, read_table
 from .rows import (
     AREA_LIMIT,
     SHARE_PLACES,
@@ -51,6 +46,8 @@ __all__ = [
     "Column",
     "DATE_FORMATS",
     "HEADERS",
+    "Limits",
+    "MAX_COLUMNS",
     "MAX_ROWS",
     "NO_WORDS",
     "OWNER_KIND_LABELS",

@@ -1,5 +1,6 @@
 """Reading a roster file into a :class:`Table`: XLSX, or CSV in UTF-8 (with or without
-BOM), UTF-16 or GB18030, its delimiter guessed, the header row found below any title."""
+BOM), UTF-16 or GB18030, its delimiter guessed, the header row found below any title.
+Sizes, rows and columns are bounded first (:mod:`.limits`)."""
 
 import csv
 import io
@@ -10,12 +11,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from .columns import column_field
-
-MAX_ROWS = 20_000
-
-
-class RosterFileError(Exception):
-    """The file as a whole cannot be read as a roster (format, encoding, header)."""
+from .limits import Limits, RosterFileError, check_size, check_xlsx, too_long, too_wide
 
 
 @dataclass
@@ -55,11 +51,18 @@ def _find_header(rows: list[tuple[int, list[object]]]) -> int:
     raise RosterFileError(_("找不到表头：前10行中没有同时包含“楼号”和“房号”的一行（请使用模板）"))
 
 
-def _table_from_rows(rows: Iterable[tuple[int, list[object]]], source: str) -> Table:
+def _table_from_rows(
+    rows: Iterable[tuple[int, list[object]]], source: str, limits: Limits
+) -> Table:
     collected: list[tuple[int, list[object]]] = []
     for number, cells in rows:
-        if number > MAX_ROWS + 10:
-            raise RosterFileError(_("文件超过 %(n)d 行，请分批导入") % {"n": MAX_ROWS})
+        if number > limits.rows + 10:
+            raise too_long(limits)
+        if len(cells) > limits.columns:
+            beyond = [i for i, c in enumerate(cells) if i >= limits.columns and _is_filled(c)]
+            if beyond:
+                raise too_wide(number, beyond[0] + 1)
+            cells = cells[: limits.columns]
         collected.append((number, cells))
     if not any(any(_is_filled(c) for c in cells) for _n, cells in collected):
         raise RosterFileError(_("文件是空的"))
@@ -82,31 +85,30 @@ def _is_filled(value: object) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def read_table(data: bytes) -> Table:
+def read_table(data: bytes, limits: Limits | None = None) -> Table:
     """The first sheet of an XLSX file, or a CSV file in UTF-8 (with or without BOM),
-    UTF-16 or GBK/GB18030, delimited by comma, semicolon or tab."""
+    UTF-16 or GBK/GB18030, delimited by comma, semicolon or tab; within ``limits`` (by
+    default those of the settings), else :class:`RosterFileError`."""
+    limits = limits or Limits.from_settings()
     if not data:
         raise RosterFileError(_("文件是空的"))
+    check_size(len(data), limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise RosterFileError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV"))
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
+        check_xlsx(data, limits)
+        return _read_xlsx(data, limits)
     text, encoding = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = [
-            (number, list(cells))
-            for number, cells in enumerate(
-                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-            )
-        ]
+        return _table_from_rows(enumerate(reader, start=1), f"CSV {encoding}", limits)
     except csv.Error as exc:
         raise RosterFileError(_("CSV 格式错误：%(reason)s") % {"reason": exc}) from None
-    return _table_from_rows(rows, f"CSV {encoding}")
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, limits: Limits) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -118,10 +120,9 @@ def _read_xlsx(data: bytes) -> Table:
         sheet = workbook.worksheets[0]
         # Some writers store a wrong sheet size; read what is there, not what it claims.
         sheet.reset_dimensions()
-        rows = (
-            (number, list(cells))
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
-        return _table_from_rows(rows, "XLSX")
+        # Up to column Z only: a stray cell far to the right must not widen every row.
+        cells = sheet.iter_rows(max_col=limits.columns, values_only=True)
+        rows = ((number, list(values)) for number, values in enumerate(cells, start=1))
+        return _table_from_rows(rows, "XLSX", limits)
     finally:
         workbook.close()

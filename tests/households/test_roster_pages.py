@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from households import roster_views
 from households.models import Building, Owner, Ownership, Unit
 from households.roster import HEADERS
 
@@ -93,8 +92,8 @@ def test_unreadable_uploads_are_refused_plainly(cast, client, name, data, words)
     assert words in response.content.decode()
 
 
-def test_oversized_upload_is_refused(cast, client, monkeypatch):
-    monkeypatch.setattr(roster_views, "MAX_UPLOAD_BYTES", 100)
+def test_oversized_upload_is_refused(cast, client, settings):
+    settings.ROSTER_MAX_UPLOAD_BYTES = 100
     client.force_login(cast.committee)
     response = upload(client, xlsx_bytes([owner_row("1", "101", "张三", 1)]))
     assert response.status_code == 400

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from households.roster import Limits, RosterFileError
+from households.roster.limits import check_size
 from households.services import ImportReport, roster_import
 from portal.models import Compound
 
@@ -66,9 +68,12 @@ class Command(BaseCommand):
                 raise CommandError(f"no user {user!r}") from None
         path = Path(file)
         try:
+            check_size(path.stat().st_size, Limits.from_settings())
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from None
+        except RosterFileError as exc:
+            raise CommandError(f"{path.name}：{exc}") from None
 
         report = roster_import(compound=compound, data=data, actor=actor, dry_run=dry_run)
         if not report.ok:
