@@ -27,6 +27,7 @@ from .models import Agreement, Party
 from .serializers import (
     AgreementDetailSerializer,
     AgreementSerializer,
+    GenerateInSerializer,
     PartySerializer,
     SignatureOutSerializer,
     SignInSerializer,
@@ -34,7 +35,7 @@ from .serializers import (
     VerifyInSerializer,
     signature_data,
 )
-from .views import too_large_message, verify_max_bytes, verify_rate_limited
+from .views import GENERATOR_ROLES, too_large_message, verify_max_bytes, verify_rate_limited
 
 
 def report_data(report: verification.VerificationReport) -> dict:
@@ -45,7 +46,16 @@ def report_data(report: verification.VerificationReport) -> dict:
             "size": report.size,
             "changed_after_signing": report.changed_after_signing,
             "problems": report.problems,
+            "notes": report.notes,
             "signatures": [{**vars(s), "ok": s.ok} for s in report.signatures],
+            "unsigned_fields": report.unsigned_fields,
+            "archive": (
+                {**vars(report.archive), "is_latest": report.archive.is_latest}
+                if report.archive
+                else None
+            ),
+            "parties": [vars(p) for p in report.parties],
+            "missing_parties": report.missing_parties,
         }
     ).data
 
@@ -64,9 +74,37 @@ class _AgreementScope(CompoundScopedAPIView):
 
 
 class AgreementListView(_AgreementScope, generics.ListAPIView):
-    """四方协议: the compound's agreements with status and who signed when."""
+    """四方协议: the compound's agreements with status and who signed when. POST generates
+    one from a passed decision item (committee members and street officers, as the page)."""
 
     serializer_class = AgreementSerializer
+
+    @extend_schema(request=GenerateInSerializer, responses={201: AgreementDetailSerializer})
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        if not self.roles & set(GENERATOR_ROLES):
+            raise Http404
+        payload = GenerateInSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        agreement = services.agreement_generate(
+            item=data["item"],
+            parties=services.party_specs_for(
+                compound=self.compound,
+                committee_rep=data["committee_rep"],
+                company_rep=data["company_rep"],
+                office_rep=data["office_rep"],
+                property_units=data["property_units"],
+            ),
+            term_start=data["term_start"],
+            term_end=data["term_end"],
+            actor=request.user,
+            supersedes=data.get("supersedes"),
+        )
+        agreement = self.get_queryset().get(pk=agreement.pk)
+        return Response(
+            AgreementDetailSerializer(agreement, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class AgreementDetailView(_AgreementScope, generics.RetrieveAPIView):
@@ -150,7 +188,8 @@ class AgreementVerificationView(_AgreementScope, generics.GenericAPIView):
         revision = services.latest_revision(agreement)
         if revision is None:
             raise Http404
-        return Response(report_data(verification.verify_pdf(services.revision_bytes(revision))))
+        report = verification.verify_document(services.revision_bytes(revision))
+        return Response(report_data(report))
 
 
 class VerifyUploadView(APIView):
@@ -180,7 +219,7 @@ class VerifyUploadView(APIView):
         if upload.size > limit:
             raise DRFValidationError({"file": [too_large_message()]})
         try:
-            report = verification.verify_pdf(upload.read())
+            report = verification.verify_document(upload.read())
         except verification.NotAPdfError as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
         return Response(report_data(report))

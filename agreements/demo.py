@@ -38,6 +38,17 @@ SIGNING = [
     (PartyKind.SERVICE_COMPANY, dt.datetime(2021, 12, 10, 10, 15, tzinfo=TZ)),
 ]
 FILED_AT = dt.datetime(2021, 12, 20, 14, 0, tzinfo=TZ)
+# The full legal names (法定全称) the agreement names its parties by. The street offices'
+# are their government names; the companies' registered names are invented for the demo
+# (the case report calls the company only 天岳恒物业).
+OFFICE_LEGAL_NAMES = {
+    "btpz": "北京市海淀区人民政府北太平庄街道办事处",
+    "hyl": "北京市海淀区人民政府花园路街道办事处",
+}
+COMPANY_LEGAL_NAMES = {
+    "天岳恒物业": "北京天岳恒物业管理有限公司",  # as the 2021 decision's item names it
+    "嘉园物业": "北京嘉园物业服务有限公司",
+}
 
 
 def _member(compound: Compound, **filters):
@@ -65,37 +76,30 @@ def _parties(compound: Compound) -> list[services.PartySpec] | None:
     )
     if not (committee and officer and staff and units):
         return None
-    return [
-        services.PartySpec(
-            kind=PartyKind.COMMITTEE,
-            organisation=f"{compound.name}物业管理委员会",
-            representative=committee,
-        ),
-        services.PartySpec(
-            kind=PartyKind.STREET_OFFICE,
-            organisation=compound.street_office.name,
-            representative=officer,
-        ),
-        *(
-            services.PartySpec(
-                kind=PartyKind.PROPERTY_RIGHT_UNIT,
-                organisation=unit.name,
-                representative=unit.representative,
-                property_right_unit=unit,
-            )
-            for unit in units
-        ),
-        services.PartySpec(
-            kind=PartyKind.SERVICE_COMPANY,
-            organisation=compound.service_company.name,
-            representative=staff,
-        ),
-    ]
+    return services.party_specs_for(
+        compound=compound,
+        committee_rep=committee,
+        company_rep=staff,
+        office_rep=officer,
+        property_units=units,
+    )
+
+
+def _fill_legal_names(compound: Compound) -> None:
+    """Give the demo's street office and company their full names, unless already set."""
+    office, company = compound.street_office, compound.service_company
+    if not office.legal_name and office.code in OFFICE_LEGAL_NAMES:
+        office.legal_name = OFFICE_LEGAL_NAMES[office.code]
+        office.save(update_fields=["legal_name"])
+    if company is not None and not company.legal_name and company.name in COMPANY_LEGAL_NAMES:
+        company.legal_name = COMPANY_LEGAL_NAMES[company.name]
+        company.save(update_fields=["legal_name"])
 
 
 @transaction.atomic
 def seed(compound: Compound) -> Agreement | None:
     """Add the signed 2021 agreement unless it is there (or its prerequisites are not)."""
+    _fill_legal_names(compound)
     existing = compound.agreements.filter(source_item__decision__title=DECISION_TITLE).first()
     if existing is not None:
         return existing

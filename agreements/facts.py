@@ -95,6 +95,17 @@ def percent(value) -> str:
     return f"{Decimal(str(value)):.2f}%"
 
 
+def legal_name(organisation) -> str:
+    """The full legal name a contract names a party by (法定全称: the registered name of a
+    company, the government name of a street office), else its short ``name``."""
+    return (getattr(organisation, "legal_name", "") or organisation.name).strip()
+
+
+def committee_name(compound: Compound) -> str:
+    """The committee's full name: 物业管理委员会 of the compound (BJ 52)."""
+    return f"{compound.name}物业管理委员会"
+
+
 def compound_facts(compound: Compound) -> dict[str, str]:
     """Names, address and scope from the register."""
     (summary,) = register.compound_summaries([compound])
@@ -113,10 +124,10 @@ def compound_facts(compound: Compound) -> dict[str, str]:
     return {
         "compound_name": compound.name,
         "compound_address": compound.address or compound.name,
-        "street_office_name": compound.street_office.name,
+        "street_office_name": legal_name(compound.street_office),
         "scope": scope,
-        "committee_name": f"{compound.name}物业管理委员会",
-        "company_name": compound.service_company.name if compound.service_company else "",
+        "committee_name": committee_name(compound),
+        "company_name": legal_name(compound.service_company) if compound.service_company else "",
         "property_right_units": "、".join(units),
         "filing_days": str(FILING_DAYS),
     }

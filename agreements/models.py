@@ -221,11 +221,13 @@ class Agreement(models.Model):
 
     def renewal_due_on(self) -> dt.date:
         """BJ 75: the renewal decision is prepared from six months before the term ends."""
-        return _months_before(self.term_end, 6)
+        return shift_months(self.term_end, -6)
 
 
-def _months_before(day: dt.date, months: int) -> dt.date:
-    month_index = day.year * 12 + day.month - 1 - months
+def shift_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months`` calendar months (back when negative); a day the target
+    month lacks becomes its last day (2022-08-31 + 6 months = 2023-02-28)."""
+    month_index = day.year * 12 + day.month - 1 + months
     year, month = divmod(month_index, 12)
     month += 1
     last = calendar.monthrange(year, month)[1]

@@ -2,7 +2,11 @@
 numbers, a signing page) and pyHanko adds one empty signature field per party where the
 layout put that party's box."""
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
+
+from fees.pdf import qr_data_uri
 
 from . import signing
 from .facts import chinese_number
@@ -12,6 +16,12 @@ from .selectors import signer_name
 
 def _representative_name(user) -> str:
     return user.get_full_name() or user.username
+
+
+def public_verifier_url() -> str:
+    """The public verifier's absolute address (SITE_URL), printed and as a QR code on every
+    agreement, so a reader can check a copy without an account or a shell."""
+    return settings.SITE_URL.rstrip("/") + reverse("agreement_verify_public")
 
 
 def agreement_html(agreement: Agreement) -> str:
@@ -40,6 +50,8 @@ def agreement_html(agreement: Agreement) -> str:
             "parties": parties,
             "preamble": agreement.preamble,
             "clauses": clauses,
+            "verify_url": public_verifier_url(),
+            "verify_qr": qr_data_uri(public_verifier_url()),
         },
     )
 

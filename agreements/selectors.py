@@ -121,6 +121,36 @@ def authorising_items(compound: Compound) -> QuerySet[Item]:
     )
 
 
+def generation_choices(compound: Compound) -> dict[str, QuerySet]:
+    """What an agreement of ``compound`` may be generated from and signed by, per input of
+    the generation form and API: the candidate items, the users holding each party's role
+    in the compound, its property-right units with a representative, the agreements a new
+    one may supersede."""
+    from django.contrib.auth import get_user_model
+
+    from portal.models import Role
+
+    users = get_user_model().objects
+    return {
+        "item": authorising_items(compound),
+        "committee_rep": users.filter(
+            memberships__role=Role.COMMITTEE_MEMBER, memberships__compound=compound
+        ),
+        "company_rep": users.filter(
+            memberships__role=Role.COMPANY_STAFF,
+            memberships__service_company_id=compound.service_company_id,
+        ),
+        "office_rep": users.filter(
+            memberships__role=Role.STREET_OFFICER,
+            memberships__street_office_id=compound.street_office_id,
+        ),
+        "property_units": compound.property_right_units.filter(
+            representative__isnull=False
+        ).select_related("representative"),
+        "supersedes": compound.agreements.exclude(status=AgreementStatus.SUPERSEDED),
+    }
+
+
 def signer_name(user, compound: Compound) -> str:
     """The name on the certificate, the stamp and the signing page: the account's full
     name, else the name of the user's committee seat in the compound, else the login."""

@@ -1,11 +1,17 @@
 """Input and output serializers of the agreements API. No key material ever leaves."""
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from households.models import PropertyRightUnit
+from voting.models import Item
+
 from . import selectors
 from .models import Agreement, Party
+
+User = get_user_model()
 
 
 def _person(user) -> str:
@@ -142,6 +148,49 @@ class AgreementDetailSerializer(AgreementSerializer):
         ]
 
 
+class GenerateInSerializer(serializers.Serializer):
+    """Generate an agreement from a passed decision item: the item, the term, and the user
+    who signs for each party (ids among those holding that party's role in the compound)."""
+
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=Item.objects.none(), help_text="授权表决事项 id"
+    )
+    term_start = serializers.DateField(help_text="期限开始；须在共同决定计票日期后的规定月数内")
+    term_end = serializers.DateField(help_text="期限结束")
+    committee_rep = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), help_text="甲方（物业管理委员会）授权代表的用户 id"
+    )
+    company_rep = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), help_text="乙方（物业服务企业）授权代表的用户 id"
+    )
+    office_rep = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), help_text="丙方（街道办事处）授权代表的用户 id"
+    )
+    property_units = serializers.PrimaryKeyRelatedField(
+        queryset=PropertyRightUnit.objects.none(),
+        many=True,
+        allow_empty=False,
+        help_text="丁方：产权单位 id",
+    )
+    supersedes = serializers.PrimaryKeyRelatedField(
+        queryset=Agreement.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="取代的协议 id",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        compound = self.context.get("compound")
+        if compound is None:  # schema generation
+            return
+        for name, queryset in selectors.generation_choices(compound).items():
+            field = self.fields[name]
+            (
+                field.child_relation if hasattr(field, "child_relation") else field
+            ).queryset = queryset
+
+
 class SignInSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, help_text="签署人的登录密码（再次确认）"
@@ -164,8 +213,34 @@ class SignatureReportSerializer(serializers.Serializer):
     trusted_by = serializers.CharField(help_text="签发证书的街道办事处；不受信任时为空")
     trusted_by_code = serializers.CharField()
     changed_after = serializers.BooleanField(help_text="签署后文件被改动（追加签名除外）")
+    padding_changed = serializers.BooleanField(
+        help_text="签名值（/Contents）中DER之后的填充字节不全为0：签名未覆盖的部分被改动"
+    )
     ok = serializers.BooleanField()
     problems = serializers.ListField(child=serializers.CharField())
+
+
+class ArchiveMatchSerializer(serializers.Serializer):
+    agreement_id = serializers.IntegerField()
+    number = serializers.CharField(help_text="协议编号")
+    title = serializers.CharField()
+    compound = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    revision = serializers.IntegerField(help_text="文件与之一致（或以之开头）的最后一个存档修订号")
+    latest_revision = serializers.IntegerField(help_text="存档中的最新修订号")
+    identical = serializers.BooleanField(help_text="整个文件与该存档修订逐字节一致")
+    is_latest = serializers.BooleanField(help_text="文件就是存档中的最新修订")
+    differs_at = serializers.IntegerField(
+        allow_null=True, help_text="与下一个存档修订第一个不同字节的位置"
+    )
+
+
+class PartyCheckSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    organisation = serializers.CharField()
+    field_name = serializers.CharField()
+    signed = serializers.BooleanField(help_text="此文件中有该方的签名")
 
 
 class VerificationReportSerializer(serializers.Serializer):
@@ -175,3 +250,16 @@ class VerificationReportSerializer(serializers.Serializer):
     changed_after_signing = serializers.BooleanField()
     signatures = SignatureReportSerializer(many=True)
     problems = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(
+        child=serializers.CharField(), help_text="说明（不影响结论），如“平台存档中没有这份文件”"
+    )
+    unsigned_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="文件中尚未签署的签名栏"
+    )
+    archive = ArchiveMatchSerializer(
+        allow_null=True, help_text="平台存档中的对应协议；平台未签发的文件为 null"
+    )
+    parties = PartyCheckSerializer(many=True, help_text="存档协议的各签署方及此文件中是否已签署")
+    missing_parties = serializers.ListField(
+        child=serializers.CharField(), help_text="应签署而此文件中没有签名的一方"
+    )

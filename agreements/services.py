@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -40,6 +41,7 @@ from .models import (
     PartyKind,
     PdfStatus,
     Signature,
+    shift_months,
 )
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "data" / "default_template.json"
@@ -153,6 +155,45 @@ class PartySpec:
     organisation: str
     representative: AbstractBaseUser
     property_right_unit: PropertyRightUnit | None = None
+
+
+def party_specs_for(
+    *,
+    compound: Compound,
+    committee_rep: AbstractBaseUser,
+    company_rep: AbstractBaseUser,
+    office_rep: AbstractBaseUser,
+    property_units: list[PropertyRightUnit],
+) -> list[PartySpec]:
+    """The four parties of ``compound`` under their full legal names (法定全称), each with
+    the user who signs for it; a property-right unit signs through its representative."""
+    company = compound.service_company
+    return [
+        PartySpec(
+            kind=PartyKind.COMMITTEE,
+            organisation=facts_mod.committee_name(compound),
+            representative=committee_rep,
+        ),
+        PartySpec(
+            kind=PartyKind.SERVICE_COMPANY,
+            organisation=facts_mod.legal_name(company) if company else "",
+            representative=company_rep,
+        ),
+        PartySpec(
+            kind=PartyKind.STREET_OFFICE,
+            organisation=facts_mod.legal_name(compound.street_office),
+            representative=office_rep,
+        ),
+        *(
+            PartySpec(
+                kind=PartyKind.PROPERTY_RIGHT_UNIT,
+                organisation=facts_mod.legal_name(unit),
+                representative=unit.representative,
+                property_right_unit=unit,
+            )
+            for unit in property_units
+        ),
+    ]
 
 
 def _check_parties(compound: Compound, parties: list[PartySpec]) -> None:
@@ -360,6 +401,70 @@ def generation_blockers(item: Item) -> list[str]:
     return problems
 
 
+# How long after its decision an agreement's term may start, unless settings say otherwise.
+DEFAULT_MAX_MONTHS_AFTER_DECISION = 6
+
+
+def max_months_after_decision() -> int:
+    """settings.AGREEMENT_MAX_MONTHS_AFTER_DECISION: a decision authorises the terms the
+    owners saw when they voted; six months matches the renewal decision prepared from six
+    months before a term ends (BJ 75)."""
+    return getattr(
+        settings, "AGREEMENT_MAX_MONTHS_AFTER_DECISION", DEFAULT_MAX_MONTHS_AFTER_DECISION
+    )
+
+
+def decision_day(item: Item) -> dt.date | None:
+    """The day the authorising decision was taken: its counting date (计票日期), else the
+    local date it was counted; None while it is not counted."""
+    decision = item.decision
+    if decision.counting_date:
+        return decision.counting_date
+    return timezone.localdate(decision.counted_at) if decision.counted_at else None
+
+
+def term_start_window(item: Item) -> tuple[dt.date, dt.date] | None:
+    """The first and last day an agreement authorised by ``item`` may start: not before
+    the decision, and within :func:`max_months_after_decision` months of it."""
+    day = decision_day(item)
+    if day is None:
+        return None
+    return day, shift_months(day, max_months_after_decision())
+
+
+def term_start_problems(item: Item, term_start: dt.date) -> list[str]:
+    """Why ``term_start`` does not fit the decision of ``item`` (empty when it does)."""
+    window = term_start_window(item)
+    if window is None:  # not counted: generation_blockers says so
+        return []
+    earliest, latest = window
+    names = {
+        "start": facts_mod.chinese_date(term_start),
+        "decision": item.decision.title,
+        "decided": facts_mod.chinese_date(earliest),
+        "latest": facts_mod.chinese_date(latest),
+        "months": max_months_after_decision(),
+    }
+    if term_start < earliest:
+        return [
+            _(
+                "协议期限开始日期%(start)s早于授权它的共同决定“%(decision)s”的计票日期"
+                "%(decided)s：协议不能在业主作出决定之前开始"
+            )
+            % names
+        ]
+    if term_start > latest:
+        return [
+            _(
+                "协议期限开始日期%(start)s距授权它的共同决定“%(decision)s”的计票日期"
+                "%(decided)s超过%(months)s个月，最晚须于%(latest)s开始；"
+                "更晚开始的协议须有新的业主共同决定"
+            )
+            % names
+        ]
+    return []
+
+
 @transaction.atomic
 def agreement_generate(
     *,
@@ -371,8 +476,10 @@ def agreement_generate(
     supersedes: Agreement | None = None,
 ) -> Agreement:
     """An agreement authorised by a passed decision item, its facts pulled from the vote
-    (voting.selectors' frozen tally) and the fee standards valid when the term starts."""
-    problems = generation_blockers(item)
+    (voting.selectors' frozen tally) and the fee standards valid when the term starts.
+
+    The term must start within :func:`term_start_window` of the decision."""
+    problems = generation_blockers(item) + term_start_problems(item, term_start)
     if problems:
         raise ValidationError(problems)
     with translation.override("zh-hans"):

@@ -3,14 +3,22 @@
 For each signature: who signed, for which organisation, when, whether the signed bytes are
 intact and the cryptography holds, which street office's CA vouches for the signer (every
 office's root is a trust anchor; an unknown CA is reported as untrusted), and whether the
-document was changed after that signature beyond adding later signatures. The page, the API
-and ``manage.py verify_agreement`` all call :func:`verify_pdf`.
+document was changed after that signature beyond adding later signatures.
+
+The bytes of a signature's /Contents after its DER blob lie in the gap of its /ByteRange:
+no signature covers them, so a changed padding byte leaves every signature "intact". The
+portal's own signatures pad with zeros, so :func:`verify_pdf` reports padding that is not
+zero. :func:`verify_document` adds the archive: a copy the portal issued is compared byte
+for byte with the stored revisions and its signatures with the agreement's parties
+(:mod:`agreements.provenance`). The page, the API and ``manage.py verify_agreement`` all
+call :func:`verify_document`.
 """
 
 import datetime as dt
 import hashlib
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -58,20 +66,76 @@ class SignatureReport:
     trusted_by_code: str = ""
     covers_whole_file: bool = False
     changed_after: bool = True
+    padding_changed: bool = False  # /Contents beyond the DER blob is not zero padding
     problems: list[str] = field(default_factory=list)
     readable: bool = True
+    signed_end: int = 0  # where the signed byte range ends: the end of its revision
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted and not self.changed_after
+        return (
+            self.intact
+            and self.valid
+            and self.trusted
+            and not self.changed_after
+            and not self.padding_changed
+        )
+
+
+@dataclass
+class ArchiveMatch:
+    """The agreement in the portal's archive that the file comes from.
+
+    ``revision`` is the last archived revision the file matches, as a whole (``identical``)
+    or as its beginning; ``differs_at`` is the first byte where the file departs from the
+    archived revision after it."""
+
+    agreement_id: int
+    number: str
+    title: str
+    compound: str
+    status: str
+    status_label: str
+    revision: int
+    latest_revision: int
+    identical: bool
+    differs_at: int | None = None
+
+    @property
+    def is_latest(self) -> bool:
+        return self.identical and self.revision == self.latest_revision
+
+
+@dataclass
+class PartyCheck:
+    """One expected party of the archived agreement and whether this file carries its
+    signature."""
+
+    label: str
+    organisation: str
+    field_name: str
+    signed: bool
 
 
 @dataclass
 class VerificationReport:
+    """What the file proves. ``problems`` make it fail; ``notes`` only inform (such as "the
+    portal does not know this file"). ``archive`` and ``parties`` are filled by
+    :func:`verify_document` when the portal issued the file."""
+
     sha256: str
     size: int
     signatures: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unsigned_fields: list[str] = field(default_factory=list)
+    archive: ArchiveMatch | None = None
+    parties: list[PartyCheck] = field(default_factory=list)
+
+    @property
+    def missing_parties(self) -> list[str]:
+        """The expected parties (of the archived agreement) that did not sign this file."""
+        return [p.organisation for p in self.parties if not p.signed]
 
     @property
     def changed_after_signing(self) -> bool:
@@ -87,6 +151,8 @@ class VerificationReport:
             and not self.problems
             and all(s.ok for s in self.signatures)
             and not self.changed_after_signing
+            and not self.unsigned_fields
+            and not self.missing_parties
         )
 
 
@@ -95,16 +161,29 @@ def _subject_attr(name, key: str) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value)
 
 
+def verify_document(data: bytes) -> VerificationReport:
+    """:func:`verify_pdf`, then the archive: which agreement and revision the file is, or
+    where it departs from the stored copy, and which expected party has not signed."""
+    from .provenance import compare_with_archive
+
+    report = verify_pdf(data)
+    compare_with_archive(data, report)
+    return report
+
+
 def verify_pdf(data: bytes) -> VerificationReport:
-    """Validate every signature of ``data`` against all the portal's CA roots."""
+    """Validate every signature of ``data`` against all the portal's CA roots (the
+    cryptography only: nothing here knows the archive)."""
     report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     if not data.lstrip()[:5] == PDF_MAGIC:
         raise NotAPdfError(_("文件不是PDF格式"))
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        filled = list(enumerate_sig_fields(reader, filled_status=True))
+        sig_fields = list(enumerate_sig_fields(reader))
     except (PdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise NotAPdfError(_("PDF文件已损坏，无法读取")) from exc
+    filled = [f for f in sig_fields if f[1] is not None]
+    report.unsigned_fields = [str(name) for name, value, _ref in sig_fields if value is None]
     if not filled:
         report.problems.append(_("文件中没有电子签名"))
         return report
@@ -125,7 +204,7 @@ def verify_pdf(data: bytes) -> VerificationReport:
             logger.info("unreadable signature %s: %s", name, type(exc).__name__)
             checked.append((10**9, _unreadable(str(name))))  # order unknown: last
             continue
-        checked.append((revision, _check_one(sig, anchors, roots)))
+        checked.append((revision, _check_one(sig, anchors, roots, data)))
     checked.sort(key=lambda pair: pair[0])  # in signing order, as the revisions were made
     report.signatures = [item for _revision, item in checked]
     last = report.signatures[-1]
@@ -138,7 +217,42 @@ def _unreadable(field_name: str) -> SignatureReport:
     return SignatureReport(field_name=field_name, problems=[_("签名无法解析")], readable=False)
 
 
-def _check_one(sig, anchors, roots) -> SignatureReport:
+HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]*")
+
+
+def der_length(blob: bytes) -> int | None:
+    """The length of the DER SEQUENCE at the start of ``blob`` (tag, length and content),
+    or None when it does not start with one that fits."""
+    if len(blob) < 2 or blob[0] != 0x30:
+        return None
+    if blob[1] < 0x80:
+        total = 2 + blob[1]
+    else:
+        count = blob[1] & 0x7F
+        if not 0 < count <= 4 or len(blob) < 2 + count:
+            return None
+        total = 2 + count + int.from_bytes(blob[2 : 2 + count], "big")
+    return total if total <= len(blob) else None
+
+
+def contents_padding_intact(data: bytes, byte_range) -> bool:
+    """True when the unsigned gap of ``byte_range`` is ``<hex>`` holding the DER signature
+    followed by nothing but zeros, as the portal writes it."""
+    try:
+        _start, len1, start2, _len2 = (int(v) for v in byte_range)
+    except (TypeError, ValueError):
+        return False
+    gap = data[len1:start2]
+    digits = gap[1:-1]
+    if gap[:1] != b"<" or gap[-1:] != b">" or len(digits) % 2:
+        return False
+    if not HEX_DIGITS.fullmatch(digits):
+        return False
+    length = der_length(bytes.fromhex(digits.decode("ascii")))
+    return length is not None and digits[2 * length :].strip(b"0") == b""
+
+
+def _check_one(sig, anchors, roots, data: bytes) -> SignatureReport:
     field_name = str(sig.field_name)
     try:
         cert = sig.signer_cert
@@ -154,6 +268,7 @@ def _check_one(sig, anchors, roots) -> SignatureReport:
         signed_at=signed_at,
         certificate_serial=format(cert.serial_number, "x"),
     )
+    _check_padding(item, sig, data)
     try:
         context = ValidationContext(
             trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail"
@@ -193,3 +308,17 @@ def _check_one(sig, anchors, roots) -> SignatureReport:
     if status.intact and item.changed_after:
         item.problems.append(_("签名之后文件被修改（超出追加签名的范围）"))
     return item
+
+
+def _check_padding(item: SignatureReport, sig, data: bytes) -> None:
+    try:
+        byte_range = [int(v) for v in sig.byte_range]
+    except (TypeError, ValueError):
+        byte_range = []
+    if len(byte_range) == 4:
+        item.signed_end = byte_range[2] + byte_range[3]
+    if not contents_padding_intact(data, byte_range):
+        item.padding_changed = True
+        item.problems.append(
+            _("签名值之后的填充字节被改动（这部分不在签名覆盖范围内，但本平台签发的文件均以0填充）")
+        )

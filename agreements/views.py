@@ -26,7 +26,7 @@ from voting.models import Item
 from . import selectors, services, verification
 from .access import get_agreement_for_user
 from .facts import PLACEHOLDERS
-from .models import Agreement, AgreementRevision, AgreementStatus, PartyKind
+from .models import Agreement, AgreementRevision, AgreementStatus
 
 User = get_user_model()
 
@@ -94,57 +94,20 @@ class GenerateForm(forms.Form):
     def __init__(self, *args, compound: Compound, **kwargs):
         super().__init__(*args, **kwargs)
         self.compound = compound
-        self.fields["item"].queryset = selectors.authorising_items(compound)
-        self.fields["committee_rep"].queryset = User.objects.filter(
-            memberships__role=Role.COMMITTEE_MEMBER, memberships__compound=compound
-        )
-        self.fields["office_rep"].queryset = User.objects.filter(
-            memberships__role=Role.STREET_OFFICER,
-            memberships__street_office_id=compound.street_office_id,
-        )
-        self.fields["company_rep"].queryset = User.objects.filter(
-            memberships__role=Role.COMPANY_STAFF,
-            memberships__service_company_id=compound.service_company_id,
-        )
-        self.fields["property_units"].queryset = compound.property_right_units.filter(
-            representative__isnull=False
-        ).select_related("representative")
-        self.fields["supersedes"].queryset = compound.agreements.exclude(
-            status=AgreementStatus.SUPERSEDED
-        )
+        for name, queryset in selectors.generation_choices(compound).items():
+            self.fields[name].queryset = queryset
         for name in ("committee_rep", "office_rep", "company_rep"):
             self.fields[name].label_from_instance = services.representative_name
 
     def party_specs(self) -> list[services.PartySpec]:
         data = self.cleaned_data
-        compound = self.compound
-        specs = [
-            services.PartySpec(
-                kind=PartyKind.COMMITTEE,
-                organisation=f"{compound.name}物业管理委员会",
-                representative=data["committee_rep"],
-            ),
-            services.PartySpec(
-                kind=PartyKind.SERVICE_COMPANY,
-                organisation=compound.service_company.name if compound.service_company else "",
-                representative=data["company_rep"],
-            ),
-            services.PartySpec(
-                kind=PartyKind.STREET_OFFICE,
-                organisation=compound.street_office.name,
-                representative=data["office_rep"],
-            ),
-        ]
-        specs += [
-            services.PartySpec(
-                kind=PartyKind.PROPERTY_RIGHT_UNIT,
-                organisation=unit.name,
-                representative=unit.representative,
-                property_right_unit=unit,
-            )
-            for unit in data["property_units"]
-        ]
-        return specs
+        return services.party_specs_for(
+            compound=self.compound,
+            committee_rep=data["committee_rep"],
+            company_rep=data["company_rep"],
+            office_rep=data["office_rep"],
+            property_units=list(data["property_units"]),
+        )
 
 
 # Who may generate agreements and edit the template: the committee and the street office.
@@ -172,12 +135,18 @@ def agreement_generate(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("协议已生成，PDF生成后各方即可签署。"))
             return redirect(agreement)
     items = [
-        (item, services.generation_blockers(item)) for item in selectors.authorising_items(compound)
+        (item, services.generation_blockers(item), services.term_start_window(item))
+        for item in selectors.authorising_items(compound)
     ]
     return render(
         request,
         "agreements/generate.html",
-        {"compound": compound, "form": form, "items": items},
+        {
+            "compound": compound,
+            "form": form,
+            "items": items,
+            "max_months": services.max_months_after_decision(),
+        },
     )
 
 
@@ -397,13 +366,12 @@ def agreement_verify_stored(request: HttpRequest, code: str, agreement_id: int):
     revision = services.latest_revision(agreement)
     if revision is None:
         raise Http404
-    report = verification.verify_pdf(services.revision_bytes(revision))
+    report = verification.verify_document(services.revision_bytes(revision))
     return render(
         request,
         "agreements/verify.html",
         {
             "report": report,
-            "matches": [revision],
             "compound": agreement.compound,
             "agreement": agreement,
         },
@@ -446,7 +414,7 @@ def _verify_upload(
     if not form.is_valid():
         return 400, form, "", None
     try:
-        return 200, form, "", verification.verify_pdf(form.cleaned_data["file"].read())
+        return 200, form, "", verification.verify_document(form.cleaned_data["file"].read())
     except verification.NotAPdfError as exc:
         form.add_error("file", str(exc))
         return 400, form, "", None
@@ -457,15 +425,6 @@ def verify_public(request: HttpRequest) -> HttpResponse:
     status, form, error, report = 200, VerifyForm(), "", None
     if request.method == "POST":
         status, form, error, report = _verify_upload(request)
-    matches = (
-        list(
-            AgreementRevision.objects.filter(sha256=report.sha256).select_related(
-                "agreement__compound"
-            )
-        )
-        if report is not None
-        else []
-    )
     return render(
         request,
         "agreements/verify.html",
@@ -473,7 +432,6 @@ def verify_public(request: HttpRequest) -> HttpResponse:
             "form": form,
             "upload_error": error,
             "report": report,
-            "matches": matches,
             "max_mb": verify_max_bytes() // 1048576,
         },
         status=status,

@@ -49,5 +49,8 @@ def test_simultaneous_signatures_both_land_in_one_chain():
     assert not errors
     agreement = Agreement.objects.get(pk=agreement.pk)
     assert sorted(agreement.signatures.values_list("revision_number", flat=True)) == [1, 2]
-    report = verification.verify_pdf(services.revision_bytes(services.latest_revision(agreement)))
-    assert len(report.signatures) == 2 and report.ok
+    report = verification.verify_document(
+        services.revision_bytes(services.latest_revision(agreement))
+    )
+    assert len(report.signatures) == 2 and all(s.ok for s in report.signatures)
+    assert report.archive.is_latest and len(report.missing_parties) == 2  # half signed

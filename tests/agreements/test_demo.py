@@ -31,13 +31,15 @@ def test_demo_agreement_is_signed_by_all_four_reads_right_and_verifies(seeded, c
     assert agreement.filing_deadline.isoformat() == "2021-12-25"
     assert agreement.source_item.decision.title == demo.DECISION_TITLE
     data = services.revision_bytes(services.latest_revision(agreement))
-    report = verification.verify_pdf(data)
+    report = verification.verify_document(data)
     assert report.ok, report
+    assert report.archive.is_latest and report.archive.number == agreement.number
+    # the parties by their full legal names (issue 8 item 22)
     assert [s.organisation for s in report.signatures] == [
         "学院南路32号院物业管理委员会",
-        "北太平庄街道",
+        "北京市海淀区人民政府北太平庄街道办事处",
         "北京国风艺术学院",
-        "天岳恒物业",
+        "北京天岳恒物业管理有限公司",
     ]
     assert {s.trusted_by for s in report.signatures} == {"北太平庄街道"}
     assert all(s.signed_at.date().isoformat() == "2021-12-10" for s in report.signatures)
@@ -55,7 +57,9 @@ def test_demo_agreement_is_signed_by_all_four_reads_right_and_verifies(seeded, c
         "低楼：评估价每月每平方米1.78元，业主缴纳每月每平方米1.00元",
         "北太平庄街道承担50.00%、首开集团承担50.00%",
         "2022年1月1日起至2024年12月31日止",
-        "天岳恒物业",
+        "所属北京市海淀区人民政府北太平庄街道办事处",
+        "北京天岳恒物业管理有限公司",
+        "/public/agreements/verify/",
     ):
         assert phrase in text, phrase
 
