@@ -54,6 +54,7 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
     display_names = {
         "jiedao": "李文静",
         "wuguanhui": chair.name if chair else "物管会主任",
+        "wuguanhui2": "钱建国",
         "wuye": "赵志强",
         "chanquan": "孙立华",
         "yezhu": resident_owner.name,
@@ -79,6 +80,18 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
             "本小区的楼栋、房屋、业主（证件号与电话脱敏）、物管会、共同决定",
             "the compound: buildings, units, owners (ID and phone masked), the committee, "
             "joint decisions",
+        ),
+        (
+            {
+                "username": "wuguanhui2",
+                "role": Role.COMMITTEE_MEMBER,
+                "compound_code": compound.code,
+            },
+            f"{compound.name} · 物管会委员",
+            f"{compound.get_absolute_url()}decisions/",
+            "第二名物管会委员：书面选票双人录入的第二人、复核、计票与公布",
+            "a second committee member: the second keying of paper ballots, review, "
+            "counting and publication",
         ),
         (
             {"username": "wuye", "role": Role.COMPANY_STAFF, "compound_code": compound.code},

@@ -1,4 +1,5 @@
-"""Demo decisions of 学院南路32号院: the October 2021 vote and the lift replacement.
+"""Demo decisions of 学院南路32号院: the October 2021 vote, the lift replacement (open)
+and the parking decision (closed, waiting to be counted).
 
 ``seed(compound)`` is called by ``manage.py seed_demo``; it is idempotent (a decision whose
 title exists is left alone; a 2021 item seeded before ``Item.sets_fee_standard`` existed got
@@ -35,6 +36,17 @@ TZ = ZoneInfo("Asia/Shanghai")
 TITLE_2021 = "关于选聘天岳恒物业及执行新物业费标准的业主共同决定"
 ITEM_2021 = "选聘北京天岳恒物业管理有限公司为本小区物业服务企业，按新物业费标准收费"
 TITLE_LIFTS = "16号楼、17号楼电梯更新改造"
+TITLE_PARKING = "关于规范小区停车管理的业主共同决定"
+ITEMS_PARKING = (
+    (
+        "在小区内部道路一侧施划停车位，实行停车收费，收益归全体业主共有",
+        rules.Category.COMMON_PARTS_USE,
+    ),
+    (
+        "在管理规约中增加停车管理条款（禁止私装地锁、占用消防通道）",
+        rules.Category.MANAGEMENT_COVENANT,
+    ),
+)
 ITEM_LIFTS = "拆除16号楼、17号楼4部超龄电梯并更新安装新电梯（政府补贴、物业企业出资、业主筹资）"
 
 # The published figures, in hundredths of a percent.
@@ -291,6 +303,75 @@ def seed_lifts(compound: Compound, counters) -> Decision:
     return decision
 
 
+def _key_once(decision, member, entries, rng, *, at: dt.datetime) -> None:
+    """Paper ballots keyed by one member only: they wait for a second member's keying."""
+    for entry in entries:
+        choice = rng.choices(["agree", "disagree", "abstain"], [8, 1, 1])[0]
+        services.paper_entry_record(
+            decision=decision,
+            ballot_code=entry.ballot_code,
+            actor=member,
+            choices={item.pk: choice for item in decision.items.all()},
+            at=at,
+        )
+
+
+def seed_parking(compound: Compound, counters) -> Decision:
+    """A decision whose voting has closed and that waits to be counted, so the demo can show
+    the end of the procedure: finishing the double entry of paper ballots (some keyed once by
+    the second counter, some once by ``wuguanhui``, which ``wuguanhui2`` can confirm; one
+    pair that disagrees waits in the review queue), then counting and publishing.
+
+    Most ballots are already in (entered in bulk while voting was open, as the 2021 ones);
+    the demo resident has not voted."""
+    from django.utils import timezone
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    opens, closes = now - dt.timedelta(days=16), now - dt.timedelta(days=2)
+    first, second = counters
+    decision = services.decision_create(
+        compound=compound,
+        actor=first,
+        title=TITLE_PARKING,
+        description="整治私装地锁和乱停车之后，物业管理委员会提请业主共同决定停车位施划、收费及管理规约的停车条款。",
+        voting_opens_at=opens,
+        voting_closes_at=closes,
+    )
+    for title, category in ITEMS_PARKING:
+        services.item_add(decision=decision, actor=first, title=title, category=category)
+    services.decision_announce(decision=decision, actor=first, at=opens - dt.timedelta(days=18))
+    services.decision_open(decision=decision, actor=first, at=opens)
+    rng = random.Random("parking-demo")
+    free = []
+    choices = {}
+    for entry in decision.roll.select_related("owner").order_by("number"):
+        if entry.owner is None or entry.owner.user_id is not None:
+            continue  # nobody votes for an ownerless unit; the demo logins stay free
+        if rng.random() < 0.76:
+            choices[entry.pk] = rng.choices(["agree", "disagree", "abstain"], [84, 11, 5])[0]
+        else:
+            free.append(entry)
+    services.paper_ballots_import(
+        decision=decision, actor=first, choices_by_entry=choices, at=closes - dt.timedelta(days=1)
+    )
+    services.decision_close(decision=decision, actor=first, at=closes)
+    keyed_at = closes + dt.timedelta(hours=20)
+    _key_once(decision, second, free[:8], rng, at=keyed_at)
+    if first == second:
+        return decision  # no committee login in this compound: nobody else to key
+    _key_once(decision, first, free[8:12], rng, at=keyed_at)
+    mismatch = free[12]
+    for member, choice in ((second, "agree"), (first, "disagree")):
+        services.paper_entry_record(
+            decision=decision,
+            ballot_code=mismatch.ballot_code,
+            actor=member,
+            choices={item.pk: choice for item in decision.items.all()},
+            at=keyed_at,
+        )
+    return decision
+
+
 @transaction.atomic
 def seed(compound: Compound) -> None:
     """Add the demo decisions to ``compound`` unless they are there already."""
@@ -301,6 +382,8 @@ def seed(compound: Compound) -> None:
         seed_2021(compound, counters)
     if not compound.decisions.filter(title=TITLE_LIFTS).exists():
         seed_lifts(compound, counters)
+    if not compound.decisions.filter(title=TITLE_PARKING).exists():
+        seed_parking(compound, counters)
 
 
 __all__ = ["seed", "choose_ballots", "owner_counts", "DecisionState"]

@@ -300,6 +300,7 @@ def test_one_login_per_role_with_the_printed_password(xy, demo):
     assert logins == {
         "jiedao": Role.STREET_OFFICER,
         "wuguanhui": Role.COMMITTEE_MEMBER,
+        "wuguanhui2": Role.COMMITTEE_MEMBER,
         "wuye": Role.COMPANY_STAFF,
         "chanquan": Role.PROPERTY_UNIT_REP,
         "yezhu": Role.RESIDENT,

@@ -3,30 +3,32 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from households import demo as register_demo
+from portal.access import roles_in
+from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.models import Role
-from tests.factories import make_member
-from voting import demo, reports, selectors
-from voting.models import DecisionState
+from voting import demo, reports, selectors, services
+from voting.models import DecisionState, PaperEntryStatus
 
 
 @pytest.fixture
 def seeded(db):
-    compound = register_demo.seed_register()
-    committee = make_member("demo-committee", Role.COMMITTEE_MEMBER, compound=compound)
-    demo.seed(compound)
-    demo.seed(compound)  # idempotent
-    return compound, committee
+    """The register, the demo logins and the voting demo, seeded twice (idempotent)."""
+    compound = seed_demo(apps=("voting.demo",)).compound
+    seed_demo(apps=("voting.demo",))
+    return compound, get_user_model().objects.get(username="wuguanhui")
 
 
 def test_demo_2021_figures_agree_on_page_api_and_pdf(seeded, client):
     compound, committee = seeded
     decision = compound.decisions.get(title=demo.TITLE_2021)
     assert decision.state == DecisionState.PUBLISHED
-    assert compound.decisions.count() == 2
+    assert compound.decisions.count() == 3
     (tally,) = selectors.decision_tally(decision)
     figures = tally.raw.percents
     assert tally.raw.total.owners == 1336
@@ -81,3 +83,51 @@ def test_demo_lift_decision_is_scoped_to_buildings_16_and_17(seeded):
     turnout = selectors.turnout_by_building(decision)
     assert [t.label for t in turnout] == ["16号楼", "17号楼"]
     assert all(0 < t.voted_voters < t.voters for t in turnout)
+
+
+def test_demo_parking_decision_waits_for_double_entry_then_counting(seeded, client):
+    compound, wuguanhui = seeded
+    second = get_user_model().objects.get(username="wuguanhui2")
+    assert second.check_password(DEMO_PASSWORD) and second.is_active
+    assert roles_in(second, compound) == {Role.COMMITTEE_MEMBER}
+    decision = compound.decisions.get(title=demo.TITLE_PARKING)
+    assert decision.state == DecisionState.CLOSED and decision.counted_at is None
+    assert [i.category for i in decision.items.order_by("position")] == [8, 2]
+    pending = list(selectors.pending_paper_entries(decision))
+    assert len(pending) == 12
+    assert sum(p.entered_by == wuguanhui for p in pending) == 4
+    (mismatched,) = {p.entry for p in selectors.review_queue(decision)}
+    with pytest.raises(ValidationError, match="不能计票"):
+        services.decision_count(
+            decision=decision,
+            actor=wuguanhui,
+            counting_date=decision.voting_closes_at.date(),
+            counting_place="居委会活动室",
+            counters="甲、乙、丙",
+        )
+    # wuguanhui2 keys each waiting ballot a second time on the page, the same as the first.
+    client.force_login(second)
+    paper_url = reverse("voting:paper_entry", args=[compound.code, decision.pk])
+    assert client.get(paper_url).status_code == 200
+    for paper in pending:
+        data = {"ballot_code": paper.entry.ballot_code}
+        data.update({f"item_{k}": v for k, v in paper.choices.items()})
+        client.post(paper_url, data)
+    assert not selectors.pending_paper_entries(decision).exists()
+    assert decision.paper_entries.filter(status=PaperEntryStatus.CONFIRMED).count() == 24
+    services.paper_entry_resolve(
+        decision=decision,
+        entry=mismatched,
+        actor=second,
+        choices={item.pk: "agree" for item in decision.items.all()},
+    )
+    services.decision_count(
+        decision=decision,
+        actor=second,
+        counting_date=decision.voting_closes_at.date(),
+        counting_place="居委会活动室",
+        counters="甲、乙、丙",
+    )
+    decision.refresh_from_db()
+    assert decision.state == DecisionState.COUNTED
+    assert len(decision.tally_snapshot["items"]) == 2
