@@ -196,6 +196,13 @@ def party_specs_for(
     ]
 
 
+def missing_legal_names(compound: Compound) -> list[str]:
+    """The short names the agreement would fall back to because the street office or the
+    service company has no full legal name (法定全称) on record."""
+    orgs = [compound.street_office, compound.service_company]
+    return [org.name for org in orgs if org is not None and not org.legal_name.strip()]
+
+
 def _check_parties(compound: Compound, parties: list[PartySpec]) -> None:
     kinds = [p.kind for p in parties]
     for kind in PARTY_ORDER:

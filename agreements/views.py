@@ -146,6 +146,7 @@ def agreement_generate(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "items": items,
             "max_months": services.max_months_after_decision(),
+            "short_names": services.missing_legal_names(compound),
         },
     )
 

@@ -49,10 +49,21 @@ def test_party_specs_use_the_legal_names(legal_cast):
     }
 
 
-def test_without_a_legal_name_the_short_name_is_used(cast):
+def test_without_a_legal_name_the_short_name_is_used_and_the_page_says_so(cast, client):
     specs = {str(p.kind): p.organisation for p in parties(cast)}
     assert specs["street_office"] == cast.office.name
     assert specs["service_company"] == cast.company.name
+    assert services.missing_legal_names(cast.compound) == [cast.office.name, cast.company.name]
+    client.force_login(cast.committee)
+    url = reverse("agreement_generate", args=[cast.compound.code])
+    assert "尚未登记法定全称" in client.get(url).content.decode()
+
+
+def test_with_legal_names_the_page_has_no_warning(legal_cast, client):
+    assert services.missing_legal_names(legal_cast.compound) == []
+    client.force_login(legal_cast.committee)
+    url = reverse("agreement_generate", args=[legal_cast.compound.code])
+    assert "尚未登记法定全称" not in client.get(url).content.decode()
 
 
 def test_pdf_names_the_parties_in_full_and_points_to_the_public_verifier(

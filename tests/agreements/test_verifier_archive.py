@@ -152,3 +152,13 @@ def test_api_page_and_command_share_the_verdict(cast, signed, tmp_path, capsys):
     path.write_bytes(latest(signed))
     call_command("verify_agreement", str(path))
     assert "verification passed" in capsys.readouterr().out
+
+
+def test_an_unknown_document_with_an_empty_signature_field_is_not_valid(cast):
+    users = [cast.committee, cast.officer, cast.property_unit_rep, cast.company_staff]
+    pdf = sign_all(cast.office, users, [0, 1, 2], unsigned_pdf())  # the company never signed
+    report = verification.verify_document(pdf)
+    assert all(s.ok for s in report.signatures)
+    assert not report.ok
+    assert report.archive is None and report.unsigned_fields == ["sig-company"]
+    assert "文件中有1个签名栏尚未签署：sig-company" in report.problems
