@@ -103,10 +103,12 @@ def check_xlsx(data: bytes, limits: Limits) -> None:
                     _("XLSX 文件解压后过大（%(size)s，上限 %(limit)s）")
                     % {"size": human_size(unpacked), "limit": human_size(limits.unpacked_bytes)}
                 )
-            sheet = _first_sheet(archive)
-            # Other parts (shared strings above all) are loaded whole by openpyxl.
+            # Parts other than sheets (shared strings above all) are loaded whole.
             for member in members:
-                if member.filename != sheet and member.file_size > MAX_PART_BYTES:
+                if (
+                    not member.filename.startswith("xl/worksheets/")
+                    and member.file_size > MAX_PART_BYTES
+                ):
                     raise RosterFileError(
                         _("XLSX 文件中的 %(name)s 解压后过大（%(size)s，上限 %(limit)s）")
                         % {
@@ -115,6 +117,7 @@ def check_xlsx(data: bytes, limits: Limits) -> None:
                             "limit": human_size(MAX_PART_BYTES),
                         }
                     )
+            sheet = _first_sheet(archive)
             if sheet is not None:
                 with archive.open(sheet) as stream:
                     _scan_sheet(stream, limits)
