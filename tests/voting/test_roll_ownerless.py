@@ -76,6 +76,13 @@ def test_nobody_can_vote_for_an_ownerless_unit(cast, second_committee):
             actor=cast.committee,
             choices={item.pk: "agree"},
         )
+    with pytest.raises(ValidationError, match="无登记业主"):
+        services.paper_ballots_import(
+            decision=decision,
+            actor=cast.committee,
+            choices_by_entry={entry.pk: "agree"},
+            at=decision.voting_opens_at,
+        )
     assert not decision.ballots.exists() and not decision.paper_entries.exists()
     assert decision.state == DecisionState.OPEN
 
@@ -88,3 +95,11 @@ def test_turnout_and_canvass_list_show_the_ownerless_unit(client, cast):
     url = reverse("voting:turnout", args=["home", decision.pk])
     page = client.get(url, {"building": building.pk}).content.decode()
     assert "1号楼 0901" in page and "无登记业主" in page
+
+
+def test_decision_page_says_how_many_units_have_no_registered_owner(client, cast):
+    _ownerless_unit(cast)
+    decision = make_decision(cast)
+    client.force_login(cast.committee)
+    page = client.get(decision.get_absolute_url()).content.decode()
+    assert "名册中有 1 户无登记业主" in page

@@ -202,6 +202,12 @@ def paper_ballots_import(
     entries = {e.pk: e for e in decision.roll.filter(pk__in=list(choices_by_entry))}
     if len(entries) != len(choices_by_entry):
         raise ValidationError(_("该业主不在本次表决名册上"))
+    ownerless = [e.units_label for e in entries.values() if e.is_ownerless]
+    if ownerless:
+        raise ValidationError(
+            _("%(units)s 无登记业主，计入总人数和总面积，但不能投票或委托")
+            % {"units": "、".join(ownerless)}
+        )
     ballots = [
         Ballot(
             compound=decision.compound,
