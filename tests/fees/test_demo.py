@@ -26,6 +26,14 @@ def test_demo_fees_show_2022_above_80_percent_and_are_idempotent(client):
     assert report.compound.billed_households == 1412
     assert Decimal("80") < report.compound.rate_households < Decimal("85")
     assert Decimal("80") < report.compound.rate_amount < Decimal("86")
+    # The README's figures, unchanged now that the standards carry their 2021 basis.
+    assert (report.compound.rate_households, report.compound.rate_amount) == (
+        Decimal("82.65"),
+        Decimal("84.47"),
+    )
+    assert {s.basis_item.decision.title for s in standards.values()} == {
+        "关于选聘天岳恒物业及执行新物业费标准的业主共同决定"
+    }
     assert len(report.over_time) >= 6 and report.over_time[-1].rate == report.compound.rate_amount
     charges = Charge.objects.filter(compound=compound)
     lines = ChargeSubsidyLine.objects.filter(compound=compound).aggregate(s=Sum("amount"))["s"]
