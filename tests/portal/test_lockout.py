@@ -83,3 +83,16 @@ def test_fewer_than_five_failures_still_let_the_owner_in(cast, client, failures)
     for _ in range(failures):
         login(client, "committee", "guess")
     assert login(client, "committee", PASSWORD).status_code == 302
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_token_throttle(cast, client, settings):
+    settings.AXES_ENABLED = False  # the throttle alone: 10 requests a minute per address
+    statuses = [
+        client.post(
+            TOKEN,
+            {"username": "committee", "password": "guess"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]
