@@ -102,6 +102,11 @@ FEES_MAX_MONTHS_AHEAD = env.int("FEES_MAX_MONTHS_AHEAD", default=12)
 # A fee notice's due date (缴费期限): this many days after the period starts, or after the
 # notice is printed if that is later.
 FEES_NOTICE_DUE_DAYS = env.int("FEES_NOTICE_DUE_DAYS", default=30)
+# A prepayment covers at most the arrears plus this many months of the unit's current fee.
+FEES_MAX_PREPAID_MONTHS = env.int("FEES_MAX_PREPAID_MONTHS", default=36)
+# Roster files: the upload as sent, and an XLSX archive's members unpacked (spreadsheet bombs).
+ROSTER_MAX_UPLOAD_BYTES = env.int("ROSTER_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+ROSTER_MAX_UNPACKED_BYTES = env.int("ROSTER_MAX_UNPACKED_BYTES", default=40 * 1024 * 1024)
 # Test hook, never set in production (ignored there): seconds each notice chunk sleeps
 # before rendering, so the restart-safety test can kill a real worker mid-chunk. The
 # worker subprocess reads it from its environment once, here.

@@ -31,10 +31,6 @@ from ..models import (
 from ..money import ZERO, to_fen
 from ._common import EARLIEST_RECORD_DATE, _actor, _money
 
-# How many months of a unit's current fee a prepayment may cover beyond what it owes
-# (settings.FEES_MAX_PREPAID_MONTHS).
-DEFAULT_MAX_PREPAID_MONTHS = 36
-
 
 def _fingerprint(**data) -> str:
     canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
@@ -94,7 +90,7 @@ def unit_monthly_fee(compound: Compound, unit: Unit) -> Decimal | None:
 def _check_prepayment_cap(compound: Compound, unit: Unit, amount: Decimal, owed: Decimal) -> None:
     """A prepayment covers at most ``FEES_MAX_PREPAID_MONTHS`` (36) months of the unit's
     current fee beyond what it owes: ten billion yuan for one flat is a typo."""
-    months = getattr(settings, "FEES_MAX_PREPAID_MONTHS", DEFAULT_MAX_PREPAID_MONTHS)
+    months = settings.FEES_MAX_PREPAID_MONTHS
     monthly = unit_monthly_fee(compound, unit)
     if monthly is None:
         raise ValidationError(

@@ -23,8 +23,6 @@ MAX_ROWS = 20_000
 MAX_COLUMNS = 26  # Z: the roster's 13 columns and room for a few notes
 MAX_ARCHIVE_MEMBERS = 200
 MAX_PART_BYTES = 8 * 1024 * 1024  # any part but the sheet, e.g. the shared strings
-DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-DEFAULT_MAX_UNPACKED_BYTES = 40 * 1024 * 1024
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -47,10 +45,8 @@ class Limits:
         """``ROSTER_MAX_UPLOAD_BYTES`` (the file as uploaded) and
         ``ROSTER_MAX_UNPACKED_BYTES`` (an XLSX archive's members, unpacked)."""
         return cls(
-            upload_bytes=getattr(settings, "ROSTER_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
-            unpacked_bytes=getattr(
-                settings, "ROSTER_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES
-            ),
+            upload_bytes=settings.ROSTER_MAX_UPLOAD_BYTES,
+            unpacked_bytes=settings.ROSTER_MAX_UNPACKED_BYTES,
         )
 
 
