@@ -28,6 +28,7 @@ from fees.models import Charge, ChargeSubsidyLine
 from households.demo import seed_register
 from households.models import AreaSource, Building, BuildingKind, Unit
 from portal.models import Compound, StreetOffice
+from tests.fees.helpers import fee_basis_item
 
 START = dt.date(2022, 1, 1)
 
@@ -42,6 +43,7 @@ def standards(compound: Compound) -> None:
             valid_from=demo.TERM_START,
             valid_to=demo.TERM_END,
             shares=demo.SHARES,
+            basis_item_id=fee_basis_item(compound).pk,
         )
 
 
