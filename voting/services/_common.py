@@ -81,8 +81,11 @@ def _lock_entry(decision: Decision, entry: RollEntry | int) -> RollEntry:
     """The voter's roll row under a lock: every write for one voter queues on it."""
     entry_id = entry.pk if isinstance(entry, RollEntry) else entry
     try:
+        # of=self: the owner is joined from the nullable side (ownerless units).
         locked = (
-            decision.roll.select_for_update().select_related("owner", "compound").get(pk=entry_id)
+            decision.roll.select_for_update(of=("self",))
+            .select_related("owner", "compound")
+            .get(pk=entry_id)
         )
     except RollEntry.DoesNotExist:
         raise ValidationError(_("该业主不在本次表决名册上")) from None
