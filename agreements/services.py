@@ -408,17 +408,11 @@ def generation_blockers(item: Item) -> list[str]:
     return problems
 
 
-# How long after its decision an agreement's term may start, unless settings say otherwise.
-DEFAULT_MAX_MONTHS_AFTER_DECISION = 6
-
-
 def max_months_after_decision() -> int:
-    """settings.AGREEMENT_MAX_MONTHS_AFTER_DECISION: a decision authorises the terms the
+    """settings.AGREEMENT_MAX_MONTHS_AFTER_DECISION (6): a decision authorises the terms the
     owners saw when they voted; six months matches the renewal decision prepared from six
     months before a term ends (BJ 75)."""
-    return getattr(
-        settings, "AGREEMENT_MAX_MONTHS_AFTER_DECISION", DEFAULT_MAX_MONTHS_AFTER_DECISION
-    )
+    return settings.AGREEMENT_MAX_MONTHS_AFTER_DECISION
 
 
 def decision_day(item: Item) -> dt.date | None:
