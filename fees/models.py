@@ -7,17 +7,25 @@ are Decimal yuan with two places; the splits come from :mod:`fees.money`.
 import calendar
 import datetime as dt
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import CombinedExpression
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Building, BuildingKind, Unit
 from portal.models import Compound
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-RATE = {"max_digits": 8, "decimal_places": 2}
+
+class _DecimalSize(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _DecimalSize = {"max_digits": 12, "decimal_places": 2}
+RATE: _DecimalSize = {"max_digits": 8, "decimal_places": 2}
 # SQLite keeps decimals as floating point, so "a = b + c" checks allow less than a fen of
 # float noise; on PostgreSQL (exact numeric) that is still an exact check to the fen.
 _HALF_FEN = Decimal("0.005")
@@ -25,7 +33,7 @@ _HALF_FEN = Decimal("0.005")
 
 def _sums_to(total: str, *parts: str) -> Q:
     """Q for ``total == sum(parts)`` to the fen (see ``_HALF_FEN``)."""
-    expression = F(parts[0])
+    expression: F | CombinedExpression = F(parts[0])
     for part in parts[1:]:
         expression = expression + F(part)
     return Q(**{f"{total}__gt": expression - _HALF_FEN}) & Q(
@@ -162,8 +170,9 @@ class FeeStandard(models.Model):
         """(appraised, charged) for ``unit``, or None when the unit is not charged."""
         if unit.is_residential or self.non_residential_mode == NonResidentialMode.SAME:
             return self.appraised_rate, self.charged_rate
-        if self.non_residential_mode == NonResidentialMode.OWN:
-            return self.non_residential_rate, self.non_residential_rate
+        rate = self.non_residential_rate
+        if self.non_residential_mode == NonResidentialMode.OWN and rate is not None:
+            return rate, rate
         return None
 
 
