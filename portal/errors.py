@@ -29,7 +29,8 @@ def errors_to_messages(request: HttpRequest, errors: ValidationError | forms.Bas
         for name, field_errors in errors.errors.items():
             label = errors.fields[name].label if name in errors.fields else ""
             for message in field_errors:
-                messages.error(request, f"{label}：{message}" if label else message)
+                text = str(message)
+                messages.error(request, f"{label}：{text}" if label else text)
         return
     for message in errors.messages:
         messages.error(request, message)
