@@ -1,6 +1,8 @@
 """The compound register: buildings, units, owners and who owns what, since when."""
 
+import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -13,11 +15,22 @@ from portal.models import Compound
 from .masking import mask_id_number, mask_phone
 from .validators import validate_register_number
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
 
 class BuildingKind(models.TextChoices):
     HIGH_RISE = "high_rise", _("高楼")
     LOW_RISE = "low_rise", _("低楼")
     BUNGALOW = "bungalow", _("平房区")
+
+
+def building_label(number: str, kind: str) -> str:
+    """楼号 as people say it: '16号楼' for a numbered building, a bungalow area's (or any
+    named building's) own name as registered."""
+    if kind == BuildingKind.BUNGALOW or not number.isdigit():
+        return number
+    return f"{number}号楼"
 
 
 class Building(models.Model):
@@ -49,9 +62,7 @@ class Building(models.Model):
     @property
     def label(self) -> str:
         """楼号 as people say it: '16号楼', or the bungalow area's own name."""
-        if self.kind == BuildingKind.BUNGALOW or not self.number.isdigit():
-            return self.number
-        return f"{self.number}号楼"
+        return building_label(self.number, self.kind)
 
     @staticmethod
     def natural_sort_key(number: str) -> int:
@@ -68,6 +79,17 @@ class AreaSource(models.TextChoices):
     SURVEYED = "surveyed", _("测绘面积")
     CONTRACT = "contract", _("合同面积")
     UNKNOWN = "unknown", _("未知")
+
+
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def owned_by(self, user: "AbstractBaseUser | AnonymousUser") -> "UnitQuerySet":
+        """The units ``user`` owns now (through a current ownership of one of their owner
+        records), each once; none for an anonymous visitor."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            ownerships__owner__user_id=user.pk, ownerships__valid_to__isnull=True
+        ).distinct()
 
 
 class Unit(models.Model):
@@ -90,6 +112,8 @@ class Unit(models.Model):
         _("面积来源"), max_length=16, choices=AreaSource.choices, default=AreaSource.UNKNOWN
     )
     is_residential = models.BooleanField(_("住宅"), default=True)
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("房屋")
@@ -185,6 +209,18 @@ class Owner(models.Model):
         return mask_phone(self.phone)
 
 
+class OwnershipQuerySet(models.QuerySet["Ownership"]):
+    def current(self, on: dt.date | None = None) -> "OwnershipQuerySet":
+        """Ownerships in force. Without ``on``: those still open (no ``valid_to``). With
+        ``on``: those in force that day, begun on or before it and ending after it (one
+        ending that very day has handed over to the successor starting that day)."""
+        if on is None:
+            return self.filter(valid_to__isnull=True)
+        return self.filter(valid_from__lte=on).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
+        )
+
+
 class Ownership(models.Model):
     """Unit ↔ owner over time: a change closes a row and opens another, keeping history."""
 
@@ -205,6 +241,8 @@ class Ownership(models.Model):
     )
     valid_from = models.DateField(_("起始日期"))
     valid_to = models.DateField(_("终止日期"), null=True, blank=True)
+
+    objects = OwnershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("产权关系")
