@@ -421,5 +421,5 @@ class TallyView(CompoundScopedAPIView, generics.GenericAPIView):
             raise ValidationError("投票尚未结束，不能计票")
         if not may_see_tally(request.user, decision):
             raise ValidationError("计票结果公布后业主才能查看")
-        data = selectors.tally_as_data(decision, selectors.decision_tally(decision))
+        data = selectors.decision_result(decision).to_json()
         return Response(TallyItemSerializer(data["items"], many=True).data)

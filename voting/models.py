@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from households.models import Building, Owner, Unit
 from portal.models import Compound
 
-from .rules import Category
+from .rules import CATEGORY_LABELS
 
 # Codes people read and type: no 0/O, 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -166,17 +166,7 @@ class Item(models.Model):
     description = models.TextField(_("说明"), blank=True)
     category = models.PositiveSmallIntegerField(
         _("民法典第278条事项类别"),
-        choices=[
-            (Category.MEETING_RULES, _("(一) 制定和修改业主大会议事规则")),
-            (Category.MANAGEMENT_COVENANT, _("(二) 制定和修改管理规约")),
-            (Category.COMMITTEE_ELECTION, _("(三) 选举业主委员会或者更换业主委员会成员")),
-            (Category.SERVICE_COMPANY, _("(四) 选聘和解聘物业服务企业或者其他管理人")),
-            (Category.MAINTENANCE_FUND_USE, _("(五) 使用建筑物及其附属设施的维修资金")),
-            (Category.MAINTENANCE_FUND_RAISE, _("(六) 筹集建筑物及其附属设施的维修资金")),
-            (Category.REBUILDING, _("(七) 改建、重建建筑物及其附属设施")),
-            (Category.COMMON_PARTS_USE, _("(八) 改变共有部分的用途或者利用共有部分从事经营活动")),
-            (Category.OTHER_MAJOR, _("(九) 有关共有和共同管理权利的其他重大事项")),
-        ],
+        choices=list(CATEGORY_LABELS.items()),
     )
     sets_fee_standard = models.BooleanField(
         _("涉及物业服务收费标准"),

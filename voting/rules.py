@@ -30,6 +30,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum, StrEnum
 from fractions import Fraction
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class Category(IntEnum):
     """CC 278 (1)–(9): the matter decided fixes the consent threshold."""
@@ -43,6 +46,60 @@ class Category(IntEnum):
     REBUILDING = 7  # 改建、重建建筑物及其附属设施
     COMMON_PARTS_USE = 8  # 改变共有部分的用途或者利用共有部分从事经营活动
     OTHER_MAJOR = 9  # 有关共有和共同管理权利的其他重大事项
+
+
+#: The matters of CC 278 as the law names them (the item form's choices, every tally).
+CATEGORY_LABELS = {
+    Category.MEETING_RULES: _("(一) 制定和修改业主大会议事规则"),
+    Category.MANAGEMENT_COVENANT: _("(二) 制定和修改管理规约"),
+    Category.COMMITTEE_ELECTION: _("(三) 选举业主委员会或者更换业主委员会成员"),
+    Category.SERVICE_COMPANY: _("(四) 选聘和解聘物业服务企业或者其他管理人"),
+    Category.MAINTENANCE_FUND_USE: _("(五) 使用建筑物及其附属设施的维修资金"),
+    Category.MAINTENANCE_FUND_RAISE: _("(六) 筹集建筑物及其附属设施的维修资金"),
+    Category.REBUILDING: _("(七) 改建、重建建筑物及其附属设施"),
+    Category.COMMON_PARTS_USE: _("(八) 改变共有部分的用途或者利用共有部分从事经营活动"),
+    Category.OTHER_MAJOR: _("(九) 有关共有和共同管理权利的其他重大事项"),
+}
+
+
+def category_label(category: int) -> str:
+    return str(CATEGORY_LABELS[Category(category)])
+
+
+class Rule(StrEnum):
+    """The four CC 278 checks of every item: participation and consent, each over owners
+    and over area."""
+
+    PARTICIPATION_OWNERS = "participation_owners"
+    PARTICIPATION_AREA = "participation_area"
+    CONSENT_OWNERS = "consent_owners"
+    CONSENT_AREA = "consent_area"
+
+
+@dataclass(frozen=True)
+class RuleLabel:
+    name: str | Promise  # the ratio's name, in prose: 同意面积比例
+    formula: str | Promise  # how it is computed, in the tally tables: 同意面积 / 参与表决面积
+
+
+#: The one label table of the rules, for pages, template tags, the PDF, the API and the
+#: other apps (agreements' reasons and facts).
+RULE_LABELS: dict[str, RuleLabel] = {
+    Rule.PARTICIPATION_OWNERS: RuleLabel(_("参与表决人数比例"), _("参与表决人数 / 总人数")),
+    Rule.PARTICIPATION_AREA: RuleLabel(_("参与表决面积比例"), _("参与表决面积 / 总面积")),
+    Rule.CONSENT_OWNERS: RuleLabel(_("同意人数比例"), _("同意人数 / 参与表决人数")),
+    Rule.CONSENT_AREA: RuleLabel(_("同意面积比例"), _("同意面积 / 参与表决面积")),
+}
+
+
+def rule_name(rule: str) -> str:
+    """'同意面积比例' for 'consent_area'; an unknown rule is shown as it is stored."""
+    return str(RULE_LABELS[rule].name) if rule in RULE_LABELS else rule
+
+
+def rule_formula(rule: str) -> str:
+    """'同意面积 / 参与表决面积' for 'consent_area'; an unknown rule as it is stored."""
+    return str(RULE_LABELS[rule].formula) if rule in RULE_LABELS else rule
 
 
 #: Categories whose consent threshold is three quarters ("应当经…四分之三以上").
@@ -131,7 +188,7 @@ def area_str(hundredths: int) -> str:
 class Check:
     """One CC 278 rule applied to one dimension (owners or area)."""
 
-    name: str  # participation_owners, participation_area, consent_owners, consent_area
+    name: str  # a Rule
     numerator: int
     denominator: int
     threshold: Fraction
@@ -227,15 +284,17 @@ def _tally(
     consent, inclusive = consent_threshold(category)
     checks = (
         Check(
-            "participation_owners",
+            Rule.PARTICIPATION_OWNERS,
             participating.owners,
             total.owners,
             PARTICIPATION_THRESHOLD,
             True,
         ),
-        Check("participation_area", participating.area, total.area, PARTICIPATION_THRESHOLD, True),
-        Check("consent_owners", agree.owners, participating.owners, consent, inclusive),
-        Check("consent_area", agree.area, participating.area, consent, inclusive),
+        Check(
+            Rule.PARTICIPATION_AREA, participating.area, total.area, PARTICIPATION_THRESHOLD, True
+        ),
+        Check(Rule.CONSENT_OWNERS, agree.owners, participating.owners, consent, inclusive),
+        Check(Rule.CONSENT_AREA, agree.area, participating.area, consent, inclusive),
     )
     return Tally(
         category=category,

@@ -13,6 +13,7 @@ from portal.models import Compound
 
 from . import rules
 from .models import Ballot, Decision, DecisionState, Item, PaperEntryStatus, RollEntry, RollUnit
+from .snapshot import ItemResult, Reading, TallySnapshot
 
 PUBLICATION_PERIOD = dt.timedelta(days=3)
 
@@ -113,65 +114,47 @@ def decision_tally(decision: Decision) -> list[ItemTally]:
     return tallies
 
 
-def tally_data(tally: rules.Tally) -> dict:
-    """One reading of one item in the API's shape: areas as decimal strings, ratios as
-    percentages with two decimals."""
-    return {
-        "total_owners": tally.total.owners,
-        "total_area": rules.area_str(tally.total.area),
-        "participating_owners": tally.participating.owners,
-        "participating_area": rules.area_str(tally.participating.area),
-        "consenting_owners": tally.consenting.owners,
-        "consenting_area": rules.area_str(tally.consenting.area),
-        "opposing_owners": tally.opposing.owners,
-        "opposing_area": rules.area_str(tally.opposing.area),
-        "abstaining_owners": tally.abstaining.owners,
-        "abstaining_area": rules.area_str(tally.abstaining.area),
-        "spoiled_owners": tally.spoiled.owners,
-        "spoiled_area": rules.area_str(tally.spoiled.area),
-        "not_voted_owners": tally.not_voted.owners,
-        "not_voted_area": rules.area_str(tally.not_voted.area),
-        "ratios": {
-            "participation_owners": rules.percent(tally.check("participation_owners").ratio),
-            "participation_area": rules.percent(tally.check("participation_area").ratio),
-            "consent_owners": rules.percent(tally.check("consent_owners").ratio),
-            "consent_area": rules.percent(tally.check("consent_area").ratio),
-        },
-        "checks": [
-            {
-                "rule": check.name,
-                "threshold": check.threshold_text,
-                "value": rules.percent(check.ratio),
-                "passed": check.passed,
-            }
-            for check in tally.checks
-        ],
-        "passed": tally.passed,
-        "incomplete": tally.incomplete,
-        "unknown_area_units": tally.unknown_area_units,
-    }
+def tally_snapshot(decision: Decision, tallies: list[ItemTally]) -> TallySnapshot:
+    """The tally in its certified form (what counting stores and published pages show)."""
+    return TallySnapshot(
+        decision=decision.pk,
+        state=decision.state,
+        items=tuple(
+            ItemResult(
+                id=t.item.pk,
+                position=t.item.position,
+                title=t.item.title,
+                category=rules.Category(t.item.category),
+                scope=t.scope_label,
+                spoiled_counts_as_participating=decision.spoiled_counts_as_participating,
+                raw=Reading.from_tally(t.raw),
+                adjusted=Reading.from_tally(t.result.adjusted) if t.result.adjusted else None,
+            )
+            for t in tallies
+        ),
+    )
 
 
-def item_tally_data(it: ItemTally, spoiled_counts_as_participating: bool) -> dict:
-    data = {
-        "id": it.item.pk,
-        "title": it.item.title,
-        "category": it.item.category,
-        "scope": it.scope_label,
-        **tally_data(it.raw),
-        "spoiled_counts_as_participating": spoiled_counts_as_participating,
-        "adjusted": tally_data(it.result.adjusted) if it.result.adjusted else None,
-    }
-    data["passed"] = it.result.passed
-    return data
+def certified_tally(decision: Decision) -> TallySnapshot | None:
+    """The tally counting certified (None before counting). Reads the stored snapshot
+    only: no query, no recount, whatever happens to the ballot rows afterwards."""
+    if not decision.is_result_final or not decision.tally_snapshot:
+        return None
+    return TallySnapshot.from_json(decision.tally_snapshot)
 
 
-def tally_as_data(decision: Decision, tallies: list[ItemTally]) -> dict:
-    return {
-        "decision": decision.pk,
-        "state": decision.state,
-        "items": [item_tally_data(t, decision.spoiled_counts_as_participating) for t in tallies],
-    }
+def decision_result(decision: Decision) -> TallySnapshot:
+    """What a page shows of a tallied decision: the certified tally once counted, the
+    running count of a closed vote before that."""
+    return certified_tally(decision) or tally_snapshot(decision, decision_tally(decision))
+
+
+def item_passed(item: Item) -> bool:
+    """Whether ``item`` passed, as counting certified it: only a counted or published
+    decision has a final result, and its snapshot says."""
+    certified = certified_tally(item.decision)
+    result = certified.item(item.pk) if certified else None
+    return result is not None and result.passed
 
 
 def ballot_set_sha256(decision: Decision) -> str:

@@ -20,6 +20,7 @@ from tests.fees.helpers import fee_basis_item
 from tests.voting.helpers import make_decision, publish
 from voting import selectors as vote_selectors
 from voting import services as vote_services
+from voting.snapshot import Reading
 
 TERM = {"term_start": dt.date(2022, 1, 1), "term_end": dt.date(2024, 12, 31)}
 
@@ -78,7 +79,7 @@ def test_facts_come_from_the_vote_and_the_fee_standard(
     agreement = generate(cast, item, django_capture_on_commit_callbacks)
     decision = item.decision
     (tally,) = vote_selectors.decision_tally(decision)
-    ratios = vote_selectors.tally_data(tally.raw)["ratios"]
+    ratios = Reading.from_tally(tally.raw).ratios.to_json()
     facts = agreement.facts
     assert agreement.source_item == item
     assert (

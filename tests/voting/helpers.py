@@ -7,8 +7,9 @@ from django.utils import timezone
 from households.models import Owner
 from portal.models import Role
 from tests.factories import make_member
-from voting import services
+from voting import rules, services
 from voting.models import Decision
+from voting.snapshot import ItemResult, Reading, TallySnapshot
 
 
 def make_decision(
@@ -81,3 +82,37 @@ def publish(decision, cast):
         public_counting=True,
     )
     return services.decision_publish(decision=decision, actor=cast.committee)
+
+
+def certify_passed(decision, *items) -> None:
+    """Store a certified tally in which each of ``items`` passed unanimously (one owner,
+    1 m², agreeing), for tests that need a counted decision without casting ballots. The
+    figures come from the real engine, so the snapshot is complete and typed."""
+    readings = {
+        item.pk: Reading.from_tally(
+            rules.tally(
+                rules.ItemCounts(total=rules.Share(1, 100), agree=rules.Share(1, 100)),
+                category=item.category,
+            ).raw
+        )
+        for item in items
+    }
+    snapshot = TallySnapshot(
+        decision=decision.pk,
+        state=decision.state,
+        items=tuple(
+            ItemResult(
+                id=item.pk,
+                position=item.position,
+                title=item.title,
+                category=rules.Category(item.category),
+                scope="",
+                spoiled_counts_as_participating=False,
+                raw=readings[item.pk],
+                adjusted=None,
+            )
+            for item in items
+        ),
+    )
+    decision.tally_snapshot = snapshot.to_json()
+    decision.save(update_fields=["tally_snapshot"])

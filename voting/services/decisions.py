@@ -273,7 +273,8 @@ def decision_count(
     decision.notary_office = notary_office
     decision.public_counting = public_counting
     decision.ballot_set_sha256 = selectors.ballot_set_sha256(decision)
-    decision.tally_snapshot = selectors.tally_as_data(decision, selectors.decision_tally(decision))
+    certified = selectors.tally_snapshot(decision, selectors.decision_tally(decision))
+    decision.tally_snapshot = certified.to_json()
     _advance(decision, DecisionState.COUNTED, stamp="counted_at", actor=actor, at=at)
     audit_record(
         action="voting.decision.count",
@@ -286,7 +287,7 @@ def decision_count(
             "counting_place": counting_place,
             "counters": counters,
             "notary_office": notary_office,
-            "passed": {i["id"]: i["passed"] for i in decision.tally_snapshot["items"]},
+            "passed": {i.id: i.passed for i in certified.items},
         },
     )
     return decision
