@@ -29,9 +29,9 @@ from portal.models import Compound
 from voting.models import DecisionState, Item
 from voting.rules import Category
 
-from . import ca, selectors, signing
-from . import facts as facts_mod
-from .models import (
+from .. import ca, selectors, signing
+from .. import facts as facts_mod
+from ..models import (
     PARTY_ROLE,
     Agreement,
     AgreementRevision,
@@ -44,7 +44,7 @@ from .models import (
     shift_months,
 )
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "data" / "default_template.json"
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "default_template.json"
 PARTY_LABELS = {
     PartyKind.COMMITTEE: "甲方",
     PartyKind.SERVICE_COMPANY: "乙方",
@@ -347,7 +347,7 @@ def agreement_create(
             "source_item": source_item.pk if source_item else None,
         },
     )
-    from .tasks import render_agreement_pdf
+    from ..tasks import render_agreement_pdf
 
     transaction.on_commit(lambda: render_agreement_pdf.delay(agreement.pk))
     return agreement
@@ -522,7 +522,7 @@ def _store_revision(agreement: Agreement, number: int, data: bytes) -> Agreement
 def agreement_render(*, agreement_id: int) -> bool:
     """Render revision 0 once. Returns False when another run already did (idempotent
     under redelivery: the unique (agreement, number) key decides)."""
-    from .rendering import render_agreement_pdf
+    from ..rendering import render_agreement_pdf
 
     claimed = Agreement.objects.filter(
         pk=agreement_id, pdf_status__in=[PdfStatus.PENDING, PdfStatus.FAILED, PdfStatus.RENDERING]
