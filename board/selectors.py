@@ -1,4 +1,4 @@
-"""The resident's first screen: open votes and what each of their flats owes.
+"""Reads of the boards. The resident's first screen: open votes and what each of their flats owes.
 
 Reads only, through the apps' models and selectors; a fixed number of queries whatever
 the number of flats, decisions or items (the home page is the page residents open most).
@@ -15,10 +15,9 @@ from django.urls import reverse
 
 from fees.models import Charge, FenSum, Payment
 from households.models import Unit
+from portal.access import compounds_for
 from voting import selectors as voting
 from voting.models import Ballot, Decision, DecisionState, Item, RollEntry
-
-from .access import compounds_for
 
 ZERO = Decimal("0.00")
 

@@ -2,20 +2,19 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.templatetags.static import static
+from django.shortcuts import render
 
 from households import selectors as register
-
-from . import resident
-from .access import (
+from portal.access import (
     compounds_for,
     get_compound_for_user,
     get_street_office_for_user,
     roles_in,
     street_offices_for,
 )
-from .models import STAFF_ROLES, Role
+from portal.models import STAFF_ROLES, Role
+
+from . import selectors
 
 
 @login_required
@@ -29,10 +28,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "street_offices": street_offices_for(user),
         "managed_compounds": register.compound_summaries(managed),
         "my_units": my_units,
-        "open_votes": resident.open_votes(user),
-        "balances": resident.unit_balances(my_units),
+        "open_votes": selectors.open_votes(user),
+        "balances": selectors.unit_balances(my_units),
     }
-    return render(request, "portal/home.html", context)
+    return render(request, "board/home.html", context)
 
 
 @login_required
@@ -41,7 +40,7 @@ def street_office_overview(request: HttpRequest, code: str) -> HttpResponse:
     summaries = register.compound_summaries(register.street_office_compounds(office))
     return render(
         request,
-        "portal/street_office.html",
+        "board/street_office.html",
         {
             "office": office,
             "summaries": summaries,
@@ -58,7 +57,7 @@ def compound_detail(request: HttpRequest, code: str) -> HttpResponse:
     (summary,) = register.compound_summaries([compound])
     return render(
         request,
-        "portal/compound.html",
+        "board/compound.html",
         {
             "compound": compound,
             "summary": summary,
@@ -67,9 +66,3 @@ def compound_detail(request: HttpRequest, code: str) -> HttpResponse:
             "kind_labels": register.building_kind_labels(),
         },
     )
-
-
-def favicon(request: HttpRequest) -> HttpResponse:
-    """Browsers ask for /favicon.ico whatever the page says: send them to the static icon
-    (a temporary redirect, so a new hashed file name in production is picked up)."""
-    return redirect(static("favicon.svg"))

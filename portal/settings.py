@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "fees",
     "voting",
     "agreements",
+    "board",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # Landing page, street-office and compound boards: home, so/<code>/, c/<code>/.
+    path("", include("board.urls")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -21,9 +22,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("so/<slug:code>/", views.street_office_overview, name="street_office"),
     path("so/<slug:code>/agreements/", include("agreements.office_urls")),
-    path("c/<slug:code>/", views.compound_detail, name="compound"),
     path("c/<slug:code>/", include("households.urls")),
     path("c/<slug:code>/fees/", include("fees.urls")),
     path("c/<slug:code>/decisions/", include("voting.urls")),

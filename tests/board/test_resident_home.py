@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from board import selectors as resident
 from fees.models import FeeStandard
 from households.models import Owner, Ownership
-from portal import resident
 from tests.fees.helpers import bill, home_fees
 from tests.voting.helpers import make_decision, resident_of
 from voting import selectors, services

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class BoardConfig(AppConfig):
+    """The app above all others: landing pages and the street-office and compound boards.
+    It reads every app through its selectors; no app imports it."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "board"
