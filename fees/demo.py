@@ -23,9 +23,9 @@ from django.db.models import F
 
 from households.models import BuildingKind
 from portal.models import Compound
+from portal.pdf import font_face_css
 
 from . import selectors, services
-from .fonts import font_face_css
 from .models import (
     AnnualAccount,
     Charge,

@@ -6,29 +6,23 @@ with a page per household: fonts are laid out once per file instead of once per 
 which is why building files are much faster than one PDF per household.
 """
 
-import base64
 import datetime as dt
-import io
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
-import qrcode
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Ownership
 from portal.models import Compound
+from portal.pdf import qr_data_uri, render_pdf
 
-from .fonts import font_face_css
 from .models import (
     BillingRun,
     Charge,
@@ -43,34 +37,8 @@ from .money import ZERO
 from .selectors import Reconciliation
 
 
-@lru_cache(maxsize=4096)
-def qr_data_uri(url: str) -> str:
-    """A QR code of ``url`` as a PNG data URI. A raster image is drawn once per PDF and
-    reused on every page (an SVG path would be re-drawn per notice, a quarter of the
-    render time of a building file); 8 px per module is ~250 dpi at 26 mm."""
-    image = qrcode.make(url, box_size=8, border=1)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 def resident_fee_url(compound: Compound) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("fees:my", args=[compound.code])
-
-
-# WeasyPrint reports every layout step at INFO; that is noise in a worker's log.
-logging.getLogger("weasyprint").setLevel(logging.WARNING)
-logging.getLogger("fontTools").setLevel(logging.WARNING)
-
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported lazily: heavy, and only workers need it
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-
-
-def render_pdf(template: str, context: dict) -> bytes:
-    return html_to_pdf(render_to_string(template, {"font_faces": font_face_css(), **context}))
 
 
 # --- fee notices (缴费通知单) ---------------------------------------------------------------
