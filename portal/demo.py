@@ -13,9 +13,9 @@ from django.db import transaction
 
 from households import demo as register_demo
 from households.models import CommitteeRole
+from households.services.accounts import user_add
 
 from .models import Compound, Role
-from .services import user_add
 
 DEMO_PASSWORD = "portal-demo-2021"
 APP_SEEDS = ("fees.demo", "voting.demo", "agreements.demo")

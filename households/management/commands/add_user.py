@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from households.services.accounts import user_add
 from portal.models import Role
-from portal.services import user_add
 
 # English for the service's own errors, so the CLI speaks both languages whether or not
 # the message catalogue has been compiled. Django's own messages (password validators,

@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 
 from households.models import PropertyRightUnit
 from households.selectors import units_of_user
+from households.services.accounts import user_add
 from portal.access import compounds_for, roles_in
 from portal.models import AuditEntry, Membership, Role, StreetOffice
-from portal.services import user_add
 from tests.factories import make_compound
 
 User = get_user_model()
