@@ -23,9 +23,9 @@ def get_unit_for_user(user: AbstractBaseUser, code: str, unit_id: int) -> Unit:
     compound: Compound = get_compound_for_user(user, code)
     units = compound.units.select_related("building", "compound")
     if not is_staff_in(user, compound):
-        units = units.filter(ownerships__owner__user=user, ownerships__valid_to__isnull=True)
+        units = units.owned_by(user)
     try:
-        return units.distinct().get(pk=unit_id)
+        return units.get(pk=unit_id)
     except Unit.DoesNotExist:
         raise Http404 from None
 

@@ -37,10 +37,7 @@ class _UnitScope:
             units = compound.units.prefetch_related(selectors.current_ownerships())
         else:
             user = self.request.user
-            owned = Ownership.objects.filter(
-                compound=compound, owner__user=user, valid_to__isnull=True
-            ).values("unit_id")
-            units = compound.units.filter(pk__in=owned).prefetch_related(
+            units = compound.units.owned_by(user).prefetch_related(
                 selectors.current_ownerships(only_of=user)
             )
         units = units.select_related("building")
@@ -88,7 +85,7 @@ class OwnerListView(CompoundScopedAPIView, generics.ListAPIView):
     def get_compound_queryset(self, compound: Compound) -> QuerySet[Owner]:
         current = Prefetch(
             "ownerships",
-            queryset=Ownership.objects.filter(valid_to__isnull=True)
+            queryset=Ownership.objects.current()
             .select_related("unit__building")
             .order_by("unit__building__sort_key", "unit__building__number", "unit__number"),
             to_attr="current_ownerships",

@@ -418,9 +418,8 @@ def _form_committee(compound: Compound) -> None:
     )
     # Owner seats go to sole owners of buildings spread over the compound.
     candidates = list(
-        Ownership.objects.filter(
-            compound=compound, valid_to__isnull=True, share=1, owner__kind=OwnerKind.PERSON
-        )
+        compound.ownerships.current()
+        .filter(share=1, owner__kind=OwnerKind.PERSON)
         .select_related("owner", "unit__building")
         .order_by("unit__building__sort_key", "unit__number")
     )
@@ -507,8 +506,9 @@ def seed_register() -> Compound:
 def demo_resident_owner(compound: Compound) -> Owner:
     """The sole owner of :data:`DEMO_RESIDENT_UNIT`, whom the login ``yezhu`` stands for."""
     building, number = DEMO_RESIDENT_UNIT
-    return compound.owners.get(
-        ownerships__unit__building__number=building,
-        ownerships__unit__number=number,
-        ownerships__valid_to__isnull=True,
+    return (
+        compound.ownerships.current()
+        .select_related("owner")
+        .get(unit__building__number=building, unit__number=number)
+        .owner
     )

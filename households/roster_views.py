@@ -196,7 +196,7 @@ def _export_rows(compound: Compound, *, unmasked: bool = False):
     file imports again unchanged (see :func:`roster_export_full`)."""
     current = Prefetch(
         "ownerships",
-        queryset=Ownership.objects.filter(valid_to__isnull=True)
+        queryset=Ownership.objects.current()
         .select_related("owner__property_right_unit")
         .order_by("-is_representative", "owner__name"),
         to_attr="current_ownerships",

@@ -84,7 +84,7 @@ def building_kind_labels() -> dict[str, str]:
 def current_ownerships(*, only_of: AbstractBaseUser | None = None) -> Prefetch:
     """Prefetch of the current owners of units, for lists that show them masked.
     ``only_of``: just that user's own rows (what a resident may see of their flat)."""
-    queryset = Ownership.objects.filter(valid_to__isnull=True).select_related("owner")
+    queryset = Ownership.objects.current().select_related("owner")
     if only_of is not None:
         queryset = queryset.filter(owner__user=only_of)
     return Prefetch("ownerships", queryset=queryset, to_attr="current_ownerships")
@@ -95,7 +95,7 @@ def unit_ownerships(unit: Unit, *, viewer: AbstractBaseUser, staff: bool) -> Que
     a resident only their own current rows, never previous owners or a co-owner (PIPL)."""
     ownerships = unit.ownerships.select_related("owner").order_by("valid_to", "-valid_from")
     if not staff:
-        ownerships = ownerships.filter(owner__user=viewer, valid_to__isnull=True)
+        ownerships = ownerships.current().filter(owner__user=viewer)
     return ownerships
 
 
@@ -109,20 +109,12 @@ def building_units(building: Building) -> QuerySet[Unit]:
 
 def units_of_user(compound: Compound, user: AbstractBaseUser) -> QuerySet[Unit]:
     """The units a resident currently owns in ``compound``."""
-    return (
-        compound.units.filter(ownerships__owner__user=user, ownerships__valid_to__isnull=True)
-        .select_related("building")
-        .distinct()
-    )
+    return compound.units.owned_by(user).select_related("building")
 
 
 def units_of_user_everywhere(user: AbstractBaseUser) -> QuerySet[Unit]:
     """All units the user owns, across compounds, for the resident's home page."""
-    return (
-        Unit.objects.filter(ownerships__owner__user=user, ownerships__valid_to__isnull=True)
-        .select_related("building", "compound")
-        .distinct()
-    )
+    return Unit.objects.owned_by(user).select_related("building", "compound")
 
 
 def compound_property_right_units(compound: Compound) -> QuerySet[PropertyRightUnit]:

@@ -205,7 +205,7 @@ def _plan(compound: Compound, roster: Roster, *, today: dt.date) -> _Plan:
         elif owner.kind == OwnerKind.ORGANISATION:
             owners.setdefault(f"org:{owner.name}", owner)
     current: dict[int, list[Ownership]] = defaultdict(list)
-    for ownership in compound.ownerships.filter(valid_to__isnull=True):
+    for ownership in compound.ownerships.current():
         current[ownership.unit_id].append(ownership)
 
     changed_owner_ids: set[int] = set()
