@@ -12,7 +12,16 @@ from django.utils import timezone
 from portal.models import Compound
 
 from . import rules
-from .models import Ballot, Decision, DecisionState, Item, PaperEntryStatus, RollEntry, RollUnit
+from .models import (
+    Ballot,
+    Decision,
+    DecisionState,
+    Item,
+    PaperEntryStatus,
+    RollEntry,
+    RollUnit,
+    StateChange,
+)
 from .snapshot import ItemResult, Reading, TallySnapshot
 
 PUBLICATION_PERIOD = dt.timedelta(days=3)
@@ -146,7 +155,9 @@ def certified_tally(decision: Decision) -> TallySnapshot | None:
 def decision_result(decision: Decision) -> TallySnapshot:
     """What a page shows of a tallied decision: the certified tally once counted, the
     running count of a closed vote before that."""
-    return certified_tally(decision) or tally_snapshot(decision, decision_tally(decision))
+    if decision.is_result_final:
+        return TallySnapshot.from_json(decision.tally_snapshot)
+    return tally_snapshot(decision, decision_tally(decision))
 
 
 def item_passed(item: Item) -> bool:
@@ -449,4 +460,54 @@ def roll_summary(decision: Decision) -> dict:
         unknown_area_units=Sum("unknown_area_units"),
         voted=Count("id", filter=Q(voted_at__isnull=False)),
         ownerless=Count("id", filter=Q(owner__isnull=True)),
+    )
+
+
+@dataclass(frozen=True)
+class TurnoutSection:
+    """The turnout per building of the items sharing one scope, over their roll only."""
+
+    scope_label: str  # "" for the whole compound
+    items: tuple[ItemResult, ...]
+    rows: list[BuildingTurnout]
+
+
+def turnout_sections(decision: Decision, tally: TallySnapshot) -> list[TurnoutSection]:
+    """One section per distinct item scope, in item order: a building-scoped item's turnout
+    never shows the buildings (or flats) outside its scope."""
+    results = {result.id: result for result in tally.items}
+    groups: dict[tuple[int, ...] | None, list[Item]] = {}
+    for item in decision_items(decision):
+        scope = item_scope(item)
+        groups.setdefault(None if scope is None else tuple(sorted(scope)), []).append(item)
+    return [
+        TurnoutSection(
+            results[group[0].pk].scope,
+            tuple(results[item.pk] for item in group),
+            turnout_by_building(decision, turnout_scope(decision, *group)),
+        )
+        for group in groups.values()
+    ]
+
+
+@dataclass(frozen=True)
+class TallyReport:
+    """Everything the tally report (计票结果报告) shows, gathered for :mod:`voting.pdf`."""
+
+    decision: Decision
+    tally: TallySnapshot
+    turnout_sections: list[TurnoutSection]
+    state_changes: list[StateChange]
+    generated_at: dt.datetime
+
+
+def tally_report(decision: Decision) -> TallyReport:
+    """The report's data: the certified tally (never recounted) and the turnout."""
+    tally = decision_result(decision)
+    return TallyReport(
+        decision=decision,
+        tally=tally,
+        turnout_sections=turnout_sections(decision, tally),
+        state_changes=list(decision.state_changes.select_related("actor")),
+        generated_at=timezone.now(),
     )

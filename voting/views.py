@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from portal.access import get_compound_for_user, is_staff_in, roles_in
 from portal.models import Compound
 
-from . import charts, reports, selectors, services
+from . import charts, selectors, services
 from .access import CANVASSERS, MANAGERS, get_decision_for_user, may_manage, may_see_tally
 from .forms import BALLOT_CHOICES, PAPER_CHOICES, CountForm, DecisionForm, ItemForm, ProxyForm
 from .models import Ballot, Decision, DecisionState, ReportStatus
@@ -144,7 +144,7 @@ def decision_detail(request: HttpRequest, code: str, decision_id: int) -> HttpRe
     if decision.state != DecisionState.DRAFT:
         context["roll"] = selectors.roll_summary(decision)
     if may_see_tally(request.user, decision):
-        context["tallies"] = selectors.decision_tally(decision)
+        context["tallies"] = selectors.decision_result(decision).items
     if manage:
         context["pending_count"] = selectors.pending_paper_entries(decision).count()
         context["review_count"] = selectors.review_queue(decision).count()
@@ -476,7 +476,7 @@ def ballot_sheets(request: HttpRequest, code: str, decision_id: int) -> HttpResp
 def report_request(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     try:
-        reports.tally_report_request(decision=decision, actor=request.user)
+        services.tally_report_request(decision=decision, actor=request.user)
         messages.success(request, _("计票结果报告正在生成"))
     except ValidationError as exc:
         _errors(request, exc)
@@ -537,7 +537,7 @@ def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResp
         {
             "compound": decision.compound,
             "decision": decision,
-            "tallies": selectors.decision_tally(decision),
+            "tallies": selectors.decision_result(decision).items,
             "participants": list(page),
             "page": page,
             "receipt": receipt,

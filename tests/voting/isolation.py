@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.isolation import per_cast, register_kwarg, register_markers, register_query
 from tests.voting.helpers import make_decision, publish
-from voting import reports, selectors, services
+from voting import selectors, services
 
 
 @per_cast
@@ -24,8 +24,8 @@ def home_decision(cast):
 @per_cast
 def home_decision_with_report(cast):
     decision = home_decision(cast)
-    reports.tally_report_request(decision=decision, actor=cast.committee)
-    reports.tally_report_render(decision_id=decision.pk)
+    services.tally_report_request(decision=decision, actor=cast.committee)
+    services.tally_report_render(decision_id=decision.pk)
     return decision
 
 

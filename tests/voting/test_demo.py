@@ -9,10 +9,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from board.demo import DEMO_PASSWORD, seed_demo
 from portal.access import roles_in
-from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.models import Role
-from voting import demo, reports, selectors, services
+from voting import demo, selectors, services
 from voting.models import DecisionState, PaperEntryStatus
 
 
@@ -53,8 +53,8 @@ def test_demo_2021_figures_agree_on_page_api_and_pdf(seeded, client):
     api = APIClient()
     api.force_authenticate(committee)
     (item,) = api.get(f"/api/v1/compounds/{compound.code}/decisions/{decision.pk}/tally/").json()
-    reports.tally_report_request(decision=decision, actor=committee)
-    reports.tally_report_render(decision_id=decision.pk)
+    services.tally_report_request(decision=decision, actor=committee)
+    services.tally_report_render(decision_id=decision.pk)
     decision.refresh_from_db()
     pdf = "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(decision.report_file.read())).pages

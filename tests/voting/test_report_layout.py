@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
-from voting import charts, reports, selectors, services
+from voting import charts, selectors, services
 
 from .helpers import make_decision, publish
 
@@ -60,8 +60,8 @@ def test_report_keeps_every_building_its_legend_and_signature_lines(cast, demo_l
         choices={decision.items.get().pk: "agree"},
     )
     decision = publish(decision, cast)
-    reports.tally_report_request(decision=decision, actor=cast.committee)
-    reports.tally_report_render(decision_id=decision.pk)
+    services.tally_report_request(decision=decision, actor=cast.committee)
+    services.tally_report_render(decision_id=decision.pk)
     decision.refresh_from_db()
     pages = [
         re.sub(r"\s+", " ", p.extract_text())

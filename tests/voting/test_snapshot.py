@@ -1,7 +1,12 @@
 """The certified tally as a type: stored once by counting, read back exactly, never
 recounted by the pages that publish it."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from voting import rules, selectors
 from voting.models import Ballot, Choice, Decision
@@ -61,3 +66,33 @@ def test_rule_labels_name_every_check():
     assert set(rules.RULE_LABELS) == {r.value for r in rules.Rule}
     assert rules.rule_formula("consent_area") == "同意面积 / 参与表决面积"
     assert rules.rule_name("consent_area") == "同意面积比例"
+
+
+def _touches_ballots(queries) -> list[str]:
+    return [q["sql"] for q in queries if "voting_ballot" in q["sql"]]
+
+
+def test_published_pages_show_the_certified_figures_even_after_a_ballot_changes(
+    client, cast, published
+):
+    """The public result page, the decision page and the tally API read the snapshot: no
+    query over the ballots, and a ballot row altered after counting changes no figure."""
+    certified = selectors.certified_tally(published)
+    assert certified is not None and certified.items[0].raw.check("consent_owners").value == (
+        "50.00"
+    )
+    Ballot.objects.filter(decision=published).update(choice=Choice.AGREE)
+    result_url = reverse("voting_public:result", args=["home", published.pk])
+    decision_url = reverse("voting:decision", args=["home", published.pk])
+    tally_url = f"/api/v1/compounds/home/decisions/{published.pk}/tally/"
+    client.force_login(cast.committee)
+    for address in (result_url, decision_url, tally_url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(address)
+        assert response.status_code == 200, address
+        assert _touches_ballots(queries.captured_queries) == [], address
+    page = client.get(result_url).content.decode()
+    assert re.search(r'data-rule="consent_owners"><td>[^<]*</td><td class="num ratio">50.00%', page)
+    assert "100.00%" not in page  # what a recount would now say
+    (first, _) = client.get(tally_url).json()
+    assert first["ratios"]["consent_owners"] == "50.00"

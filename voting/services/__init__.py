@@ -11,6 +11,7 @@ The writes live in modules by topic; this package re-exports them, so callers ke
 - ``ballots``: online ballots and the one writer of every ballot (with its receipt)
 - ``paper``: paper ballots keyed twice, the review queue, the historical import
 - ``proxies``: registering and revoking proxy votes (委托投票)
+- ``reports``: the tally report PDF, requested on a page and rendered by a task
 - ``_common``: private helpers (time, actor, the decision and roll-row locks)
 """
 
@@ -31,12 +32,14 @@ from .decisions import (
 )
 from .paper import paper_ballots_import, paper_entry_record, paper_entry_resolve
 from .proxies import proxy_holder_find, proxy_register, proxy_revoke
+from .reports import ReportBusy, tally_report_failed, tally_report_render, tally_report_request
 from .roll import roll_freeze
 
 __all__ = [
     "ITEMS_LOCKED",
     "NOTICE_PERIOD",
     "PUBLICATION_PERIOD",
+    "ReportBusy",
     "ballot_cast",
     "decision_announce",
     "decision_close",
@@ -54,4 +57,7 @@ __all__ = [
     "proxy_register",
     "proxy_revoke",
     "roll_freeze",
+    "tally_report_failed",
+    "tally_report_render",
+    "tally_report_request",
 ]

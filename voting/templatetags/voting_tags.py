@@ -1,5 +1,4 @@
 from django import template
-from django.utils.translation import gettext as _
 
 from portal.templatetags.figures import area_hundredths
 from voting import rules
@@ -20,12 +19,8 @@ def pct(value) -> str:
 
 @register.filter
 def rule_label(name: str) -> str:
-    return {
-        "participation_owners": _("参与表决人数 / 总人数"),
-        "participation_area": _("参与表决面积 / 总面积"),
-        "consent_owners": _("同意人数 / 参与表决人数"),
-        "consent_area": _("同意面积 / 参与表决面积"),
-    }.get(name, name)
+    """How a rule's ratio is computed ('同意面积 / 参与表决面积'), from rules.RULE_LABELS."""
+    return rules.rule_formula(name)
 
 
 @register.filter
