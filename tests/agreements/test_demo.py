@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from agreements import demo, services, verification
 from agreements.models import AgreementStatus
-from portal.demo import seed_demo
+from board.demo import seed_demo
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ table says, on the real 1,412-household data; screenshots go to var/screenshots/
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD, seed_demo
+from board.demo import DEMO_PASSWORD, seed_demo
 from tests.e2e.conftest import PHONE, horizontal_overflow
 
 pytestmark = pytest.mark.e2e

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 
+from board.demo import DEMO_PASSWORD, seed_demo
 from households.demo import id_check_digit, is_valid_id_number
 from households.models import (
     AreaSource,
@@ -26,7 +27,6 @@ from households.models import (
     TransferStatus,
 )
 from portal.access import compounds_for, roles_in
-from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.models import Compound, Role
 
 User = get_user_model()

@@ -7,10 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from board import demo as portal_demo
+from board.demo import seed_demo
 from households import demo as register_demo
 from households.demo import seed_register
-from portal import demo as portal_demo
-from portal.demo import seed_demo
 from portal.models import Compound
 from tests.households.test_demo import database_state, register_fingerprint
 

@@ -1,8 +1,10 @@
 """The whole demo: the register, each app's demo data, and one login per role.
 
-``manage.py seed_demo`` calls :func:`seed_demo`. Each app that has demo data provides
-``<app>/demo.py`` with ``seed(compound: Compound) -> None`` (idempotent); an app without
-that module is skipped, so the apps can be developed and shipped independently.
+``manage.py seed_demo`` calls :func:`seed_demo`; it lives in ``board``, the app above all
+others, and is the only code that imports the apps' ``demo`` modules. Each app that has
+demo data provides ``<app>/demo.py`` with ``seed(compound: Compound) -> None``
+(idempotent); an app without that module is skipped, so the apps can be developed and
+shipped independently.
 """
 
 import importlib
@@ -14,8 +16,7 @@ from django.db import transaction
 from households import demo as register_demo
 from households.models import CommitteeRole
 from households.services.accounts import user_add
-
-from .models import Compound, Role
+from portal.models import Compound, Role
 
 DEMO_PASSWORD = "portal-demo-2021"
 APP_SEEDS = ("fees.demo", "voting.demo", "agreements.demo")

@@ -3,7 +3,7 @@ import unicodedata
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from portal.demo import DEMO_PASSWORD, seed_demo
+from board.demo import DEMO_PASSWORD, seed_demo
 
 
 def _width(text: str) -> int:
