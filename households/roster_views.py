@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.access import get_compound_for_user
 from portal.audit import audit_record
+from portal.errors import errors_to_form
 from portal.models import Compound
 from portal.widgets import DateInput
 from portal.xlsx import Sheet, xlsx_response
@@ -115,13 +116,6 @@ class PropertyRightUnitForm(TransferForm):
     )
 
     field_order = ["name", "transfer_status", "transfer_date", "receiver"]
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's errors on the form's fields (or on the form when none matches)."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for name, texts in errors.items():
-        form.add_error(name if name in form.fields else None, texts)
 
 
 def _compound(request: HttpRequest, code: str) -> Compound:
@@ -275,7 +269,7 @@ def building_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             building = building_create(compound=compound, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已添加楼栋：%(label)s") % {"label": building.label})
             return redirect(reverse("roster_import", args=[compound.code]) + "#buildings")
@@ -310,7 +304,7 @@ def property_right_units(request: HttpRequest, code: str) -> HttpResponse:
                 compound=compound, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已添加产权单位：%(name)s") % {"name": pru.name})
             return redirect("property_right_units", compound.code)
@@ -330,7 +324,7 @@ def property_right_unit_edit(request: HttpRequest, code: str, pru_id: int) -> Ht
                     property_right_unit=pru, actor=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("已保存产权单位：%(name)s") % {"name": pru.name})
                 return redirect("property_right_units", pru.compound.code)
