@@ -6,12 +6,7 @@ from . import api_views
 
 urlpatterns = [
     path("auth/token/", api_views.TokenObtainView.as_view(), name="api-token"),
-    path("compounds/", api_views.CompoundListView.as_view(), name="api-compound-list"),
-    path(
-        "compounds/<slug:code>/",
-        api_views.CompoundDetailView.as_view(),
-        name="api-compound-detail",
-    ),
+    path("", include("board.api_urls")),
     path("", include("households.api_urls")),
     path("", include("fees.api_urls")),
     path("", include("agreements.api_urls")),

@@ -1,14 +1,9 @@
-"""API v1 at the top: obtaining a token, and the caller's compounds.
-
-Everything below ``compounds/{code}/`` is a :class:`portal.api.CompoundScopedAPIView`.
+"""API v1 at the top: obtaining a token. The caller's compounds are listed by ``board.api``;
+everything below ``compounds/{code}/`` is a :class:`portal.api.CompoundScopedAPIView`.
 """
 
-from decimal import Decimal
-
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, generics, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -16,14 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from households.models import Building, Unit
-
-from .access import compounds_for
-from .api import CompoundScopedAPIView
 from .audit import audit_record
 from .auth import LockedOut, lockout_message, token_expired
-from .models import Compound
-from .serializers import CompoundDetailSerializer, CompoundSerializer
 
 
 class TokenObtainThrottle(SimpleRateThrottle):
@@ -76,68 +65,3 @@ class TokenObtainView(ObtainAuthToken):
         if created:
             audit_record(action="api.token_issued", actor=user, obj=user)
         return Response({"token": token.key})
-
-
-def _with_household_counts(compounds: QuerySet[Compound]) -> QuerySet[Compound]:
-    """Annotate ``households`` (units) with a subquery, so no join multiplies the rows."""
-    units = (
-        Unit.objects.filter(compound=OuterRef("pk"))
-        .order_by()
-        .values("compound")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return compounds.annotate(households=Coalesce(Subquery(units, output_field=IntegerField()), 0))
-
-
-def _with_register_totals(compounds: QuerySet[Compound]) -> QuerySet[Compound]:
-    """Households plus buildings, known area and units without area."""
-    units = Unit.objects.filter(compound=OuterRef("pk")).order_by().values("compound")
-    buildings = (
-        Building.objects.filter(compound=OuterRef("pk"))
-        .order_by()
-        .values("compound")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    area = DecimalField(max_digits=14, decimal_places=2)
-    return _with_household_counts(compounds).annotate(
-        building_count=Coalesce(Subquery(buildings, output_field=IntegerField()), 0),
-        known_area=Coalesce(
-            Subquery(units.annotate(a=Sum("floor_area")).values("a"), output_field=area),
-            Decimal("0.00"),
-            output_field=area,
-        ),
-        units_without_area=Coalesce(
-            Subquery(
-                units.filter(floor_area__isnull=True).annotate(n=Count("id")).values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
-    )
-
-
-class CompoundListView(generics.ListAPIView):
-    """The compounds the caller holds any role in, with their household counts."""
-
-    serializer_class = CompoundSerializer
-
-    def get_queryset(self) -> QuerySet[Compound]:
-        return _with_household_counts(compounds_for(self.request.user)).order_by(
-            "street_office__name", "name", "id"
-        )
-
-
-class CompoundDetailView(CompoundScopedAPIView, generics.RetrieveAPIView):
-    """One compound of the caller's, with the totals of its register."""
-
-    serializer_class = CompoundDetailSerializer
-    lookup_field = "code"
-
-    def get_compound_queryset(self, compound: Compound) -> QuerySet[Compound]:
-        return _with_register_totals(
-            Compound.objects.filter(pk=compound.pk).select_related(
-                "street_office", "service_company"
-            )
-        )

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .models import Compound, ServiceCompany, StreetOffice
+from portal.models import Compound, ServiceCompany, StreetOffice
 
 
 class StreetOfficeRefSerializer(serializers.ModelSerializer):

@@ -1,0 +1,10 @@
+"""API v1: the caller's compounds (included by ``portal.api_urls`` under ``api/v1/``)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("compounds/", api.CompoundListView.as_view(), name="api-compound-list"),
+    path("compounds/<slug:code>/", api.CompoundDetailView.as_view(), name="api-compound-detail"),
+]
