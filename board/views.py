@@ -6,10 +6,10 @@ from django.shortcuts import render
 
 from households import selectors as register
 from portal.access import (
+    acting_roles,
     compounds_for,
     get_compound_for_user,
     get_street_office_for_user,
-    roles_in,
     street_offices_for,
 )
 from portal.models import STAFF_ROLES, Role
@@ -62,7 +62,7 @@ def compound_detail(request: HttpRequest, code: str) -> HttpResponse:
             "compound": compound,
             "summary": summary,
             "buildings": register.compound_buildings(compound),
-            "roles": roles_in(request.user, compound),
+            "roles": acting_roles(request.user, compound),
             "kind_labels": register.building_kind_labels(),
         },
     )

@@ -2,6 +2,11 @@
 
 A missing right and a missing object look the same to the caller (404), so nobody can
 probe for the existence of another tenant's compounds, units or owners.
+
+Superusers are decided here and nowhere else: they see every compound and street office,
+and in a compound they act with every managing role, never as a resident
+(:func:`acting_roles`). Apps ask :func:`has_role` / :func:`is_staff_in` rather than
+reading ``is_superuser`` themselves.
 """
 
 from collections.abc import Iterable
@@ -13,6 +18,10 @@ from django.http import Http404
 from .models import STAFF_ROLES, Compound, Role, StreetOffice
 
 AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def _is_superuser(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
 
 
 def _compound_filter_for_role(user: AnyUser, role: Role) -> Q | None:
@@ -42,7 +51,7 @@ def compounds_for(user: AnyUser, roles: Iterable[Role] | None = None) -> QuerySe
     """The compounds ``user`` may see in any of ``roles`` (all roles when None)."""
     if not user.is_authenticated:
         return Compound.objects.none()
-    if user.is_superuser:
+    if _is_superuser(user):
         return Compound.objects.all()
     query = Q(pk__in=[])
     for role in roles if roles is not None else Role:
@@ -53,7 +62,8 @@ def compounds_for(user: AnyUser, roles: Iterable[Role] | None = None) -> QuerySe
 
 
 def roles_in(user: AnyUser, compound: Compound) -> set[Role]:
-    """The roles ``user`` holds in ``compound``."""
+    """The roles ``user``'s memberships give in ``compound`` (a superuser holds none by
+    membership: use :func:`acting_roles` to decide what a user may do)."""
     roles: set[Role] = set()
     for m in _memberships(user):
         if (
@@ -69,6 +79,19 @@ def roles_in(user: AnyUser, compound: Compound) -> set[Role]:
     return roles
 
 
+def acting_roles(user: AnyUser, compound: Compound) -> set[Role]:
+    """The roles ``user`` acts with in ``compound``: their memberships', or, for a
+    superuser, every managing role (a superuser is never a resident of anything)."""
+    if _is_superuser(user):
+        return set(STAFF_ROLES)
+    return roles_in(user, compound)
+
+
+def has_role(user: AnyUser, compound: Compound, roles: Iterable[Role]) -> bool:
+    """True if ``user`` acts in ``compound`` with one of ``roles``."""
+    return bool(acting_roles(user, compound) & set(roles))
+
+
 def get_compound_for_user(
     user: AnyUser, code: str, roles: Iterable[Role] | None = None
 ) -> Compound:
@@ -79,7 +102,7 @@ def get_compound_for_user(
         )
     except Compound.DoesNotExist:
         raise Http404 from None
-    if user.is_authenticated and user.is_superuser:
+    if _is_superuser(user):
         return compound
     allowed = set(roles) if roles is not None else set(Role)
     if not roles_in(user, compound) & allowed:
@@ -93,7 +116,7 @@ def get_street_office_for_user(user: AnyUser, code: str) -> StreetOffice:
         office = StreetOffice.objects.get(code=code)
     except StreetOffice.DoesNotExist:
         raise Http404 from None
-    if user.is_authenticated and user.is_superuser:
+    if _is_superuser(user):
         return office
     if not any(
         m.role == Role.STREET_OFFICER and m.street_office_id == office.id
@@ -105,15 +128,13 @@ def get_street_office_for_user(user: AnyUser, code: str) -> StreetOffice:
 
 def is_staff_in(user: AnyUser, compound: Compound) -> bool:
     """True for anyone who manages the compound (not merely lives in it)."""
-    if user.is_authenticated and user.is_superuser:
-        return True
-    return bool(roles_in(user, compound) & STAFF_ROLES)
+    return has_role(user, compound, STAFF_ROLES)
 
 
 def street_offices_for(user: AnyUser) -> QuerySet[StreetOffice]:
     if not user.is_authenticated:
         return StreetOffice.objects.none()
-    if user.is_superuser:
+    if _is_superuser(user):
         return StreetOffice.objects.all()
     ids = [m.street_office_id for m in _memberships(user) if m.role == Role.STREET_OFFICER]
     return StreetOffice.objects.filter(id__in=ids)

@@ -2,19 +2,23 @@
 
 Views under ``/api/v1/compounds/{code}/`` inherit :class:`CompoundScopedAPIView`. It
 resolves the compound through the access helper (404 for outsiders) and builds the
-queryset from it; a subclass that overrides ``get_queryset`` is refused at import time,
-so the scope cannot be forgotten (PostHog's ``safely_get_queryset`` idea).
+queryset from it; a subclass that overrides ``get_queryset`` or ``get_object`` (itself or
+through a mixin) is refused at import time, so the scope cannot be forgotten and an
+unscoped lookup cannot be written by accident (PostHog's ``routing.py`` idea). Objects
+named by the URL come from ``get_compound_queryset(compound)`` via ``lookup_field``, or,
+in a ``post()``, from the app's ``access.get_<thing>_for_user`` helper.
 """
 
 from collections.abc import Iterable
 from functools import cached_property
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from rest_framework import exceptions, generics
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .access import get_compound_for_user, roles_in
+from .access import acting_roles, get_compound_for_user
 from .models import Compound, Role
 
 
@@ -23,13 +27,22 @@ class CompoundScopedAPIView(generics.GenericAPIView):
 
     allowed_roles: Iterable[Role] = tuple(Role)
 
+    #: The lookups that apply the tenant scope, and what to write instead of overriding them.
+    SCOPED_LOOKUPS = {
+        "get_queryset": "implement get_compound_queryset(compound)",
+        "get_object": "set lookup_field over get_compound_queryset(compound), or call the "
+        "app's access.get_<thing>_for_user helper",
+    }
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__:
-            raise TypeError(
-                f"{cls.__name__} overrides get_queryset(); implement "
-                "get_compound_queryset(compound) so the tenant scope always applies."
-            )
+        for name, instead in CompoundScopedAPIView.SCOPED_LOOKUPS.items():
+            # Resolved through the whole MRO, so a mixin cannot slip an override in either.
+            if getattr(cls, name) is not getattr(CompoundScopedAPIView, name):
+                raise TypeError(
+                    f"{cls.__name__} overrides {name}(); {instead}, so the tenant scope "
+                    "always applies."
+                )
 
     @cached_property
     def compound(self) -> Compound:
@@ -37,9 +50,8 @@ class CompoundScopedAPIView(generics.GenericAPIView):
 
     @cached_property
     def roles(self) -> set[Role]:
-        if self.request.user.is_superuser:
-            return set(Role) - {Role.RESIDENT}
-        return roles_in(self.request.user, self.compound)
+        """The roles the caller acts with here (a superuser: every managing role)."""
+        return acting_roles(self.request.user, self.compound)
 
     @property
     def is_resident_only(self) -> bool:
@@ -50,6 +62,10 @@ class CompoundScopedAPIView(generics.GenericAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
             return self.get_serializer_class().Meta.model.objects.none()
         return self.get_compound_queryset(self.compound)
+
+    def get_object(self) -> Any:
+        """The row named by the URL, looked up only among ``get_queryset()``'s (404 else)."""
+        return super().get_object()
 
     def get_compound_queryset(self, compound: Compound) -> QuerySet:
         raise NotImplementedError
