@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.models import Compound
+from portal.queue import enqueue
 from voting.models import Item
 
 from .. import facts as facts_mod
@@ -126,9 +127,7 @@ def agreement_create(
             "source_item": source_item.pk if source_item else None,
         },
     )
-    from ..tasks import render_agreement_pdf
-
-    transaction.on_commit(lambda: render_agreement_pdf.delay(agreement.pk))
+    enqueue("agreements.tasks.render_agreement_pdf", agreement.pk)
     return agreement
 
 
