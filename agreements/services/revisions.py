@@ -34,7 +34,7 @@ def _store_revision(agreement: Agreement, number: int, data: bytes) -> Agreement
 def agreement_render(*, agreement_id: int) -> bool:
     """Render revision 0 once. Returns False when another run already did (idempotent
     under redelivery: the unique (agreement, number) key decides)."""
-    from ..rendering import render_agreement_pdf
+    from ..pdf import render_agreement_pdf
 
     claimed = Agreement.objects.filter(
         pk=agreement_id, pdf_status__in=[PdfStatus.PENDING, PdfStatus.FAILED, PdfStatus.RENDERING]
