@@ -1,21 +1,19 @@
 """The agreement as a PDF: WeasyPrint lays out the Chinese text (numbered clauses, page
 numbers, a signing page) and pyHanko adds one empty signature field per party where the
-layout put that party's box."""
+layout put that party's box.
+
+It renders what :func:`agreements.selectors.agreement_document` gathered and runs no query.
+"""
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from fees.pdf import qr_data_uri
+from portal.pdf import qr_data_uri
 
 from . import signing
 from .facts import chinese_number
-from .models import Agreement
-from .selectors import signer_name
-
-
-def _representative_name(user) -> str:
-    return user.get_full_name() or user.username
+from .selectors import AgreementDocument
 
 
 def public_verifier_url() -> str:
@@ -24,17 +22,8 @@ def public_verifier_url() -> str:
     return settings.SITE_URL.rstrip("/") + reverse("agreement_verify_public")
 
 
-def agreement_html(agreement: Agreement) -> str:
-    parties = [
-        {
-            "label": p.label,
-            "kind": p.kind,
-            "organisation": p.organisation,
-            "representative_name": signer_name(p.representative, agreement.compound),
-            "field_name": p.field_name,
-        }
-        for p in agreement.parties.select_related("representative").order_by("position")
-    ]
+def agreement_html(document: AgreementDocument) -> str:
+    agreement = document.agreement
     clauses = [
         {
             "number_zh": chinese_number(index),
@@ -47,7 +36,7 @@ def agreement_html(agreement: Agreement) -> str:
         "agreements/pdf/agreement.html",
         {
             "agreement": agreement,
-            "parties": parties,
+            "parties": document.parties,
             "preamble": agreement.preamble,
             "clauses": clauses,
             "verify_url": public_verifier_url(),
@@ -56,16 +45,16 @@ def agreement_html(agreement: Agreement) -> str:
     )
 
 
-def render_agreement_pdf(agreement: Agreement) -> bytes:
+def render_agreement_pdf(document: AgreementDocument) -> bytes:
     """The unsigned PDF (revision 0) with a signature field for every party."""
     import weasyprint  # heavy import, only in the worker
 
-    document = weasyprint.HTML(string=agreement_html(agreement)).render()
-    boxes = signing.field_boxes_from_layout(document)
-    expected = {p.field_name for p in agreement.parties.all()}
+    rendered = weasyprint.HTML(string=agreement_html(document)).render()
+    boxes = signing.field_boxes_from_layout(rendered)
+    expected = {p.field_name for p in document.parties}
     found = {b.name for b in boxes}
     if found != expected:  # pragma: no cover - the template and the parties disagree
         raise RuntimeError(
             f"signature boxes {sorted(found)} do not match parties {sorted(expected)}"
         )
-    return signing.add_signature_fields(document.write_pdf(), boxes)
+    return signing.add_signature_fields(rendered.write_pdf(), boxes)

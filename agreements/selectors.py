@@ -151,6 +151,41 @@ def generation_choices(compound: Compound) -> dict[str, QuerySet]:
     }
 
 
+@dataclass(frozen=True)
+class DocumentParty:
+    """One party as the PDF prints it: 甲方 …, its name, who signs, the signature field."""
+
+    label: str
+    kind: str
+    organisation: str
+    representative_name: str
+    field_name: str
+
+
+@dataclass(frozen=True)
+class AgreementDocument:
+    """Everything the agreement's PDF shows, gathered so that rendering runs no query: the
+    agreement (its predecessor loaded) and its parties in order, under their signers' names."""
+
+    agreement: Agreement
+    parties: list[DocumentParty]
+
+
+def agreement_document(agreement_id: int) -> AgreementDocument:
+    agreement = Agreement.objects.select_related("compound", "supersedes").get(pk=agreement_id)
+    parties = [
+        DocumentParty(
+            label=p.label,
+            kind=p.kind,
+            organisation=p.organisation,
+            representative_name=signer_name(p.representative, agreement.compound),
+            field_name=p.field_name,
+        )
+        for p in agreement.parties.select_related("representative").order_by("position")
+    ]
+    return AgreementDocument(agreement=agreement, parties=parties)
+
+
 def signer_name(user, compound: Compound) -> str:
     """The name on the certificate, the stamp and the signing page: the account's full
     name, else the name of the user's committee seat in the compound, else the login."""

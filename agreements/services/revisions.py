@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .. import pdf, selectors
 from ..models import Agreement, AgreementRevision, PdfStatus
 
 
@@ -34,16 +35,13 @@ def _store_revision(agreement: Agreement, number: int, data: bytes) -> Agreement
 def agreement_render(*, agreement_id: int) -> bool:
     """Render revision 0 once. Returns False when another run already did (idempotent
     under redelivery: the unique (agreement, number) key decides)."""
-    from ..pdf import render_agreement_pdf
-
     claimed = Agreement.objects.filter(
         pk=agreement_id, pdf_status__in=[PdfStatus.PENDING, PdfStatus.FAILED, PdfStatus.RENDERING]
     ).update(pdf_status=PdfStatus.RENDERING)
     if not claimed:
         return False
-    agreement = Agreement.objects.select_related("compound").get(pk=agreement_id)
     try:
-        data = render_agreement_pdf(agreement)
+        data = pdf.render_agreement_pdf(selectors.agreement_document(agreement_id))
     except Exception as exc:
         Agreement.objects.filter(pk=agreement_id).update(
             pdf_status=PdfStatus.FAILED, pdf_error=str(exc)[:300]
