@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from households.models import PropertyRightUnit
-from portal.access import get_compound_for_user, get_street_office_for_user, roles_in
+from portal.access import get_compound_for_user, get_street_office_for_user, has_role
 from portal.models import STAFF_ROLES, Compound, Role
 from portal.widgets import DateInput
 from voting.models import Item
@@ -227,9 +227,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
 def agreement_list(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     rows = selectors.agreement_rows(selectors.compound_agreements(compound))
-    can_generate = request.user.is_superuser or bool(
-        roles_in(request.user, compound) & set(GENERATOR_ROLES)
-    )
+    can_generate = has_role(request.user, compound, GENERATOR_ROLES)
     return render(
         request,
         "agreements/list.html",
@@ -259,7 +257,6 @@ def agreement_detail(request: HttpRequest, code: str, agreement_id: int) -> Http
     mine = [
         p for p in selectors.parties_of_user(agreement, request.user) if not hasattr(p, "signature")
     ]
-    roles = roles_in(request.user, agreement.compound)
     return render(
         request,
         "agreements/detail.html",
@@ -271,7 +268,7 @@ def agreement_detail(request: HttpRequest, code: str, agreement_id: int) -> Http
             "sign_form": SignForm(),
             "revisions": agreement.revisions.order_by("number"),
             "can_file": agreement.status == AgreementStatus.EFFECTIVE
-            and (Role.STREET_OFFICER in roles or request.user.is_superuser),
+            and has_role(request.user, agreement.compound, {Role.STREET_OFFICER}),
             "successor": next(iter(agreement.successors.all()), None),
         },
     )
@@ -345,10 +342,7 @@ def pdf_response(revision: AgreementRevision) -> HttpResponse:
 @require_POST
 def agreement_file(request: HttpRequest, code: str, agreement_id: int):
     agreement = get_agreement_for_user(request.user, code, agreement_id)
-    if not (
-        Role.STREET_OFFICER in roles_in(request.user, agreement.compound)
-        or request.user.is_superuser
-    ):
+    if not has_role(request.user, agreement.compound, {Role.STREET_OFFICER}):
         raise Http404
     try:
         services.agreement_file(agreement=agreement, actor=request.user)
