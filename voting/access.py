@@ -1,14 +1,25 @@
-"""Access to decisions: the decision for this user, or 404 (forbidden looks like absent)."""
+"""Access to the voting app's objects: one helper per kind, for pages and API alike.
+
+Each ``get_<thing>_for_user`` returns the object for this user or raises 404, so forbidden
+and absent look the same. Objects under a decision (proxies, roll rows) are looked up from
+a decision that :func:`get_decision_for_user` already returned."""
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from portal.access import get_compound_for_user, roles_in
-from portal.models import STAFF_ROLES, Role
+from households.models import Building
+from portal.access import get_compound_for_user, has_role, is_staff_in
+from portal.models import Compound, Role
 
-from .models import Decision, DecisionState
+from . import selectors
+from .models import Ballot, Decision, DecisionState, Proxy, RollEntry
+
+AnyUser = User | AnonymousUser
 
 #: Who runs the vote: committee members (BJ 52–58).
 MANAGERS = frozenset({Role.COMMITTEE_MEMBER})
@@ -17,30 +28,117 @@ MANAGERS = frozenset({Role.COMMITTEE_MEMBER})
 CANVASSERS = frozenset({Role.COMMITTEE_MEMBER, Role.STREET_OFFICER})
 
 
-def get_decision_for_user(
-    user: AbstractBaseUser, code: str, decision_id: int, roles: Iterable[Role] | None = None
-) -> Decision:
-    """The decision of compound ``code`` if ``user`` holds one of ``roles`` there. Drafts
-    are for those who manage the compound; residents see a decision once announced."""
-    compound = get_compound_for_user(user, code, roles)
-    decisions = compound.decisions.select_related("compound", "compound__street_office")
-    is_staff = user.is_superuser or bool(roles_in(user, compound) & STAFF_ROLES)
-    if not is_staff:
+def decisions_for_user(user: AnyUser, compound: Compound) -> QuerySet[Decision]:
+    """The decisions of ``compound`` the user may open: drafts are for those who manage
+    the compound; residents see a decision once announced."""
+    decisions = compound.decisions.all()
+    if not is_staff_in(user, compound):
         decisions = decisions.exclude(state=DecisionState.DRAFT)
+    return decisions
+
+
+def get_decision_for_user(
+    user: AnyUser, code: str, decision_id: int, roles: Iterable[Role] | None = None
+) -> Decision:
+    """The decision of compound ``code`` if ``user`` holds one of ``roles`` there (and may
+    see a draft when it is one), else 404."""
+    compound = get_compound_for_user(user, code, roles)
+    decisions = decisions_for_user(user, compound).select_related(
+        "compound", "compound__street_office"
+    )
     try:
         return decisions.get(pk=decision_id)
     except Decision.DoesNotExist:
         raise Http404 from None
 
 
-def may_manage(user: AbstractBaseUser, decision: Decision) -> bool:
-    return user.is_superuser or bool(roles_in(user, decision.compound) & MANAGERS)
+def get_public_decision(code: str, decision_id: int, states: Iterable[str]) -> Decision:
+    """A decision on the public pages (no login): only in one of ``states``, else 404."""
+    try:
+        return Decision.objects.select_related("compound").get(
+            compound__code=code, pk=decision_id, state__in=list(states)
+        )
+    except Decision.DoesNotExist:
+        raise Http404 from None
 
 
-def may_see_tally(user: AbstractBaseUser, decision: Decision) -> bool:
+def may_create_decision(user: AnyUser, compound: Compound) -> bool:
+    return has_role(user, compound, MANAGERS)
+
+
+def may_manage(user: AnyUser, decision: Decision) -> bool:
+    return may_create_decision(user, decision.compound)
+
+
+def may_see_tally(user: AnyUser, decision: Decision) -> bool:
     """Staff see the tally once voting has closed; residents once it is published."""
     if decision.state == DecisionState.PUBLISHED:
         return True
     if not decision.may_be_tallied:
         return False
-    return user.is_superuser or bool(roles_in(user, decision.compound) & STAFF_ROLES)
+    return is_staff_in(user, decision.compound)
+
+
+def proxies_for_user(user: AnyUser, decision: Decision) -> QuerySet[Proxy]:
+    """The proxies of ``decision``, each with ``has_voted`` (its holder voted under it),
+    newest first; none for whoever does not manage the decision."""
+    if not may_manage(user, decision):
+        return decision.proxies.none()
+    return (
+        decision.proxies.select_related("entry", "holder_user")
+        .annotate(has_voted=Exists(Ballot.objects.filter(proxy=OuterRef("pk"))))
+        .order_by("-created_at")
+    )
+
+
+def get_proxy_for_user(user: AnyUser, decision: Decision, proxy_id: int) -> Proxy:
+    """A proxy of ``decision`` for whoever manages it, else 404."""
+    try:
+        return proxies_for_user(user, decision).get(pk=proxy_id)
+    except Proxy.DoesNotExist:
+        raise Http404 from None
+
+
+def get_roll_entry_for_user(user: AnyUser, decision: Decision, entry_id: object) -> RollEntry:
+    """A row of the decision's roll, for whoever manages the decision, else 404."""
+    if not may_manage(user, decision):
+        raise Http404
+    try:
+        return decision.roll.get(pk=int(str(entry_id)))
+    except (RollEntry.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def get_roll_entry_by_number(user: AnyUser, decision: Decision, number: int) -> RollEntry:
+    """The roll row with voter number ``number`` (名册序号), for whoever manages the
+    decision (404 otherwise); a number not on the roll is the caller's input error."""
+    if not may_manage(user, decision):
+        raise Http404
+    entry = decision.roll.filter(number=number).first()
+    if entry is None:
+        raise ValidationError({"voter_number": _("名册中没有该序号")})
+    return entry
+
+
+def get_voting_entry_for_user(user: AnyUser, decision: Decision, number: int | None) -> RollEntry:
+    """The roll row ``user`` casts a ballot for: their own or one whose active proxy they
+    hold; ``number`` (名册序号) is needed only when they may vote for several."""
+    entries = selectors.roll_entries_for_user(decision, user)
+    if number is not None:
+        entries = entries.filter(number=number)
+    found = list(entries[:2])
+    if not found:
+        raise ValidationError(_("您不在本次表决名册上"))
+    if len(found) > 1:
+        raise ValidationError({"entry": _("您可为多名业主投票，请指定名册序号")})
+    return found[0]
+
+
+def get_building_for_user(user: AnyUser, decision: Decision, building_id: object) -> Building:
+    """A building of the decision's compound, for whoever manages the decision, else 404."""
+    if not may_manage(user, decision):
+        raise Http404
+    try:
+        return decision.compound.buildings.get(pk=int(str(building_id)))
+    except (Building.DoesNotExist, ValueError):
+        raise Http404 from None

@@ -4,26 +4,37 @@ Every view is a :class:`portal.api.CompoundScopedAPIView`; the service functions
 checking, their ValidationErrors become 400s in the project's exception handler.
 """
 
+from collections.abc import Iterable
+from functools import cached_property
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, parsers, serializers, status
 from rest_framework.response import Response
 
 from portal.api import CompoundScopedAPIView
-from portal.models import Compound
+from portal.models import Compound, Role
 
 from . import selectors, services
-from .access import MANAGERS, may_see_tally
+from .access import (
+    MANAGERS,
+    decisions_for_user,
+    get_decision_for_user,
+    get_proxy_for_user,
+    get_roll_entry_by_number,
+    get_voting_entry_for_user,
+    may_create_decision,
+    may_see_tally,
+    proxies_for_user,
+)
 from .models import (
     DRAFT_SETTINGS,
     Ballot,
     Choice,
     Decision,
-    DecisionState,
     Item,
     PaperEntry,
     Proxy,
@@ -98,12 +109,18 @@ class DecisionInputSerializer(serializers.Serializer):
 
 
 def _decisions(view: CompoundScopedAPIView, compound: Compound) -> QuerySet[Decision]:
-    decisions = compound.decisions.prefetch_related("items__scope_rows__building").order_by(
-        "-created_at"
+    return (
+        decisions_for_user(view.request.user, compound)
+        .prefetch_related("items__scope_rows__building")
+        .order_by("-created_at")
     )
-    if view.is_resident_only:
-        decisions = decisions.exclude(state=DecisionState.DRAFT)
-    return decisions
+
+
+def _decision(view: CompoundScopedAPIView, roles: Iterable[Role] | None = None) -> Decision:
+    """The decision of the URL, through the access helper (404 when not for this user)."""
+    return get_decision_for_user(
+        view.request.user, view.kwargs["code"], view.kwargs["decision_id"], roles
+    )
 
 
 class DecisionListView(CompoundScopedAPIView, generics.ListCreateAPIView):
@@ -117,7 +134,7 @@ class DecisionListView(CompoundScopedAPIView, generics.ListCreateAPIView):
 
     @extend_schema(request=DecisionInputSerializer, responses={201: DecisionSerializer})
     def post(self, request, *args, **kwargs):
-        if not (request.user.is_superuser or self.roles & MANAGERS):
+        if not may_create_decision(request.user, self.compound):
             raise Http404
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -175,26 +192,16 @@ class BallotCreateView(CompoundScopedAPIView, generics.GenericAPIView):
 
     @extend_schema(request=BallotInputSerializer, responses={201: BallotSerializer(many=True)})
     def post(self, request, *args, **kwargs):
-        decision = _decisions(self, self.compound).filter(pk=self.kwargs["decision_id"]).first()
-        if decision is None:
-            raise Http404
+        decision = _decision(self)
         data = BallotInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entries = selectors.roll_entries_for_user(decision, request.user)
-        number = data.validated_data.get("entry")
-        if number is not None:
-            entries = entries.filter(number=number)
-        entries = list(entries[:2])
-        if not entries:
-            raise ValidationError("您不在本次表决名册上")
-        if len(entries) > 1:
-            raise ValidationError({"entry": "您可为多名业主投票，请指定名册序号"})
+        entry = get_voting_entry_for_user(request.user, decision, data.validated_data.get("entry"))
         try:
             choices = {int(k): v for k, v in data.validated_data["choices"].items()}
         except ValueError:
             raise ValidationError({"choices": "事项须以其编号表示"}) from None
         ballots = services.ballot_cast(
-            decision=decision, entry=entries[0], user=request.user, choices=choices
+            decision=decision, entry=entry, user=request.user, choices=choices
         )
         return Response(BallotSerializer(ballots, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -224,9 +231,7 @@ class PaperEntryCreateView(CompoundScopedAPIView, generics.GenericAPIView):
 
     @extend_schema(request=PaperEntryInputSerializer, responses={201: PaperEntrySerializer})
     def post(self, request, *args, **kwargs):
-        decision = self.compound.decisions.filter(pk=self.kwargs["decision_id"]).first()
-        if decision is None:
-            raise Http404
+        decision = _decision(self, MANAGERS)
         data = PaperEntryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         paper = services.paper_entry_record(
@@ -290,19 +295,12 @@ class _ProxyScope(CompoundScopedAPIView, generics.GenericAPIView):
     allowed_roles = MANAGERS
     serializer_class = ProxySerializer
 
-    def get_decision(self) -> Decision:
-        decision = self.compound.decisions.filter(pk=self.kwargs["decision_id"]).first()
-        if decision is None:
-            raise Http404
-        return decision
+    @cached_property
+    def decision(self) -> Decision:
+        return _decision(self, MANAGERS)
 
     def get_compound_queryset(self, compound: Compound) -> QuerySet[Proxy]:
-        return (
-            self.get_decision()
-            .proxies.select_related("entry", "holder_user")
-            .annotate(has_voted=Exists(Ballot.objects.filter(proxy=OuterRef("pk"))))
-            .order_by("-created_at")
-        )
+        return proxies_for_user(self.request.user, self.decision)
 
 
 class ProxyListView(_ProxyScope, generics.ListAPIView):
@@ -315,13 +313,11 @@ class ProxyListView(_ProxyScope, generics.ListAPIView):
         request={"multipart/form-data": ProxyInputSerializer}, responses={201: ProxySerializer}
     )
     def post(self, request, *args, **kwargs):
-        decision = self.get_decision()
+        decision = self.decision
         data = ProxyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        entry = decision.roll.filter(number=fields["voter_number"]).first()
-        if entry is None:
-            raise ValidationError({"voter_number": _("名册中没有该序号")})
+        entry = get_roll_entry_by_number(request.user, decision, fields["voter_number"])
         holder = None
         if fields["holder_username"]:
             holder = services.proxy_holder_find(decision.compound, fields["holder_username"])
@@ -343,9 +339,7 @@ class ProxyRevokeView(_ProxyScope):
 
     @extend_schema(request=ProxyRevokeInputSerializer, responses={200: ProxySerializer})
     def post(self, request, *args, **kwargs):
-        proxy = self.get_queryset().filter(pk=self.kwargs["proxy_id"]).first()
-        if proxy is None:
-            raise Http404
+        proxy = get_proxy_for_user(request.user, self.decision, self.kwargs["proxy_id"])
         data = ProxyRevokeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.proxy_revoke(proxy=proxy, actor=request.user, reason=data.validated_data["reason"])
@@ -414,9 +408,7 @@ class TallyView(CompoundScopedAPIView, generics.GenericAPIView):
 
     @extend_schema(responses={200: TallyItemSerializer(many=True)})
     def get(self, request, *args, **kwargs):
-        decision = self.get_queryset().filter(pk=self.kwargs["decision_id"]).first()
-        if decision is None:
-            raise Http404
+        decision = _decision(self)
         if not decision.may_be_tallied:
             raise ValidationError("投票尚未结束，不能计票")
         if not may_see_tally(request.user, decision):

@@ -6,6 +6,7 @@ references a roll row, and a unique constraint on (item, roll entry) makes a dou
 impossible at the database. Writes go through ``voting.services``.
 """
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -141,6 +142,15 @@ class Decision(models.Model):
     @property
     def is_result_final(self) -> bool:
         return self.state in (DecisionState.COUNTED, DecisionState.PUBLISHED)
+
+    def is_open_at(self, moment: dt.datetime) -> bool:
+        """Ballots may be cast at ``moment``: voting opened and its window holds it."""
+        return (
+            self.state == DecisionState.OPEN
+            and self.voting_opens_at is not None
+            and self.voting_closes_at is not None
+            and self.voting_opens_at <= moment <= self.voting_closes_at
+        )
 
     @property
     def may_be_tallied(self) -> bool:

@@ -10,57 +10,54 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.access import get_compound_for_user, is_staff_in, roles_in
-from portal.models import Compound
+from portal.access import get_compound_for_user, is_staff_in
+from portal.errors import errors_to_messages
+from portal.typing import AuthenticatedHttpRequest
 
 from . import charts, selectors, services
-from .access import CANVASSERS, MANAGERS, get_decision_for_user, may_manage, may_see_tally
+from .access import (
+    CANVASSERS,
+    MANAGERS,
+    decisions_for_user,
+    get_building_for_user,
+    get_decision_for_user,
+    get_proxy_for_user,
+    get_public_decision,
+    get_roll_entry_by_number,
+    get_roll_entry_for_user,
+    may_create_decision,
+    may_manage,
+    may_see_tally,
+    proxies_for_user,
+)
 from .forms import BALLOT_CHOICES, PAPER_CHOICES, CountForm, DecisionForm, ItemForm, ProxyForm
-from .models import Ballot, Decision, DecisionState, ReportStatus
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request: HttpRequest, form) -> None:
-    """A form posted from the decision page: its errors as messages, each with its field."""
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for e in errors:
-            messages.error(request, f"{label}：{e}" if label else e)
+from .models import Decision, DecisionState, ReportStatus
 
 
 @login_required
-def decision_list(request: HttpRequest, code: str) -> HttpResponse:
+def decision_list(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code)
-    decisions = selectors.compound_decisions(compound)
-    staff = is_staff_in(request.user, compound)
-    if not staff:
-        decisions = decisions.exclude(state=DecisionState.DRAFT)
+    decisions = selectors.decision_list(decisions_for_user(request.user, compound))
     return render(
         request,
         "voting/decision_list.html",
         {
             "compound": compound,
             "decisions": decisions,
-            "may_create": request.user.is_superuser
-            or bool(set(MANAGERS) & roles_in(request.user, compound)),
+            "may_create": may_create_decision(request.user, compound),
         },
     )
 
 
 @login_required
-def decision_create(request: HttpRequest, code: str) -> HttpResponse:
+def decision_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, MANAGERS)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +66,7 @@ def decision_create(request: HttpRequest, code: str) -> HttpResponse:
                 compound=compound, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            errors_to_messages(request, exc)
         else:
             messages.success(request, _("已创建决定草稿，请添加表决事项"))
             _notice_warning(request, decision)
@@ -98,19 +95,19 @@ def _notice_warning(request: HttpRequest, decision: Decision) -> None:
 
 @login_required
 @require_POST
-def decision_update(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def decision_update(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     """Change a draft's title, window and counting settings (refused once announced)."""
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     form = DecisionForm(request.POST, prefix="decision")
     if not form.is_valid():
-        _form_errors(request, form)
+        errors_to_messages(request, form)
         return redirect(decision.get_absolute_url())
     try:
         decision = services.decision_update(
             decision=decision, actor=request.user, **form.cleaned_data
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, _("已保存决定草稿的设置"))
         _notice_warning(request, decision)
@@ -118,7 +115,7 @@ def decision_update(request: HttpRequest, code: str, decision_id: int) -> HttpRe
 
 
 @login_required
-def decision_detail(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def decision_detail(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id)
     manage = may_manage(request.user, decision)
     context = {
@@ -148,17 +145,13 @@ def decision_detail(request: HttpRequest, code: str, decision_id: int) -> HttpRe
     if manage:
         context["pending_count"] = selectors.pending_paper_entries(decision).count()
         context["review_count"] = selectors.review_queue(decision).count()
-        context["proxies"] = (
-            decision.proxies.select_related("entry")
-            .annotate(has_voted=Exists(Ballot.objects.filter(proxy=OuterRef("pk"))))
-            .order_by("-created_at")
-        )
+        context["proxies"] = proxies_for_user(request.user, decision)
     return render(request, "voting/decision_detail.html", context)
 
 
 @login_required
 @require_POST
-def item_add(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def item_add(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     form = ItemForm(request.POST, compound=decision.compound)
     if form.is_valid():
@@ -174,9 +167,9 @@ def item_add(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
             )
             messages.success(request, _("已添加表决事项"))
         except ValidationError as exc:
-            _errors(request, exc)
+            errors_to_messages(request, exc)
     else:
-        _form_errors(request, form)
+        errors_to_messages(request, form)
     return redirect(decision.get_absolute_url())
 
 
@@ -190,7 +183,7 @@ ACTIONS = {
 
 @login_required
 @require_POST
-def decision_action(request: HttpRequest, code: str, decision_id: int, action: str):
+def decision_action(request: AuthenticatedHttpRequest, code: str, decision_id: int, action: str):
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     if action not in ACTIONS:
         raise Http404
@@ -199,13 +192,13 @@ def decision_action(request: HttpRequest, code: str, decision_id: int, action: s
         service(decision=decision, actor=request.user)
         messages.success(request, done)
     except ValidationError as exc:
-        _errors(request, exc)
+        errors_to_messages(request, exc)
     return redirect(decision.get_absolute_url())
 
 
 @login_required
 @require_POST
-def decision_count(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def decision_count(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     form = CountForm(request.POST)
     if form.is_valid():
@@ -213,7 +206,7 @@ def decision_count(request: HttpRequest, code: str, decision_id: int) -> HttpRes
             services.decision_count(decision=decision, actor=request.user, **form.cleaned_data)
             messages.success(request, _("已计票，请在3日内公布结果"))
         except ValidationError as exc:
-            _errors(request, exc)
+            errors_to_messages(request, exc)
     else:
         messages.error(request, _("请完整填写计票记录：计票日期、地点和唱票、计票、监票人"))
     return redirect(decision.get_absolute_url())
@@ -221,17 +214,14 @@ def decision_count(request: HttpRequest, code: str, decision_id: int) -> HttpRes
 
 @login_required
 @require_POST
-def proxy_register(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def proxy_register(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     form = ProxyForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请填写名册序号、受托人姓名并上传授权委托书"))
         return redirect(decision.get_absolute_url())
-    entry = decision.roll.filter(number=form.cleaned_data["voter_number"]).first()
-    if entry is None:
-        messages.error(request, _("名册中没有该序号"))
-        return redirect(decision.get_absolute_url())
     try:
+        entry = get_roll_entry_by_number(request.user, decision, form.cleaned_data["voter_number"])
         holder = None
         if form.cleaned_data["holder_username"]:
             holder = services.proxy_holder_find(
@@ -247,15 +237,17 @@ def proxy_register(request: HttpRequest, code: str, decision_id: int) -> HttpRes
         )
         messages.success(request, _("已登记委托投票"))
     except ValidationError as exc:
-        _errors(request, exc)
+        errors_to_messages(request, exc)
     return redirect(decision.get_absolute_url())
 
 
 @login_required
 @require_POST
-def proxy_revoke(request: HttpRequest, code: str, decision_id: int, proxy_id: int) -> HttpResponse:
+def proxy_revoke(
+    request: AuthenticatedHttpRequest, code: str, decision_id: int, proxy_id: int
+) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
-    proxy = get_object_or_404(decision.proxies, pk=proxy_id)
+    proxy = get_proxy_for_user(request.user, decision, proxy_id)
     try:
         services.proxy_revoke(
             proxy=proxy, actor=request.user, reason=request.POST.get("reason", "")
@@ -265,12 +257,12 @@ def proxy_revoke(request: HttpRequest, code: str, decision_id: int, proxy_id: in
             _("已撤销名册序号 %(number)s 的委托投票") % {"number": proxy.entry.number},
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        errors_to_messages(request, exc)
     return redirect(decision.get_absolute_url())
 
 
 @login_required
-def ballot(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def ballot(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     """The resident's own ballot: one form per roll row they may vote for. It never shows
     anyone else's choice."""
     decision = get_decision_for_user(request.user, code, decision_id)
@@ -297,14 +289,10 @@ def ballot(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
                 % {"codes": "、".join(b.receipt_code for b in cast)},
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            errors_to_messages(request, exc)
         return redirect("voting:ballot", code, decision.pk)
     own = selectors.own_ballots(decision, entries)
-    now = timezone.now()
-    is_open = (
-        decision.state == DecisionState.OPEN
-        and decision.voting_opens_at <= now <= decision.voting_closes_at
-    )
+    is_open = decision.is_open_at(timezone.now())
     rows = []
     for entry in entries:
         entry_units = {u.building_id for u in entry.units.all()}
@@ -335,7 +323,7 @@ def ballot(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
 
 
 @login_required
-def paper_entry(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def paper_entry(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     """Double entry of paper ballots: scan or type the ballot code, key the choices."""
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     items = selectors.decision_items(decision)
@@ -350,7 +338,7 @@ def paper_entry(request: HttpRequest, code: str, decision_id: int) -> HttpRespon
             )
             messages.success(request, paper.get_status_display())
         except ValidationError as exc:
-            _errors(request, exc)
+            errors_to_messages(request, exc)
         return redirect("voting:paper_entry", code, decision.pk)
     return render(
         request,
@@ -367,11 +355,11 @@ def paper_entry(request: HttpRequest, code: str, decision_id: int) -> HttpRespon
 
 
 @login_required
-def review_queue(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     items = selectors.decision_items(decision)
     if request.method == "POST":
-        entry = get_object_or_404(decision.roll, pk=request.POST.get("entry"))
+        entry = get_roll_entry_for_user(request.user, decision, request.POST.get("entry"))
         choices = {item.pk: request.POST.get(f"item_{item.pk}", "") for item in items}
         try:
             services.paper_entry_resolve(
@@ -379,7 +367,7 @@ def review_queue(request: HttpRequest, code: str, decision_id: int) -> HttpRespo
             )
             messages.success(request, _("已按纸质选票复核并计入"))
         except ValidationError as exc:
-            _errors(request, exc)
+            errors_to_messages(request, exc)
         return redirect("voting:review", code, decision.pk)
     grouped: dict = {}
     for paper in selectors.review_queue(decision):
@@ -400,7 +388,7 @@ def review_queue(request: HttpRequest, code: str, decision_id: int) -> HttpRespo
 
 
 @login_required
-def turnout(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     """Live turnout per building and, for one building, the units not yet voted (扫楼).
     A constant number of queries whatever the size of the roll."""
     decision = get_decision_for_user(request.user, code, decision_id, CANVASSERS)
@@ -445,13 +433,13 @@ def _qr_svg(data: str) -> str:
 
 
 @login_required
-def ballot_sheets(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def ballot_sheets(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     """Printable paper ballots of one building: per voter the ballot code and its QR, the
     items in scope; the QR opens the paper-entry page with the code filled in."""
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     if decision.state == DecisionState.DRAFT:
         raise Http404
-    building = get_object_or_404(decision.compound.buildings, pk=request.GET.get("building"))
+    building = get_building_for_user(request.user, decision, request.GET.get("building"))
     paper_url = settings.SITE_URL.rstrip("/") + reverse(
         "voting:paper_entry", args=[decision.compound.code, decision.pk]
     )
@@ -473,18 +461,18 @@ def ballot_sheets(request: HttpRequest, code: str, decision_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def report_request(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
+def report_request(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     try:
         services.tally_report_request(decision=decision, actor=request.user)
         messages.success(request, _("计票结果报告正在生成"))
     except ValidationError as exc:
-        _errors(request, exc)
+        errors_to_messages(request, exc)
     return redirect(decision.get_absolute_url())
 
 
 @login_required
-def report_download(request: HttpRequest, code: str, decision_id: int) -> FileResponse:
+def report_download(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> FileResponse:
     decision = get_decision_for_user(request.user, code, decision_id)
     if not may_see_tally(request.user, decision) or not decision.report_file:
         raise Http404
@@ -498,16 +486,9 @@ def report_download(request: HttpRequest, code: str, decision_id: int) -> FileRe
 # --- public pages (no login; unit numbers and areas only) -----------------------------------
 
 
-def _public_decision(code: str, decision_id: int, states) -> Decision:
-    compound = get_object_or_404(Compound, code=code)
-    return get_object_or_404(
-        compound.decisions.select_related("compound"), pk=decision_id, state__in=states
-    )
-
-
 def public_notice(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
     """公告: the agenda as announced, for anyone (BJ 35)."""
-    decision = _public_decision(
+    decision = get_public_decision(
         code,
         decision_id,
         [s for s in DecisionState if s != DecisionState.DRAFT],
@@ -527,7 +508,7 @@ def public_notice(request: HttpRequest, code: str, decision_id: int) -> HttpResp
 def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResponse:
     """The published result: the tally, per participating voter the unit numbers and area
     (never names or ID numbers), and a receipt-code check that reveals no choice."""
-    decision = _public_decision(code, decision_id, [DecisionState.PUBLISHED])
+    decision = get_public_decision(code, decision_id, [DecisionState.PUBLISHED])
     receipt = request.GET.get("receipt", "").strip()
     counted = selectors.receipt_counted(decision, receipt) if receipt else None
     page = Paginator(selectors.participants(decision), 200).get_page(request.GET.get("page"))
