@@ -164,8 +164,8 @@ def choose_ballots(voters: list[tuple[int, int]], seed: str = "tyh-2021") -> Cho
     )
 
 
-def _at(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=TZ)
+def _at(year: int, month: int, day: int, hour: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=TZ)
 
 
 def _counters(compound: Compound):
@@ -297,7 +297,7 @@ def seed_lifts(compound: Compound, counters) -> Decision:
     choices = {}
     in_scope = decision.roll.filter(units__building_id__in=buildings).distinct()
     for entry in in_scope.select_related("owner").order_by("number"):
-        if entry.owner.user_id is None and rng.random() < 0.5:
+        if entry.owner is not None and entry.owner.user_id is None and rng.random() < 0.5:
             choices[entry] = rng.choices(["agree", "disagree", "abstain"], [8, 1, 1])[0]
     _key_paper_ballots(decision, counters, choices, now - dt.timedelta(days=1))
     return decision

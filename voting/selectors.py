@@ -3,12 +3,15 @@ the pure rules; the number of queries depends on the number of items, never on v
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from households.models import building_label
 from portal.models import Compound
 
 from . import rules
@@ -27,8 +30,10 @@ from .snapshot import ItemResult, Reading, TallySnapshot
 PUBLICATION_PERIOD = dt.timedelta(days=3)
 
 
-def compound_decisions(compound: Compound) -> QuerySet[Decision]:
-    return compound.decisions.annotate(item_count=Count("items")).order_by("-created_at")
+def decision_list(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
+    """A compound's decisions (as access.decisions_for_user scoped them), newest first,
+    with their number of items."""
+    return decisions.annotate(item_count=Count("items")).order_by("-created_at")
 
 
 def published_decisions(compound: Compound) -> QuerySet[Decision]:
@@ -192,11 +197,11 @@ class BuildingTurnout:
     voted_area: int
 
     @property
-    def voter_ratio(self):
+    def voter_ratio(self) -> Fraction | None:
         return rules.ratio(self.voted_voters, self.voters)
 
     @property
-    def area_ratio(self):
+    def area_ratio(self) -> Fraction | None:
         return rules.ratio(self.voted_area, self.area)
 
     @property
@@ -236,9 +241,10 @@ def turnout_scope(decision: Decision, *items: Item) -> TurnoutScope:
             None if scope is None else tuple(sorted(scope)), tuple(i.pk for i in items)
         )
     scopes = [item_scope(i) for i in decision.items.prefetch_related("scope_rows")]
-    if scopes and all(scope is not None for scope in scopes):
+    limited = [scope for scope in scopes if scope is not None]
+    if scopes and len(limited) == len(scopes):
         # Every item is limited to some buildings: only those buildings vote.
-        return TurnoutScope(tuple(sorted({b for scope in scopes for b in scope})), None)
+        return TurnoutScope(tuple(sorted({b for scope in limited for b in scope})), None)
     return TurnoutScope(None, None)
 
 
@@ -275,14 +281,10 @@ def turnout_by_building(
     )
     result = []
     for row in rows:
-        number = row["building__number"]
-        label = (
-            f"{number}号楼" if row["building__kind"] != "bungalow" and number.isdigit() else number
-        )
         result.append(
             BuildingTurnout(
                 building_id=row["building_id"],
-                label=label,
+                label=building_label(row["building__number"], row["building__kind"]),
                 voters=row["voters"],
                 area=int(row["area_sum"] or 0),
                 voted_voters=row["voted_voters"],
@@ -318,7 +320,7 @@ def units_not_voted(
     """The units of one building of the scope whose voter has cast nothing in scope yet (no
     choices, no names): the list for door-to-door canvassing (扫楼)."""
     units = _scoped_units(decision, scope or turnout_scope(decision)).filter(
-        building_id=building_id, has_voted=False
+        Q(has_voted=False), building_id=building_id
     )
     return [
         CanvassRow(label, owner_id is None)
@@ -356,7 +358,8 @@ def ballot_sheets(decision: Decision, building_id: int) -> list[BallotSheet]:
     sheets = []
     for entry in entries:
         units = list(entry.units.all())
-        entry_items, counted = [], set()
+        entry_items: list[Item] = []
+        counted: set[int] = set()
         for item in items:
             scope = item_scope(item)
             in_scope = [u for u in units if scope is None or u.building_id in scope]
@@ -377,7 +380,7 @@ def ballot_sheets(decision: Decision, building_id: int) -> list[BallotSheet]:
     return sheets
 
 
-def roll_entries_for_user(decision: Decision, user: AbstractBaseUser) -> QuerySet[RollEntry]:
+def roll_entries_for_user(decision: Decision, user: User | AnonymousUser) -> QuerySet[RollEntry]:
     """The roll rows ``user`` may vote for: their own (as owner or co-owners'
     representative) and those whose active proxy they hold."""
     if not user.is_authenticated:
@@ -391,7 +394,7 @@ def roll_entries_for_user(decision: Decision, user: AbstractBaseUser) -> QuerySe
     )
 
 
-def own_ballots(decision: Decision, entries) -> dict[tuple[int, int], Ballot]:
+def own_ballots(decision: Decision, entries: Iterable[RollEntry]) -> dict[tuple[int, int], Ballot]:
     """The user's own ballots (entry id, item id) → ballot, for their ballot page."""
     return {
         (b.entry_id, b.item_id): b
@@ -445,7 +448,9 @@ class PublicationReminder:
     overdue: bool
 
 
-def publication_reminder(decision: Decision, now: dt.datetime | None = None):
+def publication_reminder(
+    decision: Decision, now: dt.datetime | None = None
+) -> PublicationReminder | None:
     """BJ 37: once counted, the result is due for publication within 3 days."""
     if decision.state != DecisionState.COUNTED or decision.counted_at is None:
         return None

@@ -1,9 +1,12 @@
 """Private helpers shared by the voting services: time, the acting user, and the locks
 every change starts from (a decision in an expected state, a voter's roll row)."""
 
-import datetime as dt
+from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +14,9 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 
 from ..models import Decision, DecisionState, RollEntry, StateChange
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -22,13 +28,13 @@ def _minute(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _user(actor: User | AnonymousUser | None) -> User | None:
     """The actor to store on a row: None for the system or an anonymous caller."""
     return actor if actor is not None and actor.is_authenticated else None
 
 
 def _change_state(
-    decision: Decision, to_state: DecisionState, actor: AbstractBaseUser | None, at: dt.datetime
+    decision: Decision, to_state: DecisionState, actor: User | None, at: dt.datetime
 ) -> None:
     StateChange.objects.create(
         compound=decision.compound,
@@ -48,12 +54,20 @@ def _change_state(
     decision.state = to_state
 
 
-def _require_state(decision: Decision, *states: DecisionState, message: str) -> None:
+def _window(decision: Decision) -> tuple[dt.datetime, dt.datetime]:
+    """The voting window (opens, closes). Set on every announced decision (the
+    announcement refuses a decision without it), so a missing end is that refusal."""
+    if decision.voting_opens_at is None or decision.voting_closes_at is None:
+        raise ValidationError(_("公告前须设定投票开始和截止时间"))
+    return decision.voting_opens_at, decision.voting_closes_at
+
+
+def _require_state(decision: Decision, *states: DecisionState, message: StrOrPromise) -> None:
     if decision.state not in states:
         raise ValidationError(message)
 
 
-def _locked(decision_id: int, *states: DecisionState, message: str) -> Decision:
+def _locked(decision_id: int, *states: DecisionState, message: StrOrPromise) -> Decision:
     """The decision re-read under a row lock, refused with ``message`` unless it is in one
     of ``states``: every change of a decision starts here."""
     decision = Decision.objects.select_for_update().select_related("compound").get(pk=decision_id)
@@ -66,7 +80,7 @@ def _advance(
     to_state: DecisionState,
     *,
     stamp: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     at: dt.datetime,
 ) -> Decision:
     """Move a locked decision on: its ``stamp`` time field, the state log and the audit."""

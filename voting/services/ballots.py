@@ -4,7 +4,7 @@
 import datetime as dt
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 
 from ..models import Ballot, Channel, Choice, Decision, DecisionState, Item, Proxy, RollEntry
-from ._common import _lock_entry, _now, _user
+from ._common import _lock_entry, _now, _user, _window
 from .proxies import _revoke_proxy_in_person
 
 
@@ -29,7 +29,9 @@ def _check_in_scope(item: Item, entry: RollEntry) -> None:
         )
 
 
-def _ballot_audit(action: str, ballot: Ballot, actor, extra: dict | None = None) -> None:
+def _ballot_audit(
+    action: str, ballot: Ballot, actor: User | None, extra: dict | None = None
+) -> None:
     audit_record(
         action=action,
         actor=actor,
@@ -53,7 +55,7 @@ def _write_ballot(
     entry: RollEntry,
     choice: str,
     channel: Channel,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     at: dt.datetime,
     proxy: Proxy | None = None,
     may_change: bool = False,
@@ -109,7 +111,7 @@ def ballot_cast(
     *,
     decision: Decision,
     entry: RollEntry | int,
-    user: AbstractBaseUser,
+    user: User,
     choices: Mapping[int, str],
     at: dt.datetime | None = None,
 ) -> list[Ballot]:
@@ -119,12 +121,13 @@ def ballot_cast(
     decision = Decision.objects.select_related("compound").get(pk=decision.pk)
     if decision.state != DecisionState.OPEN:
         raise ValidationError(_("该决定当前不在投票期内"))
-    if at < decision.voting_opens_at:
+    opens, closes = _window(decision)
+    if at < opens:
         raise ValidationError(_("投票尚未开始"))
-    if at > decision.voting_closes_at:
+    if at > closes:
         raise ValidationError(_("投票已截止"))
     entry = _lock_entry(decision, entry)
-    in_person = entry.owner.user_id is not None and entry.owner.user_id == user.pk
+    in_person = entry.owner is not None and entry.owner.user_id == user.pk
     proxy = None
     if not in_person:
         proxy = entry.proxies.filter(revoked_at__isnull=True, holder_user=user).first()

@@ -4,7 +4,7 @@ announce (the roll is frozen), open, close, count, publish."""
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +16,7 @@ from portal.models import Compound
 
 from .. import rules, selectors
 from ..models import DRAFT_SETTINGS, Decision, DecisionState, Item, ItemBuilding, PaperEntryStatus
-from ._common import _advance, _locked, _minute, _now, _require_state, _user
+from ._common import _advance, _locked, _minute, _now, _require_state, _user, _window
 from .roll import roll_freeze
 
 NOTICE_PERIOD = dt.timedelta(days=15)  # BJ 35: agenda published ≥ 15 days before voting
@@ -30,7 +30,7 @@ PUBLICATION_PERIOD = dt.timedelta(days=3)  # BJ 37: result published within 3 da
 def decision_create(
     *,
     compound: Compound,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     title: str,
     description: str = "",
     voting_opens_at: dt.datetime | None = None,
@@ -76,8 +76,8 @@ def _check_window(decision: Decision) -> None:
 def decision_update(
     *,
     decision: Decision,
-    actor: AbstractBaseUser | None,
-    **fields,
+    actor: User | None,
+    **fields: object,
 ) -> Decision:
     """Change a draft's title, window or settings; refused once announced. Only the fields
     that differ are saved and audited. The 15-day notice period is checked when announcing,
@@ -111,7 +111,7 @@ ITEMS_LOCKED = gettext_lazy("决定已公告，不能再增加或修改表决事
 def item_add(
     *,
     decision: Decision,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     title: str,
     category: int,
     description: str = "",
@@ -159,7 +159,7 @@ def item_add(
 
 
 @transaction.atomic
-def item_remove(*, item: Item, actor: AbstractBaseUser | None) -> None:
+def item_remove(*, item: Item, actor: User | None) -> None:
     decision = _locked(item.decision_id, DecisionState.DRAFT, message=ITEMS_LOCKED)
     audit_record(
         action="voting.item.remove",
@@ -176,7 +176,7 @@ def item_remove(*, item: Item, actor: AbstractBaseUser | None) -> None:
 
 @transaction.atomic
 def decision_announce(
-    *, decision: Decision, actor: AbstractBaseUser | None, at: dt.datetime | None = None
+    *, decision: Decision, actor: User | None, at: dt.datetime | None = None
 ) -> Decision:
     """Publish the agenda and freeze the roll. Voting may open no sooner than 15 days
     after the announcement (BJ 35)."""
@@ -211,31 +211,30 @@ def decision_announce(
 
 @transaction.atomic
 def decision_open(
-    *, decision: Decision, actor: AbstractBaseUser | None, at: dt.datetime | None = None
+    *, decision: Decision, actor: User | None, at: dt.datetime | None = None
 ) -> Decision:
     at = _now(at)
     decision = _locked(
         decision.pk, DecisionState.ANNOUNCED, message=_("只有已公告的决定可以开始投票")
     )
-    if at < decision.voting_opens_at:
-        raise ValidationError(
-            _("投票开始时间未到 (%(at)s)") % {"at": _minute(decision.voting_opens_at)}
-        )
-    if at >= decision.voting_closes_at:
+    opens, closes = _window(decision)
+    if at < opens:
+        raise ValidationError(_("投票开始时间未到 (%(at)s)") % {"at": _minute(opens)})
+    if at >= closes:
         raise ValidationError(_("投票截止时间已过，不能再开始投票"))
     return _advance(decision, DecisionState.OPEN, stamp="opened_at", actor=actor, at=at)
 
 
 @transaction.atomic
 def decision_close(
-    *, decision: Decision, actor: AbstractBaseUser | None, at: dt.datetime | None = None
+    *, decision: Decision, actor: User | None, at: dt.datetime | None = None
 ) -> Decision:
     at = _now(at)
     decision = _locked(decision.pk, DecisionState.OPEN, message=_("只有投票中的决定可以结束投票"))
-    if at < decision.voting_closes_at:
+    _opens, closes = _window(decision)
+    if at < closes:
         raise ValidationError(
-            _("投票截止时间 (%(at)s) 未到，不能提前结束投票")
-            % {"at": _minute(decision.voting_closes_at)}
+            _("投票截止时间 (%(at)s) 未到，不能提前结束投票") % {"at": _minute(closes)}
         )
     return _advance(decision, DecisionState.CLOSED, stamp="closed_at", actor=actor, at=at)
 
@@ -244,7 +243,7 @@ def decision_close(
 def decision_count(
     *,
     decision: Decision,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     counting_date: dt.date,
     counting_place: str,
     counters: str,
@@ -295,7 +294,7 @@ def decision_count(
 
 @transaction.atomic
 def decision_publish(
-    *, decision: Decision, actor: AbstractBaseUser | None, at: dt.datetime | None = None
+    *, decision: Decision, actor: User | None, at: dt.datetime | None = None
 ) -> Decision:
     at = _now(at)
     decision = _locked(decision.pk, DecisionState.COUNTED, message=_("只有已计票的决定可以公布"))

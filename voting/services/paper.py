@@ -4,7 +4,7 @@ keyings that differ, and the import of ballots counted before the portal was in 
 import datetime as dt
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,9 +24,12 @@ from ._common import _lock_entry, _now, _require_state
 from .ballots import _ballot_audit, _check_choice, _write_ballot
 from .proxies import _revoke_proxy_in_person
 
+#: A paper ballot's choices by item id, as a page (int keys) or the API (str keys) has them.
+PaperChoices = Mapping[int, str] | Mapping[str, str]
+
 
 def _normalise_choices(
-    decision: Decision, entry: RollEntry, choices: Mapping[int | str, str]
+    decision: Decision, entry: RollEntry, choices: PaperChoices
 ) -> dict[str, str]:
     """The choices for exactly the items this voter may vote on, keyed by item id."""
     items = list(decision.items.prefetch_related("scope_rows"))
@@ -49,8 +52,17 @@ def _normalise_choices(
     return dict(sorted(given.items()))
 
 
+def _in_scope(scope: set[int] | None, entry_id: int) -> bool:
+    """Whether a roll row votes on an item limited to ``scope`` (None: the whole compound)."""
+    return scope is None or entry_id in scope
+
+
 def _paper_ballots(
-    decision: Decision, entry: RollEntry, choices: dict[str, str], actor, at: dt.datetime
+    decision: Decision,
+    entry: RollEntry,
+    choices: dict[str, str],
+    actor: User | None,
+    at: dt.datetime,
 ) -> list[Ballot]:
     _revoke_proxy_in_person(entry, actor, at)
     items = {str(i.pk): i for i in decision.items.all()}
@@ -73,8 +85,8 @@ def paper_entry_record(
     *,
     decision: Decision,
     ballot_code: str,
-    actor: AbstractBaseUser,
-    choices: Mapping[int | str, str],
+    actor: User,
+    choices: PaperChoices,
     at: dt.datetime | None = None,
 ) -> PaperEntry:
     """One member keys one paper ballot. The second keying by another member either
@@ -134,8 +146,8 @@ def paper_entry_resolve(
     *,
     decision: Decision,
     entry: RollEntry | int,
-    actor: AbstractBaseUser,
-    choices: Mapping[int | str, str],
+    actor: User,
+    choices: PaperChoices,
     at: dt.datetime | None = None,
 ) -> list[Ballot]:
     """Review a mismatch against the paper ballot itself and record what it says."""
@@ -174,7 +186,7 @@ def paper_entry_resolve(
 def paper_ballots_import(
     *,
     decision: Decision,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     choices_by_entry: Mapping[int, str],
     at: dt.datetime,
 ) -> int:
@@ -189,7 +201,7 @@ def paper_ballots_import(
     for choice in choices_by_entry.values():
         _check_choice(choice)
     items = list(decision.items.prefetch_related("scope_rows"))
-    in_scope = {
+    in_scope: dict[int, set[int] | None] = {
         item.pk: set(
             decision.roll_units.filter(
                 building_id__in=[r.building_id for r in item.scope_rows.all()]
@@ -221,7 +233,7 @@ def paper_ballots_import(
         )
         for entry_id, choice in sorted(choices_by_entry.items())
         for item in items
-        if in_scope[item.pk] is None or entry_id in in_scope[item.pk]
+        if _in_scope(in_scope[item.pk], entry_id)
     ]
     Ballot.objects.bulk_create(ballots, batch_size=2000)
     decision.roll.filter(pk__in=list(choices_by_entry), voted_at__isnull=True).update(voted_at=at)

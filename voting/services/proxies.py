@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,7 +22,7 @@ def holder_refused_message() -> str:
     return _("受托人账号不存在或不属于本小区")
 
 
-def may_hold_proxy(compound: Compound, user: AbstractBaseUser) -> bool:
+def may_hold_proxy(compound: Compound, user: User) -> bool:
     """A proxy holder's account must belong to the compound: a role in it (membership) or
     an owner of it. Accounts of other tenants are refused."""
     return user.is_active and (
@@ -31,7 +31,7 @@ def may_hold_proxy(compound: Compound, user: AbstractBaseUser) -> bool:
     )
 
 
-def proxy_holder_find(compound: Compound, username: str) -> AbstractBaseUser:
+def proxy_holder_find(compound: Compound, username: str) -> User:
     """The account named ``username`` if it may hold a proxy in ``compound``; the same
     error whether it does not exist or belongs elsewhere."""
     user = get_user_model().objects.filter(username=username.strip()).first()
@@ -41,7 +41,13 @@ def proxy_holder_find(compound: Compound, username: str) -> AbstractBaseUser:
 
 
 def _mark_revoked(
-    proxy: Proxy, entry: RollEntry, *, actor, at: dt.datetime, reason: str, audit_reason: str
+    proxy: Proxy,
+    entry: RollEntry,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    reason: str,
+    audit_reason: str,
 ) -> None:
     proxy.revoked_at = at
     proxy.revoked_reason = reason
@@ -55,7 +61,7 @@ def _mark_revoked(
     )
 
 
-def _revoke_proxy_in_person(entry: RollEntry, actor, at: dt.datetime) -> None:
+def _revoke_proxy_in_person(entry: RollEntry, actor: User | None, at: dt.datetime) -> None:
     for proxy in entry.proxies.filter(revoked_at__isnull=True).select_for_update():
         _mark_revoked(
             proxy,
@@ -72,10 +78,10 @@ def proxy_register(
     *,
     decision: Decision,
     entry: RollEntry | int,
-    actor: AbstractBaseUser,
+    actor: User,
     holder_name: str,
     authorisation: UploadedFile,
-    holder_user: AbstractBaseUser | None = None,
+    holder_user: User | None = None,
 ) -> Proxy:
     decision = Decision.objects.select_related("compound").get(pk=decision.pk)
     if decision.state not in (DecisionState.ANNOUNCED, DecisionState.OPEN):
@@ -117,9 +123,7 @@ def proxy_register(
 
 
 @transaction.atomic
-def proxy_revoke(
-    *, proxy: Proxy, actor: AbstractBaseUser, reason: str, at: dt.datetime | None = None
-) -> Proxy:
+def proxy_revoke(*, proxy: Proxy, actor: User, reason: str, at: dt.datetime | None = None) -> Proxy:
     """The committee withdraws a proxy (the owner took back the authorisation, or it was
     registered in error) between the announcement and the close of voting.
 

@@ -4,7 +4,7 @@ The request queues ``voting.tasks.render_tally_report`` by name (:mod:`portal.qu
 task calls :func:`tally_report_render`, which claims the request (compare-and-set), renders
 what the selector gathered and stores the file."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -22,7 +22,7 @@ class ReportBusy(Exception):
 
 
 @transaction.atomic
-def tally_report_request(*, decision: Decision, actor: AbstractBaseUser | None) -> Decision:
+def tally_report_request(*, decision: Decision, actor: User | None) -> Decision:
     """Queue the report; the page shows its progress."""
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.state not in (DecisionState.COUNTED, DecisionState.PUBLISHED):
@@ -70,7 +70,7 @@ def tally_report_render(*, decision_id: int) -> str:
             obj=decision,
             data={"file": decision.report_file.name, "bytes": len(document)},
         )
-    return decision.report_file.name
+    return decision.report_file.name or name
 
 
 def tally_report_failed(*, decision_id: int) -> None:

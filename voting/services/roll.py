@@ -3,8 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q
-from django.utils.translation import gettext as _
+from households.models import building_label
 
 from .. import rules
 from ..models import Decision, RollEntry, RollUnit
@@ -27,9 +26,7 @@ def roll_freeze(decision: Decision, on: dt.date) -> int:
         )
     }
     owners: dict[int, list[rules.RosterOwner]] = {}
-    ownerships = compound.ownerships.filter(valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
-    )
+    ownerships = compound.ownerships.current(on)
     for unit_id, owner_id, is_rep in ownerships.values_list(
         "unit_id", "owner_id", "is_representative"
     ).order_by("unit_id", "owner_id"):
@@ -47,10 +44,7 @@ def roll_freeze(decision: Decision, on: dt.date) -> int:
 
     def label(unit_id: int) -> str:
         row = units[unit_id]
-        building = row["building__number"]
-        if row["building__kind"] != "bungalow" and building.isdigit():
-            building = _("%(n)s号楼") % {"n": building}
-        return f"{building} {row['number']}"
+        return f"{building_label(row['building__number'], row['building__kind'])} {row['number']}"
 
     entries = [
         RollEntry(
