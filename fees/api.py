@@ -6,18 +6,19 @@ write on top (a caller without it gets 404, as for an absent compound).
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from portal.access import get_compound_for_user
 from portal.api import CompoundScopedAPIView
-from portal.models import STAFF_ROLES, Compound, Role
+from portal.models import STAFF_ROLES, Compound
 
-from . import pdf, selectors, services
+from . import access, pdf, selectors, services
+from .access import CASHIERS, RUN_EDITORS, STANDARD_EDITORS
 from .models import (
     BillingRun,
     Charge,
@@ -40,18 +41,9 @@ from .serializers import (
     RefundInputSerializer,
 )
 
-STANDARD_EDITORS = {Role.STREET_OFFICER}
-RUN_EDITORS = {Role.STREET_OFFICER, Role.COMPANY_STAFF}
-CASHIERS = {Role.COMPANY_STAFF}
-
 
 class _FeesView(CompoundScopedAPIView):
     allowed_roles = STAFF_ROLES
-
-    def require(self, roles: set[Role]) -> None:
-        """Writes need a narrower role than reads; without it the compound looks absent."""
-        if not self.request.user.is_superuser and not self.roles & roles:
-            raise NotFound
 
 
 class FeeStandardListView(_FeesView, generics.ListAPIView):
@@ -66,13 +58,13 @@ class FeeStandardListView(_FeesView, generics.ListAPIView):
 
     @extend_schema(request=FeeStandardInputSerializer, responses={201: FeeStandardSerializer})
     def post(self, request, code: str):
-        self.require(STANDARD_EDITORS)
+        compound = get_compound_for_user(request.user, code, STANDARD_EDITORS)
         data = FeeStandardInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         shares = [services.ShareInput(s["payer"], s["share"]) for s in values.pop("shares", [])]
         standard = services.fee_standard_create(
-            compound=self.compound, shares=shares, actor=request.user, **values
+            compound=compound, shares=shares, actor=request.user, **values
         )
         return Response(FeeStandardSerializer(standard).data, status=status.HTTP_201_CREATED)
 
@@ -87,11 +79,11 @@ class BillingRunListView(_FeesView, generics.ListAPIView):
 
     @extend_schema(request=BillingRunInputSerializer, responses={200: BillingOutcomeSerializer})
     def post(self, request, code: str):
-        self.require(RUN_EDITORS)
+        compound = get_compound_for_user(request.user, code, RUN_EDITORS)
         data = BillingRunInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = services.billing_run_create(
-            compound=self.compound, actor=request.user, **data.validated_data
+            compound=compound, actor=request.user, **data.validated_data
         )
         return Response(BillingOutcomeSerializer(outcome).data)
 
@@ -139,15 +131,15 @@ class PaymentListView(_FeesView, generics.ListAPIView):
         responses={201: PaymentSerializer, 200: PaymentSerializer},
     )
     def post(self, request, code: str):
-        self.require(CASHIERS)
+        compound = get_compound_for_user(request.user, code, CASHIERS)
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        unit = self.compound.units.filter(pk=values.pop("unit_id")).first()
+        unit = selectors.unit_by_id(compound, values.pop("unit_id"))
         if unit is None:
             raise ValidationError({"unit_id": _("本小区没有这个房屋")})
         payment = services.payment_record(
-            compound=self.compound, unit=unit, actor=request.user, **values
+            compound=compound, unit=unit, actor=request.user, **values
         )
         code_ = status.HTTP_200_OK if payment.was_replayed else status.HTTP_201_CREATED
         return Response(PaymentSerializer(payment).data, status=code_)
@@ -169,12 +161,11 @@ class PaymentRefundView(_FeesView):
         responses={201: PaymentSerializer, 200: PaymentSerializer},
     )
     def post(self, request, code: str, payment_id: int):
-        self.require(CASHIERS)
-        payment = self.get_object()
+        payment = access.get_refundable_payment_for_user(request.user, code, payment_id)
         data = RefundInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         refund = services.refund_record(
-            compound=self.compound, payment=payment, actor=request.user, **data.validated_data
+            compound=payment.compound, payment=payment, actor=request.user, **data.validated_data
         )
         code_ = status.HTTP_200_OK if refund.was_replayed else status.HTTP_201_CREATED
         return Response(PaymentSerializer(refund).data, status=code_)
@@ -223,17 +214,9 @@ class UnitNoticeView(CompoundScopedAPIView):
         }
     )
     def get(self, request, code: str, unit_id: int):
-        units = self.compound.units.select_related("building")
-        if self.is_resident_only:
-            units = units.filter(
-                ownerships__owner__user=request.user, ownerships__valid_to__isnull=True
-            )
-        unit = units.filter(pk=unit_id).first()
-        charge = selectors.latest_charge(self.compound, unit) if unit else None
-        if charge is None:
-            raise Http404
+        charge = access.get_unit_notice_charge_for_user(request.user, code, unit_id)
         response = HttpResponse(
-            pdf.render_unit_notice(self.compound, charge), content_type="application/pdf"
+            pdf.render_unit_notice(charge.unit.compound, charge), content_type="application/pdf"
         )
-        response["Content-Disposition"] = f'inline; filename="notice-{unit.pk}.pdf"'
+        response["Content-Disposition"] = f'inline; filename="notice-{charge.unit_id}.pdf"'
         return response

@@ -23,13 +23,14 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.access import get_unit_for_user
+from households.access import get_building_for_user
 from households.selectors import units_of_user
-from portal.access import get_compound_for_user, roles_in
+from portal.access import acting_roles, get_compound_for_user
 from portal.models import STAFF_ROLES, Compound, Role
 from portal.xlsx import Sheet, xlsx_response
 
-from . import pdf, selectors, services, tasks
+from . import access, pdf, selectors, services, tasks
+from .access import CASHIERS, RUN_EDITORS, STANDARD_EDITORS
 from .charts import rate_line_chart
 from .forms import (
     BillingRunForm,
@@ -38,23 +39,9 @@ from .forms import (
     RefundForm,
     ReminderForm,
 )
-from .models import (
-    BillingRun,
-    ChunkStatus,
-    NoticeChunk,
-    NoticeStatus,
-    Payment,
-    PaymentKind,
-    ReminderKind,
-    ReminderStep,
-    SubsidyPayer,
-)
+from .models import ChunkStatus, NoticeStatus, ReminderKind
 from .money import ZERO
 from .params import parse_year
-
-STANDARD_EDITORS = {Role.STREET_OFFICER}
-RUN_EDITORS = {Role.STREET_OFFICER, Role.COMPANY_STAFF}
-CASHIERS = {Role.COMPANY_STAFF}
 
 
 def _pdf_response(content: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
@@ -112,9 +99,7 @@ def _submit(
 
 
 def _context(request: HttpRequest, compound: Compound, **extra) -> dict:
-    roles = roles_in(request.user, compound)
-    if request.user.is_superuser:
-        roles = set(Role) - {Role.RESIDENT}
+    roles = acting_roles(request.user, compound)
     return {
         "compound": compound,
         "roles": roles,
@@ -196,10 +181,6 @@ def standards(request: HttpRequest, code: str) -> HttpResponse:
 # --- runs and notices -------------------------------------------------------------------
 
 
-def _get_run(compound: Compound, run_id: int) -> BillingRun:
-    return get_object_or_404(compound.billing_runs, pk=run_id)
-
-
 @login_required
 def runs(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
@@ -225,8 +206,8 @@ def runs(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    run = _get_run(compound, run_id)
+    run = access.get_run_for_user(request.user, code, run_id)
+    compound = run.compound
     labels = dict(services.BLOCK_REASON_LABELS)
     blocked = [{**b, "reason_label": labels.get(b["reason"], "")} for b in run.blocked_units]
     return render(
@@ -258,8 +239,8 @@ def _with_paid_up(buildings: list[dict]) -> list[dict]:
 @login_required
 @require_POST
 def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, RUN_EDITORS)
-    run = _get_run(compound, run_id)
+    run = access.get_run_for_user(request.user, code, run_id, RUN_EDITORS)
+    compound = run.compound
     started = services.notices_start(compound=compound, run=run, actor=request.user)
     queued = tasks.enqueue_notice_chunks(run.pk)
     if started:
@@ -273,9 +254,9 @@ def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
 
 @login_required
 def run_building(request: HttpRequest, code: str, run_id: int, number: str) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    run = _get_run(compound, run_id)
-    building = get_object_or_404(compound.buildings, number=number)
+    run = access.get_run_for_user(request.user, code, run_id)
+    compound = run.compound
+    building = get_building_for_user(request.user, code, number)
     return render(
         request,
         "fees/run_building.html",
@@ -291,15 +272,8 @@ def run_building(request: HttpRequest, code: str, run_id: int, number: str) -> H
 
 @login_required
 def building_file(request: HttpRequest, code: str, run_id: int, number: str) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    run = _get_run(compound, run_id)
-    chunk = get_object_or_404(
-        NoticeChunk.objects.select_related("building"),
-        compound=compound,
-        run=run,
-        building__number=number,
-        status="done",
-    )
+    chunk = access.get_notice_file_for_user(request.user, code, run_id, number)
+    compound, run = chunk.run.compound, chunk.run
     if not chunk.file or not default_storage.exists(chunk.file):
         raise Http404
     name = f"{compound.code}-{run.period_label}-{chunk.building.number}.pdf".replace(" ", "")
@@ -313,21 +287,13 @@ def building_file(request: HttpRequest, code: str, run_id: int, number: str) -> 
 # --- payments ---------------------------------------------------------------------------
 
 
-def _unit_by_number(compound: Compound, building: str, number: str):
-    return (
-        compound.units.select_related("building")
-        .filter(building__number=building.strip(), number=number.strip())
-        .first()
-    )
-
-
 @login_required
 def payments(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
 
     def save(compound: Compound, data: dict) -> Saved:
         data = dict(data)
-        unit = _unit_by_number(compound, data.pop("building"), data.pop("unit_number"))
+        unit = selectors.unit_by_number(compound, data.pop("building"), data.pop("unit_number"))
         if unit is None:
             raise ValidationError({"unit_number": _("本小区没有这个房号")})
         payment = services.payment_record(compound=compound, unit=unit, actor=request.user, **data)
@@ -354,34 +320,19 @@ def payments(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _get_payment(compound: Compound, payment_id: int) -> Payment:
-    return get_object_or_404(
-        compound.payments.select_related("unit__building", "compound"), pk=payment_id
-    )
-
-
 @login_required
 def receipt(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
     """Staff see every receipt; a resident those of the units they own now."""
-    compound = get_compound_for_user(request.user, code)
-    payment = _get_payment(compound, payment_id)
-    is_staff = roles_in(request.user, compound) & STAFF_ROLES or request.user.is_superuser
-    if (
-        not is_staff
-        and not units_of_user(compound, request.user).filter(pk=payment.unit_id).exists()
-    ):
-        raise Http404
+    payment = access.get_payment_for_user(request.user, code, payment_id)
     return _pdf_response(
-        pdf.render_receipt(compound, payment), f"receipt-{payment.receipt_number}.pdf"
+        pdf.render_receipt(payment.compound, payment), f"receipt-{payment.receipt_number}.pdf"
     )
 
 
 @login_required
 def refund(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, CASHIERS)
-    payment = _get_payment(compound, payment_id)
-    if payment.kind != PaymentKind.PAYMENT:
-        raise Http404
+    payment = access.get_refundable_payment_for_user(request.user, code, payment_id)
+    compound = payment.compound
 
     def save(compound: Compound, data: dict) -> Saved:
         services.refund_record(compound=compound, payment=payment, actor=request.user, **data)
@@ -423,8 +374,8 @@ def arrears(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def unit_reminders(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    unit = get_object_or_404(compound.units.select_related("building"), pk=unit_id)
+    unit = access.get_debtor_unit_for_user(request.user, code, unit_id)
+    compound = unit.compound
 
     def save(compound: Compound, data: dict) -> Saved:
         step = services.reminder_step_record(
@@ -457,14 +408,8 @@ def unit_reminders(request: HttpRequest, code: str, unit_id: int) -> HttpRespons
 
 @login_required
 def demand_letter(request: HttpRequest, code: str, step_id: int) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    step = get_object_or_404(
-        ReminderStep.objects.select_related("unit__building"),
-        compound=compound,
-        pk=step_id,
-        kind=ReminderKind.WRITTEN_DEMAND,
-    )
-    return _pdf_response(pdf.render_demand_letter(compound, step), f"demand-{step.pk}.pdf")
+    step = access.get_demand_for_user(request.user, code, step_id)
+    return _pdf_response(pdf.render_demand_letter(step.compound, step), f"demand-{step.pk}.pdf")
 
 
 # --- collection rate --------------------------------------------------------------------
@@ -566,9 +511,9 @@ def subsidies(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _statement(request, code: str, run_id: int, payer_id: int):
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    run = _get_run(compound, run_id)
-    payer = get_object_or_404(SubsidyPayer, compound=compound, pk=payer_id)
+    run = access.get_run_for_user(request.user, code, run_id)
+    payer = access.get_subsidy_payer_for_user(request.user, code, payer_id)
+    compound = run.compound
     return compound, selectors.subsidy_reconciliation(compound, payer, run)
 
 
@@ -654,10 +599,8 @@ def my_fees(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def unit_notice(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
     """The unit's latest notice, rendered on demand (staff, or the unit's owner)."""
-    unit = get_unit_for_user(request.user, code, unit_id)
-    charge = selectors.latest_charge(unit.compound, unit)
-    if charge is None:
-        raise Http404
+    charge = access.get_unit_notice_charge_for_user(request.user, code, unit_id)
+    unit = charge.unit
     try:
         content = pdf.render_unit_notice(unit.compound, charge)
     except pdf.NoticeNotNeeded as exc:
