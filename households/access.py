@@ -1,15 +1,14 @@
 """Access helpers for the register's objects: the object for this user, or 404."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
 
-from portal.access import get_compound_for_user, is_staff_in
+from portal.access import AnyUser, get_compound_for_user, is_staff_in
 from portal.models import STAFF_ROLES, Compound, Role
 
-from .models import Building, PropertyRightUnit, Unit
+from .models import Building, PropertyRightUnit, Unit, UnitQuerySet
 
 
-def get_building_for_user(user: AbstractBaseUser, code: str, number: str) -> Building:
+def get_building_for_user(user: AnyUser, code: str, number: str) -> Building:
     """Buildings are for those who manage the compound."""
     compound = get_compound_for_user(user, code, STAFF_ROLES)
     try:
@@ -18,14 +17,19 @@ def get_building_for_user(user: AbstractBaseUser, code: str, number: str) -> Bui
         raise Http404 from None
 
 
-def get_unit_for_user(user: AbstractBaseUser, code: str, unit_id: int) -> Unit:
-    """Staff see every unit of their compound; a resident only the units they own now."""
-    compound: Compound = get_compound_for_user(user, code)
-    units = compound.units.select_related("building", "compound")
-    if not is_staff_in(user, compound):
-        units = units.owned_by(user)
+def units_for_user(user: AnyUser, compound: Compound) -> UnitQuerySet:
+    """The units of ``compound`` that ``user`` may see: all of them for those who manage
+    it, only the units they own now for a resident. Pages and the API both start here."""
+    if is_staff_in(user, compound):
+        return compound.units.all()
+    return compound.units.owned_by(user)
+
+
+def get_unit_for_user(user: AnyUser, code: str, unit_id: int) -> Unit:
+    """A unit the user may see (see :func:`units_for_user`), or 404."""
+    compound = get_compound_for_user(user, code)
     try:
-        return units.get(pk=unit_id)
+        return units_for_user(user, compound).select_related("building", "compound").get(pk=unit_id)
     except Unit.DoesNotExist:
         raise Http404 from None
 
@@ -34,9 +38,7 @@ def get_unit_for_user(user: AbstractBaseUser, code: str, unit_id: int) -> Unit:
 REGISTER_KEEPERS = frozenset({Role.COMMITTEE_MEMBER, Role.STREET_OFFICER})
 
 
-def get_property_right_unit_for_user(
-    user: AbstractBaseUser, code: str, pru_id: int
-) -> PropertyRightUnit:
+def get_property_right_unit_for_user(user: AnyUser, code: str, pru_id: int) -> PropertyRightUnit:
     """A property-right unit of the compound, for those who keep its register."""
     compound = get_compound_for_user(user, code, REGISTER_KEEPERS)
     try:

@@ -14,6 +14,7 @@ from portal.api import CompoundScopedAPIView
 from portal.models import STAFF_ROLES, Compound
 
 from . import selectors
+from .access import units_for_user
 from .models import Building, Owner, Ownership, Unit
 from .serializers import BuildingSerializer, OwnerSerializer, UnitSerializer
 
@@ -28,20 +29,20 @@ class BuildingListView(CompoundScopedAPIView, generics.ListAPIView):
         return selectors.compound_buildings(compound)
 
 
-class _UnitScope:
-    """Staff see every unit of the compound with its current owners; a resident only the
+class _UnitScope(CompoundScopedAPIView):
+    """The units the caller may see (:func:`households.access.units_for_user`, as on the
+    pages): staff every unit of the compound with its current owners; a resident only the
     units they own now, and in them only themselves (never a co-owner)."""
 
     def units_in_scope(self, compound: Compound) -> QuerySet[Unit]:
-        if not self.is_resident_only:
-            units = compound.units.prefetch_related(selectors.current_ownerships())
-        else:
-            user = self.request.user
-            units = compound.units.owned_by(user).prefetch_related(
-                selectors.current_ownerships(only_of=user)
-            )
-        units = units.select_related("building")
-        return units.order_by("building__sort_key", "building__number", "number", "id")
+        user = self.request.user
+        only_of = user if self.is_resident_only else None
+        return (
+            units_for_user(user, compound)
+            .prefetch_related(selectors.current_ownerships(only_of=only_of))
+            .select_related("building")
+            .order_by("building__sort_key", "building__number", "number", "id")
+        )
 
 
 @extend_schema(
@@ -53,7 +54,7 @@ class _UnitScope:
         )
     ]
 )
-class UnitListView(_UnitScope, CompoundScopedAPIView, generics.ListAPIView):
+class UnitListView(_UnitScope, generics.ListAPIView):
     """房屋: units with their current owners (names only); residents see their own."""
 
     serializer_class = UnitSerializer
@@ -66,7 +67,7 @@ class UnitListView(_UnitScope, CompoundScopedAPIView, generics.ListAPIView):
         return units
 
 
-class UnitDetailView(_UnitScope, CompoundScopedAPIView, generics.RetrieveAPIView):
+class UnitDetailView(_UnitScope, generics.RetrieveAPIView):
     """One unit with its current owners; a resident may open only a unit they own."""
 
     serializer_class = UnitSerializer

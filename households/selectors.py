@@ -142,6 +142,12 @@ COMMITTEE_ROLE_ORDER = [
 ]
 
 
+def latest_committee(compound: Compound) -> Committee | None:
+    """The compound's committee most recently formed (the one in office), if any, with its
+    members."""
+    return compound.committees.prefetch_related("members").order_by("-formed_on").first()
+
+
 def committee_members(committee: Committee) -> QuerySet[CommitteeMember]:
     """Members of ``committee`` by rank, then name."""
     rank = Case(

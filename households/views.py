@@ -44,7 +44,7 @@ def unit_detail(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
 @login_required
 def committee_detail(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    committee = compound.committees.prefetch_related("members").first()
+    committee = selectors.latest_committee(compound)
     return render(
         request,
         "households/committee.html",
