@@ -10,6 +10,7 @@ shipped independently.
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -61,7 +62,7 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
         "yezhu": resident_owner.name,
         "waibu": "周海燕",
     }
-    accounts = [
+    accounts: list[tuple[dict[str, Any], str, str, str, str]] = [
         (
             {"username": "jiedao", "role": Role.STREET_OFFICER, "street_office_code": office.code},
             office.name,

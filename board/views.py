@@ -1,7 +1,7 @@
 """Role-aware home page and the dashboards of street offices and compounds."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from households import selectors as register
@@ -13,12 +13,13 @@ from portal.access import (
     street_offices_for,
 )
 from portal.models import STAFF_ROLES, Role
+from portal.typing import AuthenticatedHttpRequest
 
 from . import selectors
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role lands on what it works with: offices, managed compounds, or, for a
     resident, the votes waiting for them, what each flat owes, and the flats."""
     user = request.user
@@ -35,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def street_office_overview(request: HttpRequest, code: str) -> HttpResponse:
+def street_office_overview(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     office = get_street_office_for_user(request.user, code)
     summaries = register.compound_summaries(register.street_office_compounds(office))
     return render(
@@ -52,7 +53,7 @@ def street_office_overview(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def compound_detail(request: HttpRequest, code: str) -> HttpResponse:
+def compound_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     (summary,) = register.compound_summaries([compound])
     return render(

@@ -15,13 +15,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import STAFF_ROLES, Compound, Role, StreetOffice
+from .models import STAFF_ROLES, Compound, Membership, Role, StreetOffice
 
 AnyUser = AbstractBaseUser | AnonymousUser
+_MEMBERSHIPS_CACHE = "_portal_memberships"
 
 
 def _is_superuser(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_superuser)
+    # AbstractBaseUser has no is_superuser (PermissionsMixin adds it): read it defensively.
+    return bool(user.is_authenticated and getattr(user, "is_superuser", False))
 
 
 def _compound_filter_for_role(user: AnyUser, role: Role) -> Q | None:
@@ -36,15 +38,15 @@ def _compound_filter_for_role(user: AnyUser, role: Role) -> Q | None:
     return Q(id__in=[m.compound_id for m in memberships])
 
 
-def _memberships(user: AnyUser) -> list:
+def _memberships(user: AnyUser) -> list[Membership]:
     """The user's memberships, loaded once per request object."""
     if not user.is_authenticated:
         return []
-    cached = getattr(user, "_portal_memberships", None)
-    if cached is None:
-        cached = list(user.memberships.all())
-        user._portal_memberships = cached
-    return cached
+    # Kept on the user object, which lives as long as the request.
+    cache = user.__dict__
+    if _MEMBERSHIPS_CACHE not in cache:
+        cache[_MEMBERSHIPS_CACHE] = list(Membership.objects.filter(user_id=user.pk))
+    return cache[_MEMBERSHIPS_CACHE]
 
 
 def compounds_for(user: AnyUser, roles: Iterable[Role] | None = None) -> QuerySet[Compound]:
@@ -136,5 +138,9 @@ def street_offices_for(user: AnyUser) -> QuerySet[StreetOffice]:
         return StreetOffice.objects.none()
     if _is_superuser(user):
         return StreetOffice.objects.all()
-    ids = [m.street_office_id for m in _memberships(user) if m.role == Role.STREET_OFFICER]
+    ids = [
+        m.street_office_id
+        for m in _memberships(user)
+        if m.role == Role.STREET_OFFICER and m.street_office_id is not None
+    ]
     return StreetOffice.objects.filter(id__in=ids)

@@ -8,6 +8,8 @@ searching on the fields shown only masked (ID numbers, phones): a filter such as
 dozen requests, for superusers as much as for officers.
 """
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
@@ -62,7 +64,13 @@ class PortalModelAdmin(admin.ModelAdmin):
         ]
 
 
-class StreetOfficerReadOnlyMixin:
+if TYPE_CHECKING:  # the mixin's super() calls reach ModelAdmin's methods
+    _MixinBase = admin.ModelAdmin
+else:
+    _MixinBase = object
+
+
+class StreetOfficerReadOnlyMixin(_MixinBase):
     """For a ModelAdmin of a tenant table (one with a ``compound`` foreign key, or the
     path to it in :attr:`compound_path`). Do not use ``list_filter`` on the compound with
     it: the filter would list every compound's name."""

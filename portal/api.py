@@ -14,8 +14,8 @@ from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
-from rest_framework import exceptions, generics
+from django.db.models import Model, QuerySet
+from rest_framework import exceptions, generics, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .access import acting_roles, get_compound_for_user
@@ -60,7 +60,10 @@ class CompoundScopedAPIView(generics.GenericAPIView):
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
-            return self.get_serializer_class().Meta.model.objects.none()
+            serializer_class = self.get_serializer_class()
+            assert issubclass(serializer_class, serializers.ModelSerializer)
+            model: type[Model] = serializer_class.Meta.model
+            return model._default_manager.none()
         return self.get_compound_queryset(self.compound)
 
     def get_object(self) -> Any:
@@ -70,8 +73,8 @@ class CompoundScopedAPIView(generics.GenericAPIView):
     def get_compound_queryset(self, compound: Compound) -> QuerySet:
         raise NotImplementedError
 
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
         if not getattr(self, "swagger_fake_view", False) and "code" in self.kwargs:
             context["compound"] = self.compound
         return context

@@ -73,7 +73,7 @@ def audit_record(
     tail = AuditEntry.objects.select_for_update().order_by("-id").first()
     entry = AuditEntry(
         compound=compound,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -16,7 +16,9 @@ class Pagination(LimitOffsetPagination):
 
     max_limit = 500
 
-    def _bounded_int(self, request, name: str, default: int, minimum: int, maximum: int | None):
+    def _bounded_int(
+        self, request, name: str, default: int, minimum: int, maximum: int | None
+    ) -> int:
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             return default
@@ -40,6 +42,8 @@ class Pagination(LimitOffsetPagination):
         return value
 
     def get_limit(self, request) -> int:
+        # REST_FRAMEWORK["PAGE_SIZE"] is set (settings.py), so there is always a default.
+        assert self.default_limit is not None
         return self._bounded_int(
             request, self.limit_query_param, self.default_limit, 1, self.max_limit
         )

@@ -45,7 +45,7 @@ def area(value: object) -> str:
 
 
 @register.filter
-def area_hundredths(value: object) -> str:
+def area_hundredths(value: int | str | None) -> str:
     """The voting roll's integer hundredths of a square metre: 123450 → '1,234.50'."""
     if value is None or value == "":
         return MISSING
