@@ -27,7 +27,7 @@ from _harness import throwaway_database  # sets up Django: before any project im
 # isort: split
 from django.db import connection, transaction
 
-from fees import demo, pdf, services, tasks
+from fees import demo, pdf, services
 from fees.models import BillingRun, NoticeStatus
 from households.demo import seed_register
 from portal.worker_process import celery_worker
@@ -75,7 +75,7 @@ def main() -> None:
             t = time.perf_counter()
             with transaction.atomic():
                 services.notices_start(compound=compound, run=run)
-            tasks.enqueue_notice_chunks(run.pk)
+            services.notice_chunks_enqueue(run_id=run.pk)
             while BillingRun.objects.get(pk=run.pk).notice_status != NoticeStatus.DONE:
                 time.sleep(0.1)
             elapsed = time.perf_counter() - t

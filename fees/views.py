@@ -29,7 +29,7 @@ from portal.access import acting_roles, get_compound_for_user
 from portal.models import STAFF_ROLES, Compound, Role
 from portal.xlsx import Sheet, xlsx_response
 
-from . import access, pdf, selectors, services, tasks
+from . import access, pdf, selectors, services
 from .access import CASHIERS, RUN_EDITORS, STANDARD_EDITORS
 from .charts import rate_line_chart
 from .forms import (
@@ -242,7 +242,7 @@ def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
     run = access.get_run_for_user(request.user, code, run_id, RUN_EDITORS)
     compound = run.compound
     started = services.notices_start(compound=compound, run=run, actor=request.user)
-    queued = tasks.enqueue_notice_chunks(run.pk)
+    queued = services.notice_chunks_enqueue(run_id=run.pk)
     if started:
         messages.success(request, _("正在生成各楼栋的缴费通知单"))
     else:  # say what "continue" did, not what it was hoped to do

@@ -18,11 +18,15 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.models import Compound
+from portal.queue import enqueue
 
 from ..models import BillingRun
 from ._common import _actor
 
 log = logging.getLogger(__name__)
+
+#: The task that renders one chunk (queued by name: tasks import services, not the reverse).
+RENDER_TASK = "fees.tasks.render_notice_chunk"
 
 
 def notice_claim_lease() -> dt.timedelta:
@@ -37,7 +41,8 @@ def notices_start(
 ) -> bool:
     """Prepare one print job per building of ``run`` (False if already running).
 
-    The caller then queues :func:`fees.tasks.enqueue_notice_chunks` (after the commit).
+    The caller then queues the chunks with :func:`notice_chunks_enqueue`, which also
+    continues a job whose tasks were lost.
     """
     from ..models import ChunkStatus, NoticeChunk, NoticeStatus
 
@@ -204,6 +209,33 @@ def notice_chunks_to_queue(
     if include_pending:
         lost |= Q(status=ChunkStatus.PENDING)
     return NoticeChunk.objects.filter(run_id=run_id).filter(lost)
+
+
+def notice_chunks_enqueue(*, run_id: int, include_pending: bool = True) -> int:
+    """Queue (after the commit) a render task for every chunk of the run whose task may be
+    lost (:func:`notice_chunks_to_queue`); how many. A chunk queued twice is still
+    rendered once: the claim decides."""
+    ids = list(
+        notice_chunks_to_queue(run_id=run_id, include_pending=include_pending).values_list(
+            "id", flat=True
+        )
+    )
+    for chunk_id in ids:
+        enqueue(RENDER_TASK, chunk_id)
+    return len(ids)
+
+
+def notice_chunks_requeue_stalled() -> int:
+    """Queue again the chunks of running print jobs whose worker died, so a print job does
+    not wait for someone to press "continue" or for the broker's visibility timeout.
+    Pending chunks are left alone: their messages are still waiting in the queue."""
+    from ..models import NoticeStatus
+
+    running = BillingRun.objects.filter(notice_status=NoticeStatus.RUNNING)
+    return sum(
+        notice_chunks_enqueue(run_id=run_id, include_pending=False)
+        for run_id in running.values_list("id", flat=True)
+    )
 
 
 @dataclass(frozen=True)

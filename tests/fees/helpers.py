@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.test import TestCase
+
 from fees import services
 from fees.models import FeeStandard
 from households.models import BuildingKind
@@ -64,6 +66,13 @@ def low_rise_standard(compound: Compound, **overrides) -> FeeStandard:
     return services.fee_standard_create(**kwargs)
 
 
+def enqueue_chunks(run) -> int:
+    """Queue a run's chunks as the run page does, and render them now: tasks are sent when
+    the transaction commits, which a test's own transaction never does."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.notice_chunks_enqueue(run_id=run.pk)
+
+
 def bill(compound: Compound, start=dt.date(2022, 1, 1), months: int = 12):
     return services.billing_run_create(
         compound=compound, period_start=start, months=months, today=dt.date(2022, 1, 1)
@@ -120,9 +129,7 @@ def home_notices(cast) -> dict:
     """home_fees plus the building print files generated (tasks run eagerly)."""
     data = home_fees(cast)
     if not data["run"].chunks.exists():
-        from fees import tasks
-
         services.notices_start(compound=cast.compound, run=data["run"])
-        tasks.enqueue_notice_chunks(data["run"].pk)
+        enqueue_chunks(data["run"])
         data["run"].refresh_from_db()
     return data

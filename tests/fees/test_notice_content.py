@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fees import pdf, services, tasks
+from fees import pdf, services
 from fees.models import NoticeStatus
-from tests.fees.helpers import home_fees
+from tests.fees.helpers import enqueue_chunks, home_fees
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_a_notice_carries_its_number_due_date_payee_account_and_stamp_area(cast,
 
 def _building_text(cast, run) -> str:
     services.notices_start(compound=cast.compound, run=run)
-    tasks.enqueue_notice_chunks(run.pk)
+    enqueue_chunks(run)
     chunk = run.chunks.get(building__number="1")
     with default_storage.open(chunk.file, "rb") as f:
         return _text(f.read())
@@ -100,7 +100,7 @@ def test_fully_paid_households_get_no_notice_and_the_run_page_counts_them(cast, 
     for unit in cast.compound.units.filter(building__number="2"):  # a whole building paid
         _pay_in_full(cast, unit, f"full-{unit.pk}")
     services.notices_start(compound=cast.compound, run=run)
-    tasks.enqueue_notice_chunks(run.pk)
+    enqueue_chunks(run)
     run.refresh_from_db()
     assert run.notice_status == NoticeStatus.DONE
     assert run.notices_done == run.notices_total == 6  # every household handled

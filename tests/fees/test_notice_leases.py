@@ -15,7 +15,7 @@ from fees import services, tasks
 from fees.models import BillingRun, ChunkStatus, NoticeChunk, NoticeStatus
 from portal.celery import app
 from tests.conftest import needs_worker
-from tests.fees.helpers import bill, low_rise_standard
+from tests.fees.helpers import bill, enqueue_chunks, low_rise_standard
 
 
 def _started_run(compound):
@@ -50,7 +50,7 @@ def test_a_claim_silent_for_the_lease_is_stalled_and_continue_requeues_it(cast):
     _claim(second, "live-worker", seconds_ago=5)
     state = services.notice_job_state(run=run)
     assert (state.queued, state.rendering, state.stalled, state.done) == (0, 1, 1, 0)
-    assert tasks.enqueue_notice_chunks(run.pk) == 1  # eager: renders the stalled one
+    assert enqueue_chunks(run) == 1  # eager: renders the stalled one
     first.refresh_from_db()
     assert first.status == ChunkStatus.DONE and first.attempts == 1
     assert NoticeChunk.objects.get(pk=second.pk).claimed_by == "live-worker"
@@ -100,11 +100,12 @@ def test_the_heartbeat_thread_renews_the_claim_while_the_work_runs(cast, setting
 
 
 @pytest.mark.django_db
-def test_the_beat_task_requeues_stalled_chunks_only(cast):
+def test_the_beat_task_requeues_stalled_chunks_only(cast, django_capture_on_commit_callbacks):
     run = _started_run(cast.compound)
     first, second = run.chunks.all()
     _claim(first, "dead-worker", seconds_ago=settings.FEES_NOTICE_LEASE_SECONDS + 1)
-    assert tasks.requeue_stalled_notice_chunks() == 1  # the pending one waits in its queue
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.requeue_stalled_notice_chunks() == 1  # the pending one waits in its queue
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == ChunkStatus.DONE and second.status == ChunkStatus.PENDING
@@ -112,7 +113,9 @@ def test_the_beat_task_requeues_stalled_chunks_only(cast):
 
 
 @pytest.mark.django_db
-def test_the_run_page_and_continue_say_what_is_happening(cast, client):
+def test_the_run_page_and_continue_say_what_is_happening(
+    cast, client, django_capture_on_commit_callbacks
+):
     run = _started_run(cast.compound)
     first, second = run.chunks.all()
     _claim(first, "live-worker", seconds_ago=12)
@@ -121,7 +124,8 @@ def test_the_run_page_and_continue_say_what_is_happening(cast, client):
     page = client.get(reverse("fees:run", args=["home", run.pk])).content.decode()
     assert "1 个楼栋正在生成（最近响应 12 秒前" in page or "最近响应 13 秒前" in page
     assert "1 个楼栋已停滞" in page
-    response = client.post(reverse("fees:run-notices", args=["home", run.pk]), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("fees:run-notices", args=["home", run.pk]), follow=True)
     text = response.content.decode()
     assert "已重新排队 1 个楼栋" in text  # the stalled one, rendered (eager) ...
     assert "1 个楼栋正在生成" in text  # ... while the live one is left to its worker
@@ -152,7 +156,7 @@ def test_a_whole_worker_killed_is_requeued_after_the_lease_not_after_an_hour(mon
     compound = make_compound(office, "lease", buildings=3, units_per_building=2)
     run = _started_run(compound)
     with celery_worker("test-worker-killed.log", start_timeout=30) as worker:
-        tasks.enqueue_notice_chunks(run.pk)
+        enqueue_chunks(run)
         _wait(lambda: NoticeChunk.objects.filter(run=run, status=ChunkStatus.RUNNING).count() == 2)
         time.sleep(2)  # beating: nothing to re-queue but the chunk still waiting its turn
         assert services.notice_job_state(run=run).stalled == 0
@@ -163,7 +167,7 @@ def test_a_whole_worker_killed_is_requeued_after_the_lease_not_after_an_hour(mon
     monkeypatch.setenv("FEES_CHUNK_DELAY_FOR_TESTS", "0")
     with celery_worker("test-worker-rescue.log", start_timeout=30):
         # the two stalled ones, and the third unless its waiting message was already taken
-        assert tasks.enqueue_notice_chunks(run.pk) in (2, 3)
+        assert enqueue_chunks(run) in (2, 3)
         _wait(lambda: BillingRun.objects.get(pk=run.pk).notice_status == NoticeStatus.DONE)
     run.refresh_from_db()
     assert run.notices_done == run.notices_total == 6

@@ -12,11 +12,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fees import services, tasks
+from fees import services
 from fees.models import BillingRun, ChunkStatus, NoticeChunk, NoticeStatus
 from tests.conftest import needs_worker
 from tests.factories import make_compound
-from tests.fees.helpers import bill, low_rise_standard
+from tests.fees.helpers import bill, enqueue_chunks, low_rise_standard
 
 
 def _started_run(compound):
@@ -89,10 +89,10 @@ def test_starting_twice_does_not_duplicate_chunks(cast):
     run = _started_run(cast.compound)
     assert services.notices_start(compound=cast.compound, run=run) is False
     assert run.chunks.count() == 2
-    assert tasks.enqueue_notice_chunks(run.pk) == 2  # eager: renders both
+    assert enqueue_chunks(run) == 2  # eager: renders both
     run.refresh_from_db()
     assert run.notice_status == NoticeStatus.DONE and run.notices_done == 6
-    assert tasks.enqueue_notice_chunks(run.pk) == 0
+    assert enqueue_chunks(run) == 0
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_killed_worker_mid_run_still_gives_each_notice_exactly_once(slow_chunks,
     office = StreetOffice.objects.create(code="kill-office", name="K")
     compound = make_compound(office, "kill", buildings=4, units_per_building=3)
     run = _started_run(compound)
-    tasks.enqueue_notice_chunks(run.pk)
+    enqueue_chunks(run)
     _wait(lambda: NoticeChunk.objects.filter(run=run, status=ChunkStatus.RUNNING).count() == 2)
     for child in _pool_children(live_worker.pid):  # kill both processes mid-chunk
         os.kill(child, signal.SIGKILL)
@@ -152,7 +152,7 @@ def test_resuming_requeues_only_lost_chunks(cast):
     NoticeChunk.objects.filter(pk=second.pk).update(
         status=ChunkStatus.RUNNING, claimed_by="alive", claimed_at=timezone.now()
     )
-    assert tasks.enqueue_notice_chunks(run.pk) == 1  # only the lost one; eager: renders it
+    assert enqueue_chunks(run) == 1  # only the lost one; eager: renders it
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == ChunkStatus.DONE and second.status == ChunkStatus.RUNNING
