@@ -155,7 +155,7 @@ def user_add(
     )
     existing = account_get(username)
     for owner in owners:
-        if owner.user_id is not None and (existing is None or owner.user_id != existing.pk):
+        if owner.user is not None and (existing is None or owner.user_id != existing.pk):
             raise ValidationError(
                 _("业主“%(owner)s”已关联另一个账号“%(other)s”"),
                 code="owner_linked_elsewhere",
