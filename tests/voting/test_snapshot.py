@@ -2,8 +2,10 @@
 recounted by the pages that publish it."""
 
 import re
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -96,3 +98,18 @@ def test_published_pages_show_the_certified_figures_even_after_a_ballot_changes(
     assert "100.00%" not in page  # what a recount would now say
     (first, _) = client.get(tally_url).json()
     assert first["ratios"]["consent_owners"] == "50.00"
+
+
+def test_snapshots_stored_before_positions_get_them_from_their_items(published):
+    """Migration 0004: a snapshot counted before items carried their position reads as a
+    TallySnapshot once migrated."""
+    migration = import_module("voting.migrations.0004_tally_snapshot_item_position")
+    stored = published.tally_snapshot
+    old = {
+        **stored,
+        "items": [{k: v for k, v in i.items() if k != "position"} for i in stored["items"]],
+    }
+    Decision.objects.filter(pk=published.pk).update(tally_snapshot=old)
+    migration.add_positions(django_apps, None)
+    published.refresh_from_db()
+    assert published.tally_snapshot == stored
