@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from households.access import get_building_for_user
 from households.selectors import units_of_user
 from portal.access import acting_roles, get_compound_for_user
+from portal.errors import errors_to_form
 from portal.models import STAFF_ROLES, Compound, Role
 from portal.xlsx import Sheet, xlsx_response
 
@@ -49,16 +50,6 @@ def _pdf_response(content: bytes, filename: str, *, inline: bool = True) -> Http
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            visible = name in form.fields and not form.fields[name].widget.is_hidden
-            form.add_error(name if visible else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # What a form's save step returns: the success message and where to go next.
@@ -92,7 +83,7 @@ def _submit(
     try:
         message, response = save(compound, form.cleaned_data)
     except ValidationError as exc:
-        _form_errors(form, exc)
+        errors_to_form(form, exc)
         return form, None
     messages.success(request, message)
     return form, response
