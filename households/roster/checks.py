@@ -125,15 +125,15 @@ def validate_roster(table: Table, context: RosterContext) -> Roster:
 
     for row in rows:
         if row.building and "building" not in row.bad:
-            number = building_number(row.building, context.buildings)
-            if number is None:
+            registered = building_number(row.building, context.buildings)
+            if registered is None:
                 fail(
                     row,
                     "building",
                     _("未登记的楼号：%(value)s（请先添加楼栋）") % {"value": row.building},
                 )
             else:
-                row.building = number
+                row.building = registered
         if row.property_right_unit and row.property_right_unit not in context.property_right_units:
             fail(
                 row,
@@ -272,7 +272,7 @@ def _unit_owners(members: list[RosterRow], fail) -> list[RosterOwner]:
                     )
             shares = {}
         else:
-            shares = {r.owner_key: r.share for r in distinct}
+            shares = {r.owner_key: r.share for r in distinct if r.share is not None}  # all
             total = sum(shares.values(), Fraction(0))
             if total != 1:
                 for row in distinct:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from ..models import AreaSource, OwnerKind
@@ -18,7 +19,7 @@ class Column:
     field: str
     header: str
     required: bool
-    help: str
+    help: str | Promise  # translated when shown
     aliases: tuple[str, ...] = ()
 
 
@@ -118,7 +119,7 @@ AREA_SOURCE_WORDS = {
     "unknown": AreaSource.UNKNOWN,
 }
 # What the template and the export write for each source.
-AREA_SOURCE_LABELS = {
+AREA_SOURCE_LABELS: dict[str, str] = {
     AreaSource.REGISTERED: "不动产登记",
     AreaSource.SURVEYED: "测绘",
     AreaSource.CONTRACT: "合同",
@@ -131,7 +132,7 @@ OWNER_KIND_WORDS = {
     "organisation": OwnerKind.ORGANISATION,
     "organization": OwnerKind.ORGANISATION,
 }
-OWNER_KIND_LABELS = {OwnerKind.PERSON: "个人", OwnerKind.ORGANISATION: "单位"}
+OWNER_KIND_LABELS: dict[str, str] = {OwnerKind.PERSON: "个人", OwnerKind.ORGANISATION: "单位"}
 YES_WORDS = {"是", "y", "yes", "true", "1", "√", "✓"}
 NO_WORDS = {"否", "n", "no", "false", "0", "×", "✗"}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")

@@ -12,8 +12,10 @@ which openpyxl loads whole) has a smaller bound of its own.
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError, XMLPullParser
+from typing import IO
+from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -135,25 +137,35 @@ def _first_sheet(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
-def _parse(xml: bytes):
-    parser = XMLPullParser(events=("end",))
+def _element_events(parser: "XMLPullParser[Element]") -> Iterator[tuple[str, Element]]:
+    """The parser's pending "start" and "end" events (the only kinds it is asked for)."""
+    for event in parser.read_events():
+        if len(event) == 2 and isinstance(event[1], Element):
+            yield event[0], event[1]
+
+
+def _parse(xml: bytes) -> Element:
+    parser: XMLPullParser[Element] = XMLPullParser(events=("end",))
     parser.feed(xml)
-    parser.close()
+    parser.close()  # raises ParseError on a document without any element
     root = None
-    for _event, element in parser.read_events():
+    for _event, element in _element_events(parser):
         root = element
+    if root is None:
+        raise ParseError("no element found")
     return root
 
 
-def _scan_sheet(stream, limits: Limits) -> None:
+def _scan_sheet(stream: IO[bytes], limits: Limits) -> None:
     """Walk the sheet's XML; refuse at the first value beyond the bounds. Cells without a
     value (formatting only) are ignored: openpyxl is told to read up to column Z only."""
-    parser = XMLPullParser(events=("start", "end"))
+    parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
     row = column = 0
-    sheet_data = row_element = None
+    sheet_data: Element | None = None
+    row_element: Element | None = None
     while chunk := stream.read(64 * 1024):
         parser.feed(chunk)
-        for event, element in parser.read_events():
+        for event, element in _element_events(parser):
             tag = element.tag
             if event == "start":
                 if tag == f"{_MAIN}row":

@@ -102,8 +102,11 @@ def read_table(data: bytes, limits: Limits | None = None) -> Table:
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: Iterable[tuple[int, list[object]]] = (
+        (number, list(cells)) for number, cells in enumerate(reader, start=1)
+    )
     try:
-        return _table_from_rows(enumerate(reader, start=1), f"CSV {encoding}", limits)
+        return _table_from_rows(rows, f"CSV {encoding}", limits)
     except csv.Error as exc:
         raise RosterFileError(_("CSV 格式错误：%(reason)s") % {"reason": exc}) from None
 

@@ -165,7 +165,9 @@ def roster_import(
     return report
 
 
-def _rejected(compound: Compound, actor: AbstractBaseUser | None, report: ImportReport):
+def _rejected(
+    compound: Compound, actor: AbstractBaseUser | None, report: ImportReport
+) -> ImportReport:
     if not report.dry_run:
         audit_record(
             action="roster.import_rejected",
