@@ -8,7 +8,7 @@ number of queries whatever their length (select_related / prefetch_related).
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from rest_framework import exceptions, generics
 
 from portal.api import CompoundScopedAPIView
 from portal.models import STAFF_ROLES, Compound
@@ -36,6 +36,8 @@ class _UnitScope(CompoundScopedAPIView):
 
     def units_in_scope(self, compound: Compound) -> QuerySet[Unit]:
         user = self.request.user
+        if not user.is_authenticated:  # refused with the compound already; narrows the type
+            raise exceptions.NotAuthenticated
         only_of = user if self.is_resident_only else None
         return (
             units_for_user(user, compound)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from portal.access import get_compound_for_user
 from portal.audit import audit_record
 from portal.errors import errors_to_form
 from portal.models import Compound
+from portal.typing import AuthenticatedHttpRequest
 from portal.widgets import DateInput
 from portal.xlsx import Sheet, xlsx_response
 
@@ -118,7 +119,7 @@ class PropertyRightUnitForm(TransferForm):
     field_order = ["name", "transfer_status", "transfer_date", "receiver"]
 
 
-def _compound(request: HttpRequest, code: str) -> Compound:
+def _compound(request: AuthenticatedHttpRequest, code: str) -> Compound:
     return get_compound_for_user(request.user, code, ROSTER_ROLES)
 
 
@@ -141,7 +142,7 @@ def _render(request, compound, *, form=None, building_form=None, report=None, st
 
 
 @login_required
-def roster_import_page(request: HttpRequest, code: str) -> HttpResponse:
+def roster_import_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """GET: the upload form. POST: import (or only check) the file; show the error table
     (nothing saved) or what changed."""
     compound = _compound(request, code)
@@ -165,7 +166,7 @@ def _example_id(seq: int, birth: str) -> str:
 
 
 @login_required
-def roster_template(request: HttpRequest, code: str) -> HttpResponse:
+def roster_template(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The columns, two example rows (one co-owned unit) and a sheet explaining each
     column. The examples name building '示例' on purpose: uploaded unchanged, the file is
     refused instead of importing made-up owners."""
@@ -229,7 +230,7 @@ def _export_rows(compound: Compound, *, unmasked: bool = False):
 
 
 @login_required
-def roster_export(request: HttpRequest, code: str) -> HttpResponse:
+def roster_export(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = _compound(request, code)
     today = timezone.localdate()
     return xlsx_response(
@@ -239,7 +240,7 @@ def roster_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def roster_export_full(request: HttpRequest, code: str) -> HttpResponse:
+def roster_export_full(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The roster for correcting it (用于修正名册): like the export, but with full ID
     numbers and phones, so the corrected file imports again (unchanged, it changes
     nothing). For those who keep the register; every download is audited."""
@@ -259,7 +260,7 @@ def roster_export_full(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def building_add(request: HttpRequest, code: str) -> HttpResponse:
+def building_add(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Register a building or bungalow area, so a new compound can be set up in the UI."""
     compound = _compound(request, code)
     if request.method != "POST":
@@ -291,7 +292,7 @@ def _render_property_right_units(request, compound, *, form=None, status=200):
 
 
 @login_required
-def property_right_units(request: HttpRequest, code: str) -> HttpResponse:
+def property_right_units(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """GET: the compound's property-right units and a form to add one. POST: add it, so a
     compound with unsold flats can be set up without the admin."""
     compound = _compound(request, code)
@@ -312,7 +313,9 @@ def property_right_units(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def property_right_unit_edit(request: HttpRequest, code: str, pru_id: int) -> HttpResponse:
+def property_right_unit_edit(
+    request: AuthenticatedHttpRequest, code: str, pru_id: int
+) -> HttpResponse:
     """Record the transfer of a property-right unit's non-operating assets."""
     pru: PropertyRightUnit = get_property_right_unit_for_user(request.user, code, pru_id)
     status = 200

@@ -4,9 +4,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 
+from portal.access import AnyUser
 from portal.models import Compound, StreetOffice
 
 from .models import (
@@ -59,8 +60,8 @@ def compound_summaries(compounds: Iterable[Compound]) -> list[CompoundSummary]:
         .values("compound_id", "kind")
         .annotate(n=Count("id"))
     )
-    for row in building_rows:
-        summaries[row["compound_id"]].buildings_by_kind[row["kind"]] = row["n"]
+    for kind_row in building_rows:
+        summaries[kind_row["compound_id"]].buildings_by_kind[kind_row["kind"]] = kind_row["n"]
     return [summaries[c.id] for c in compounds]
 
 
@@ -81,7 +82,7 @@ def building_kind_labels() -> dict[str, str]:
     return {value: str(label) for value, label in BuildingKind.choices}
 
 
-def current_ownerships(*, only_of: AbstractBaseUser | None = None) -> Prefetch:
+def current_ownerships(*, only_of: User | None = None) -> Prefetch:
     """Prefetch of the current owners of units, for lists that show them masked.
     ``only_of``: just that user's own rows (what a resident may see of their flat)."""
     queryset = Ownership.objects.current().select_related("owner")
@@ -90,7 +91,7 @@ def current_ownerships(*, only_of: AbstractBaseUser | None = None) -> Prefetch:
     return Prefetch("ownerships", queryset=queryset, to_attr="current_ownerships")
 
 
-def unit_ownerships(unit: Unit, *, viewer: AbstractBaseUser, staff: bool) -> QuerySet[Ownership]:
+def unit_ownerships(unit: Unit, *, viewer: User, staff: bool) -> QuerySet[Ownership]:
     """Who owns ``unit`` and since when. Staff see the whole history (identifiers masked);
     a resident only their own current rows, never previous owners or a co-owner (PIPL)."""
     ownerships = unit.ownerships.select_related("owner").order_by("valid_to", "-valid_from")
@@ -107,12 +108,12 @@ def building_units(building: Building) -> QuerySet[Unit]:
     )
 
 
-def units_of_user(compound: Compound, user: AbstractBaseUser) -> QuerySet[Unit]:
+def units_of_user(compound: Compound, user: AnyUser) -> QuerySet[Unit]:
     """The units a resident currently owns in ``compound``."""
     return compound.units.owned_by(user).select_related("building")
 
 
-def units_of_user_everywhere(user: AbstractBaseUser) -> QuerySet[Unit]:
+def units_of_user_everywhere(user: AnyUser) -> QuerySet[Unit]:
     """All units the user owns, across compounds, for the resident's home page."""
     return Unit.objects.owned_by(user).select_related("building", "compound")
 

@@ -1,18 +1,19 @@
 """Pages of the compound register: buildings, units and the committee."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from portal.access import get_compound_for_user, is_staff_in
 from portal.models import STAFF_ROLES
+from portal.typing import AuthenticatedHttpRequest
 
 from . import selectors
 from .access import get_building_for_user, get_unit_for_user
 
 
 @login_required
-def building_detail(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def building_detail(request: AuthenticatedHttpRequest, code: str, number: str) -> HttpResponse:
     building = get_building_for_user(request.user, code, number)
     return render(
         request,
@@ -26,7 +27,7 @@ def building_detail(request: HttpRequest, code: str, number: str) -> HttpRespons
 
 
 @login_required
-def unit_detail(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
+def unit_detail(request: AuthenticatedHttpRequest, code: str, unit_id: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, code, unit_id)
     staff = is_staff_in(request.user, unit.compound)
     return render(
@@ -42,7 +43,7 @@ def unit_detail(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
 
 
 @login_required
-def committee_detail(request: HttpRequest, code: str) -> HttpResponse:
+def committee_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     committee = selectors.latest_committee(compound)
     return render(
