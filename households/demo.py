@@ -13,6 +13,7 @@ numbers. Any likeness to a real person is an accident.
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -276,7 +277,9 @@ def _bungalows(rng: random.Random, name: str, households: int) -> list[_UnitPlan
     ]
 
 
-def _create_buildings(compound: Compound, specs: list[tuple[str, str, int, int, int]]) -> dict:
+def _create_buildings(
+    compound: Compound, specs: Sequence[tuple[str, str, int, int, int]]
+) -> dict[str, Building]:
     """``specs``: (number, kind, floors, lifts, sort_key); returns number → Building."""
     buildings = Building.objects.bulk_create(
         Building(

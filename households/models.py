@@ -331,7 +331,7 @@ class Committee(models.Model):
         members = list(self.members.all())
         size = len(members)
         owner_reps = sum(m.role == CommitteeRole.OWNER_REPRESENTATIVE for m in members)
-        problems = []
+        problems: list[str] = []
         if size < 7:
             problems.append(_("委员不足7人") + f" ({size})")
         if size % 2 == 0:
@@ -339,7 +339,7 @@ class Committee(models.Model):
         if 2 * owner_reps < size:
             problems.append(_("业主代表不足半数") + f" ({owner_reps}/{size})")
         if not any(m.role == CommitteeRole.CHAIR for m in members):
-            problems.append(_("未设主任"))
+            problems.append(str(_("未设主任")))
         return problems
 
 

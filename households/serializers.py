@@ -4,9 +4,13 @@ from rest_framework import serializers
 
 from .models import Building, Owner, Ownership, Unit
 
+# A declared field named ``label`` collides in the stubs with ``Field.label`` (a serializer
+# is a field); at run time the serializer's metaclass moves declared fields off the class,
+# so nothing is shadowed: the ignores below cover that stub gap only.
+
 
 class BuildingSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     unit_count = serializers.IntegerField(read_only=True, help_text="户数")
     area = serializers.DecimalField(
@@ -47,7 +51,7 @@ class UnitOwnershipSerializer(serializers.ModelSerializer):
 class UnitSerializer(serializers.ModelSerializer):
     building = serializers.CharField(source="building.number", read_only=True, help_text="楼号")
     building_label = serializers.CharField(source="building.label", read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     owners = UnitOwnershipSerializer(
         source="current_ownerships", many=True, read_only=True, help_text="现产权人"
     )
@@ -69,7 +73,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class OwnedUnitSerializer(serializers.ModelSerializer):
     unit_id = serializers.IntegerField(source="unit.id", read_only=True)
-    label = serializers.CharField(source="unit.label", read_only=True)
+    label = serializers.CharField(source="unit.label", read_only=True)  # type: ignore[assignment]
     floor_area = serializers.DecimalField(
         source="unit.floor_area", max_digits=9, decimal_places=2, read_only=True, allow_null=True
     )
