@@ -30,9 +30,10 @@ def test_current_without_a_date_is_every_open_ownership(cast, sold):
     unit, seller_row, buyer_row = sold
     assert list(unit.ownerships.current()) == [buyer_row]
     assert seller_row not in cast.compound.ownerships.current()
-    assert Ownership.objects.current().count() == Ownership.objects.filter(
-        valid_to__isnull=True
-    ).count()
+    assert (
+        Ownership.objects.current().count()
+        == Ownership.objects.filter(valid_to__isnull=True).count()
+    )
 
 
 @pytest.mark.parametrize(
