@@ -24,6 +24,7 @@ from django.db.models import F
 from households.models import BuildingKind
 from portal.models import Compound
 from portal.pdf import font_face_css
+from voting.selectors import item_passed
 
 from . import selectors, services
 from .models import (
@@ -69,7 +70,7 @@ def basis_item(compound: Compound):
     if not compound.decisions.filter(title=voting_demo.TITLE_2021).exists():
         voting_demo.seed_2021(compound, voting_demo._counters(compound))
     item = compound.decisions.get(title=voting_demo.TITLE_2021).items.get()
-    assert selectors.item_passed(item) and selectors.item_sets_fees(item)
+    assert item_passed(item) and selectors.item_sets_fees(item)
     return item
 
 

@@ -14,6 +14,7 @@ from households.models import Building, BuildingKind, Unit
 from portal.models import Compound, StreetOffice
 from voting.models import Item
 from voting.rules import Category
+from voting.selectors import item_passed
 
 from .models import (
     AnnualAccount,
@@ -364,18 +365,6 @@ def latest_charge(compound: Compound, unit: Unit) -> Charge | None:
 
 
 # --- standards and subsidies ---------------------------------------------------------------
-
-
-def item_passed(item: Item) -> bool:
-    """Whether ``item`` passed, as voting froze it when counting (the tally snapshot that
-    agreements read too): only a counted or published decision has a final result."""
-    decision = item.decision
-    if not decision.is_result_final:
-        return False
-    snapshot = next(
-        (i for i in decision.tally_snapshot.get("items", []) if i.get("id") == item.pk), {}
-    )
-    return bool(snapshot.get("passed"))
 
 
 def item_sets_fees(item: Item) -> bool:

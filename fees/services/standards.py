@@ -15,6 +15,7 @@ from households.models import BuildingKind
 from portal.audit import audit_record
 from portal.models import Compound
 from voting.models import Item
+from voting.selectors import item_passed
 
 from ..models import (
     FeeStandard,
@@ -24,7 +25,7 @@ from ..models import (
     SubsidyShare,
 )
 from ..money import HUNDRED, ZERO
-from ..selectors import item_passed, item_sets_fees
+from ..selectors import item_sets_fees
 from ._common import LATEST_STANDARD_END, _actor, _money, standard_start_problems
 
 
