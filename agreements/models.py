@@ -224,6 +224,31 @@ class Agreement(models.Model):
         return shift_months(self.term_end, -6)
 
 
+class AgreementNumberCounter(models.Model):
+    """The last agreement number (协议编号) handed out per compound and year.
+
+    A creation locks its row (``select_for_update``) and takes the next number, so two
+    creations at once get two numbers, and a number is never handed out again, even once
+    its agreement is gone.
+    """
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField(_("年份"))
+    last = models.PositiveIntegerField(_("已用到的序号"), default=0)
+
+    class Meta:
+        verbose_name = _("协议编号计数")
+        verbose_name_plural = _("协议编号计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "year"], name="agreement_number_counter_unique_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.compound_id}/{self.year}: {self.last}"
+
+
 def shift_months(day: dt.date, months: int) -> dt.date:
     """``day`` moved by ``months`` calendar months (back when negative); a day the target
     month lacks becomes its last day (2022-08-31 + 6 months = 2023-02-28)."""

@@ -16,14 +16,9 @@ from voting.models import Item
 from .. import facts as facts_mod
 from ..models import Agreement, AgreementStatus, AgreementTemplate, Party, PartyKind
 from .authorisation import generation_blockers, term_start_problems
+from .numbers import agreement_number_next
 from .parties import PARTY_LABELS, PARTY_ORDER, PartySpec, _check_parties
 from .templates import agreement_template_for
-
-
-def _next_number(compound: Compound, year: int) -> str:
-    prefix = f"SFXY-{compound.code.upper()}-{year}-"
-    existing = Agreement.objects.filter(number__startswith=prefix).count()
-    return f"{prefix}{existing + 1:03d}"
 
 
 @transaction.atomic
@@ -75,7 +70,7 @@ def agreement_create(
     agreement = Agreement(
         compound=compound,
         template=template,
-        number=_next_number(compound, term_start.year),
+        number=agreement_number_next(compound, term_start.year),
         title=title,
         version=(supersedes.version + 1) if supersedes else 1,
         supersedes=supersedes,
