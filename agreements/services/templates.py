@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
@@ -23,7 +23,8 @@ def default_template_data() -> dict:
 
 @transaction.atomic
 def agreement_template_for(compound: Compound) -> AgreementTemplate:
-    """The compound's current template, copied from the shipped default on first use."""
+    """The compound's current template, copied from the shipped default on first use (two
+    first uses at once share the copy: the unique (compound, version) key decides)."""
     current = compound.agreement_templates.order_by("-version").first()
     if current is not None:
         return current
@@ -36,8 +37,12 @@ def agreement_template_for(compound: Compound) -> AgreementTemplate:
         preamble=data["preamble"],
         clauses=data["clauses"],
     )
-    template.full_clean()
-    template.save()
+    template.full_clean(validate_constraints=False)  # the unique version: the database's call
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:  # another first use saved the copy a moment earlier
+        return compound.agreement_templates.get(version=1)
     return template
 
 
