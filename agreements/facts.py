@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from households import selectors as register
 from households.models import BuildingKind
 from portal.models import Compound
+from voting import selectors as vote_selectors
 
 FILING_DAYS = 15  # BJ 63: the contract is filed with the street office within 15 days
 
@@ -185,12 +186,11 @@ def decision_facts(item) -> dict[str, str]:
     """The authorising decision as voting recorded it when counting: the date, the item,
     the four ratios and the SHA-256 of the ballot set (voting.selectors)."""
     decision = item.decision
-    snapshot = next(
-        (i for i in decision.tally_snapshot.get("items", []) if i.get("id") == item.pk), None
-    )
-    if snapshot is None:  # pragma: no cover - counted decisions always have a snapshot
+    tally = vote_selectors.certified_tally(decision)
+    result = tally.item(item.pk) if tally else None
+    if result is None:  # pragma: no cover - counted decisions always have a snapshot
         raise ValidationError(_("该表决事项没有计票结果"))
-    ratios = snapshot["ratios"]
+    ratios = result.raw.ratios
     return {
         "decision_title": decision.title,
         "decision_date": chinese_date(decision.counting_date),
@@ -199,9 +199,9 @@ def decision_facts(item) -> dict[str, str]:
             f"《中华人民共和国民法典》第二百七十八条第一款第（{chinese_number(item.category)}）项"
             f"“{str(item.get_category_display()).split(') ', 1)[-1]}”"
         ),
-        "participation_owners": percent(ratios["participation_owners"]),
-        "participation_area": percent(ratios["participation_area"]),
-        "consent_owners": percent(ratios["consent_owners"]),
-        "consent_area": percent(ratios["consent_area"]),
+        "participation_owners": percent(ratios.participation_owners),
+        "participation_area": percent(ratios.participation_area),
+        "consent_owners": percent(ratios.consent_owners),
+        "consent_area": percent(ratios.consent_area),
         "ballot_sha256": decision.ballot_set_sha256,
     }

@@ -18,7 +18,6 @@ name in a test, patch it in the module that uses it (``agreements.services.signa
 """
 
 from .authorisation import (
-    CHECK_LABELS,
     decision_day,
     generation_blockers,
     item_allows_agreement,
@@ -51,7 +50,6 @@ from .templates import (
 )
 
 __all__ = [
-    "CHECK_LABELS",
     "DEFAULT_TEMPLATE",
     "PARTY_LABELS",
     "PARTY_ORDER",

@@ -5,20 +5,13 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from voting import selectors as vote_selectors
 from voting.models import DecisionState, Item
 from voting.rules import Category
 
 from .. import facts as facts_mod
 from ..models import shift_months
-
-CHECK_LABELS = {
-    "participation_owners": gettext_lazy("参与表决人数比例"),
-    "participation_area": gettext_lazy("参与表决面积比例"),
-    "consent_owners": gettext_lazy("同意人数比例"),
-    "consent_area": gettext_lazy("同意面积比例"),
-}
 
 
 def item_allows_agreement(item: Item) -> bool:
@@ -38,19 +31,13 @@ def generation_blockers(item: Item) -> list[str]:
             % {"decision": decision.title, "state": decision.get_state_display()}
         )
     else:
-        snapshot = next(
-            (i for i in decision.tally_snapshot.get("items", []) if i.get("id") == item.pk), {}
-        )
-        if not snapshot.get("passed"):
+        tally = vote_selectors.certified_tally(decision)
+        result = tally.item(item.pk) if tally else None
+        if result is None or not result.passed:
             failed = [
                 _("%(rule)s %(value)s%% 未达到 %(threshold)s")
-                % {
-                    "rule": CHECK_LABELS.get(c["rule"], c["rule"]),
-                    "value": c["value"],
-                    "threshold": c["threshold"],
-                }
-                for c in snapshot.get("checks", [])
-                if not c.get("passed")
+                % {"rule": check.name, "value": check.value, "threshold": check.threshold}
+                for check in (result.failed_checks if result else [])
             ]
             problems.append(
                 _("表决事项“%(item)s”未通过%(why)s")
