@@ -215,8 +215,10 @@ class UnitNoticeView(CompoundScopedAPIView):
     )
     def get(self, request, code: str, unit_id: int):
         charge = access.get_unit_notice_charge_for_user(request.user, code, unit_id)
+        compound = charge.unit.compound
         response = HttpResponse(
-            pdf.render_unit_notice(charge.unit.compound, charge), content_type="application/pdf"
+            pdf.render_notices(compound, [selectors.unit_notice(compound, charge)]),
+            content_type="application/pdf",
         )
         response["Content-Disposition"] = f'inline; filename="notice-{charge.unit_id}.pdf"'
         return response

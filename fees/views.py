@@ -316,7 +316,8 @@ def receipt(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
     """Staff see every receipt; a resident those of the units they own now."""
     payment = access.get_payment_for_user(request.user, code, payment_id)
     return _pdf_response(
-        pdf.render_receipt(payment.compound, payment), f"receipt-{payment.receipt_number}.pdf"
+        pdf.render_receipt(selectors.receipt(payment.compound, payment)),
+        f"receipt-{payment.receipt_number}.pdf",
     )
 
 
@@ -400,7 +401,10 @@ def unit_reminders(request: HttpRequest, code: str, unit_id: int) -> HttpRespons
 @login_required
 def demand_letter(request: HttpRequest, code: str, step_id: int) -> HttpResponse:
     step = access.get_demand_for_user(request.user, code, step_id)
-    return _pdf_response(pdf.render_demand_letter(step.compound, step), f"demand-{step.pk}.pdf")
+    return _pdf_response(
+        pdf.render_demand_letter(selectors.demand_letter(step.compound, step)),
+        f"demand-{step.pk}.pdf",
+    )
 
 
 # --- collection rate --------------------------------------------------------------------
@@ -593,15 +597,16 @@ def unit_notice(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
     charge = access.get_unit_notice_charge_for_user(request.user, code, unit_id)
     unit = charge.unit
     try:
-        content = pdf.render_unit_notice(unit.compound, charge)
-    except pdf.NoticeNotNeeded as exc:
+        notice = selectors.unit_notice(unit.compound, charge)
+    except selectors.NoticeNotNeeded as exc:
         return render(
             request,
             "fees/notice_not_needed.html",
             {"compound": unit.compound, "unit": unit, "charge": charge, "message": exc.message},
         )
     return _pdf_response(
-        content, f"notice-{unit.building.number}-{unit.number}-{charge.run.period_start:%Y%m}.pdf"
+        pdf.render_notices(unit.compound, [notice]),
+        f"notice-{unit.building.number}-{unit.number}-{charge.run.period_start:%Y%m}.pdf",
     )
 
 

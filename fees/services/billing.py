@@ -30,6 +30,7 @@ from ..models import (
     add_months,
 )
 from ..money import ZERO, Split, split_charge
+from ..selectors import adjusted_areas
 from ._common import _actor
 from .payments import unit_rebalance
 
@@ -351,13 +352,7 @@ def billing_run_create(
 
 
 def _record_adjustments(compound: Compound, adjustments: list) -> None:
-    last_area = dict(
-        ChargeAdjustment.objects.filter(
-            compound=compound, charge_id__in=[a[0] for a in adjustments]
-        )
-        .order_by("charge_id", "id")
-        .values_list("charge_id", "area_after")
-    )
+    last_area = adjusted_areas(compound, [a[0] for a in adjustments])
     for charge_id, tariff, _new, delta, billed_area, new_area in adjustments:
         adjustment = ChargeAdjustment.objects.create(
             compound=compound,

@@ -98,7 +98,7 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from .. import pdf
+    from .. import pdf, selectors
     from ..models import ChunkStatus, NoticeChunk, NoticeStatus
 
     now = timezone.now()
@@ -119,7 +119,9 @@ def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
     run, compound = chunk.run, chunk.run.compound
     with claim_kept_alive(chunk_id=chunk_id, claim=claim):
         _test_delay()
-        handled = pdf.build_notices(compound, pdf.notice_charges(compound, run, chunk.building_id))
+        handled = selectors.build_notices(
+            compound, selectors.notice_charges(compound, run, chunk.building_id)
+        )
         notices = [n for n in handled if n.needs_sending]
         name = ""
         if notices:

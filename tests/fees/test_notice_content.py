@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fees import pdf, services
+from fees import selectors, services
 from fees.models import NoticeStatus
 from tests.fees.helpers import enqueue_chunks, home_fees
 
@@ -88,8 +88,8 @@ def _building_text(cast, run) -> str:
 def test_the_due_date_of_a_future_period_counts_from_its_start(cast):
     run = home_fees(cast)["run"]
     with override_settings(FEES_NOTICE_DUE_DAYS=15):
-        assert pdf.notice_due_date(run, dt.date(2021, 12, 1)) == dt.date(2022, 1, 16)
-        assert pdf.notice_due_date(run, dt.date(2022, 3, 1)) == dt.date(2022, 3, 16)
+        assert selectors.notice_due_date(run, dt.date(2021, 12, 1)) == dt.date(2022, 1, 16)
+        assert selectors.notice_due_date(run, dt.date(2022, 3, 1)) == dt.date(2022, 3, 16)
 
 
 def test_fully_paid_households_get_no_notice_and_the_run_page_counts_them(cast, client):
@@ -135,7 +135,7 @@ def test_the_single_notice_of_a_paid_household_says_there_is_none(cast, client):
 def test_arrears_alone_still_get_a_notice(cast):
     data = home_fees(cast)
     charge = cast.compound.charges.get(unit=data["unit"])
-    [notice] = pdf.build_notices(cast.compound, [charge])
+    [notice] = selectors.build_notices(cast.compound, [charge])
     notice.charge.owner_paid = notice.charge.owner_due  # this period paid ...
     notice.arrears = Decimal("12.00")  # ... an older one not
     assert notice.needs_sending and notice.total_due == Decimal("12.00")
