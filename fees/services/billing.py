@@ -1,5 +1,8 @@
 """Billing runs (计费批次): charges per unit, subsidy lines per payer, area-correction
-adjustments; idempotent per (compound, period)."""
+adjustments; idempotent per (compound, period).
+
+``billing_run_create`` loads (the period's tariffs, the units, what the run has billed),
+plans with the pure :func:`fees.billing_plan.plan_charges`, and writes the plan."""
 
 import datetime as dt
 from collections import defaultdict
@@ -19,6 +22,14 @@ from households.models import BuildingKind, Unit
 from portal.audit import audit_record
 from portal.models import Compound
 
+from ..billing_plan import (
+    Adjustment,
+    BilledCharge,
+    BlockReason,
+    Tariff,
+    UnitToBill,
+    plan_charges,
+)
 from ..models import (
     BillingRun,
     Charge,
@@ -26,10 +37,8 @@ from ..models import (
     ChargeSubsidyLine,
     FeeStandard,
     FenSum,
-    SubsidyPayer,
     add_months,
 )
-from ..money import ZERO, Split, split_charge
 from ..selectors import adjusted_areas
 from ._common import _actor
 from .payments import unit_rebalance
@@ -37,13 +46,6 @@ from .payments import unit_rebalance
 # How far ahead of the current month a period may start (settings.FEES_MAX_MONTHS_AHEAD).
 DEFAULT_MAX_MONTHS_AHEAD = 12
 MAX_RUN_MONTHS = 36
-
-
-class BlockReason:
-    UNKNOWN_AREA = "unknown_area"
-    NO_STANDARD = "no_standard"
-    PENDING_VOTE = "pending_vote"
-    EXEMPT = "exempt"
 
 
 BLOCK_REASON_LABELS = {
@@ -63,24 +65,29 @@ class BillingOutcome:
     blocked: list[dict] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Tariff:
-    """A standard prepared for billing: rates and the payer shares in a fixed order."""
-
-    standard: FeeStandard
-    payers: tuple[SubsidyPayer, ...]
-    shares: tuple[Decimal, ...]
+def _tariff(standard: FeeStandard) -> Tariff:
+    """``standard`` as plain data for :func:`plan_charges` (payers in a fixed order)."""
+    shares = sorted(standard.shares.all(), key=lambda s: s.pk)
+    residential = standard.rates_for(Unit(is_residential=True))
+    assert residential is not None  # a standard always charges dwellings
+    return Tariff(
+        standard_id=standard.pk,
+        residential=residential,
+        non_residential=standard.rates_for(Unit(is_residential=False)),
+        payer_ids=tuple(s.payer_id for s in shares),
+        shares=tuple(s.share for s in shares),
+    )
 
 
 def _tariffs_for(
     compound: Compound, start: dt.date, end: dt.date
-) -> tuple[dict[str, _Tariff | None], set[str]]:
+) -> tuple[dict[str, Tariff | None], set[str]]:
     """For each building kind: the standard covering the whole period, or None if no
     billable standard touches it; and the kinds whose standard for the period is an
     appraisal pending the owners' vote (never billed). A standard that covers only part
     of the period is an error."""
-    standards = compound.fee_standards.prefetch_related("shares__payer")
-    tariffs: dict[str, _Tariff | None] = dict.fromkeys(BuildingKind.values)
+    standards = compound.fee_standards.prefetch_related("shares")
+    tariffs: dict[str, Tariff | None] = dict.fromkeys(BuildingKind.values)
     pending: set[str] = set()
     for standard in standards:
         if not standard.overlaps(start, end):
@@ -102,18 +109,13 @@ def _tariffs_for(
         if not standard.is_billable:
             pending.add(standard.building_kind)
             continue
-        shares = sorted(standard.shares.all(), key=lambda s: s.pk)
-        tariffs[standard.building_kind] = _Tariff(
-            standard=standard,
-            payers=tuple(s.payer for s in shares),
-            shares=tuple(s.share for s in shares),
-        )
+        tariffs[standard.building_kind] = _tariff(standard)
     return tariffs, pending
 
 
 def _refuse_without_standards(
     compound: Compound,
-    tariffs: dict[str, _Tariff | None],
+    tariffs: dict[str, Tariff | None],
     pending: set[str],
     start: dt.date,
     end: dt.date,
@@ -209,125 +211,53 @@ def billing_run_create(
         period_start=start,
         defaults={"months": months, "created_by": _actor(actor)},
     )
-    existing = {
-        c["unit_id"]: c
-        for c in run.charges.values(
-            "id", "unit_id", "standard_id", "area", "appraised_due", "owner_due", "subsidy_due"
-        )
-    }
-    payer_totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    if existing:
-        rows = (
-            ChargeSubsidyLine.objects.filter(compound=compound, charge__run=run)
-            .values("charge_id", "payer_id")
-            .annotate(total=FenSum("amount"))
-        )
-        for row in rows:
-            payer_totals[row["charge_id"]][row["payer_id"]] = row["total"]
-    standards_by_id = {t.standard.pk: t for t in tariffs.values() if t is not None}
-
-    outcome = BillingOutcome(run=run)
-    new_charges: list[Charge] = []
-    new_splits: list[tuple[Charge, _Tariff, Split]] = []
-    adjustments: list[tuple[int, _Tariff, Split, Split, Decimal, Decimal]] = []
-    adjusted_units: list[int] = []
-    units = compound.units.values(
-        "id",
-        "building_id",
-        "number",
-        "floor_area",
-        "is_residential",
-        "building__kind",
-        "building__number",
-    ).order_by("building__sort_key", "building__number", "number")
-    for u in units:
-        label = f"{u['building__number']}-{u['number']}"
-        charge = existing.get(u["id"])
-        if u["floor_area"] is None:
-            if charge is None:
-                outcome.blocked.append(
-                    {"unit_id": u["id"], "unit": label, "reason": BlockReason.UNKNOWN_AREA}
-                )
-            else:
-                outcome.unchanged += 1
-            continue
-        tariff = tariffs.get(u["building__kind"])
-        if charge is not None:
-            # Keep the version the charge was billed with.
-            tariff = standards_by_id.get(charge["standard_id"], tariff)
-        if tariff is None:
-            reason = (
-                BlockReason.PENDING_VOTE
-                if u["building__kind"] in pending
-                else BlockReason.NO_STANDARD
-            )
-            outcome.blocked.append({"unit_id": u["id"], "unit": label, "reason": reason})
-            continue
-        probe = Unit(is_residential=u["is_residential"])
-        rates = tariff.standard.rates_for(probe)
-        if rates is None:
-            outcome.blocked.append(
-                {"unit_id": u["id"], "unit": label, "reason": BlockReason.EXEMPT}
-            )
-            continue
-        appraised_rate, charged_rate = rates
-        own_rate = appraised_rate == charged_rate
-        split = split_charge(
-            area=u["floor_area"],
-            appraised_rate=appraised_rate,
-            charged_rate=charged_rate,
-            months=months,
-            shares=() if own_rate else tariff.shares,
-        )
-        if charge is None:
-            c = Charge(
+    plan = plan_charges(
+        units=_units_to_bill(compound),
+        tariffs=tariffs,
+        pending_kinds=pending,
+        billed=_billed_charges(compound, run),
+        months=months,
+    )
+    outcome = BillingOutcome(
+        run=run, unchanged=plan.unchanged, blocked=[b.as_json() for b in plan.blocked]
+    )
+    created = Charge.objects.bulk_create(
+        (
+            Charge(
                 compound=compound,
                 run=run,
-                unit_id=u["id"],
-                building_id=u["building_id"],
-                standard=tariff.standard,
-                area=u["floor_area"],
+                unit_id=n.unit.id,
+                building_id=n.unit.building_id,
+                standard_id=n.tariff.standard_id,
+                area=n.area,
                 months=months,
-                appraised_rate=appraised_rate,
-                charged_rate=charged_rate,
-                appraised_amount=split.appraised,
-                owner_amount=split.owner,
-                subsidy_amount=split.subsidy,
-                appraised_due=split.appraised,
-                owner_due=split.owner,
-                subsidy_due=split.subsidy,
+                appraised_rate=n.appraised_rate,
+                charged_rate=n.charged_rate,
+                appraised_amount=n.split.appraised,
+                owner_amount=n.split.owner,
+                subsidy_amount=n.split.subsidy,
+                appraised_due=n.split.appraised,
+                owner_due=n.split.owner,
+                subsidy_due=n.split.subsidy,
             )
-            new_charges.append(c)
-            new_splits.append((c, tariff, split))
-            continue
-        if split.appraised == charge["appraised_due"] and split.owner == charge["owner_due"]:
-            outcome.unchanged += 1
-            continue
-        totals = payer_totals.get(charge["id"], {})
-        payers = () if own_rate else tariff.payers
-        current = Split(
-            appraised=charge["appraised_due"],
-            owner=charge["owner_due"],
-            subsidy=charge["subsidy_due"],
-            payers=tuple(totals.get(p.pk, ZERO) for p in payers),
-        )
-        adjustments.append(
-            (charge["id"], tariff, split, split - current, charge["area"], u["floor_area"])
-        )
-        adjusted_units.append(u["id"])
-
-    created = Charge.objects.bulk_create(new_charges, batch_size=2000)
+            for n in plan.new
+        ),
+        batch_size=2000,
+    )
     lines = [
-        ChargeSubsidyLine(compound=compound, charge=c, payer=payer, share=share, amount=amount)
-        for c, (_c, tariff, split) in zip(created, new_splits, strict=True)
-        for payer, share, amount in zip(tariff.payers, tariff.shares, split.payers, strict=False)
+        ChargeSubsidyLine(
+            compound=compound, charge=c, payer_id=payer_id, share=share, amount=amount
+        )
+        for c, n in zip(created, plan.new, strict=True)
+        for payer_id, share, amount in n.subsidy_lines
     ]
     ChargeSubsidyLine.objects.bulk_create(lines, batch_size=5000)
     outcome.created = len(created)
 
-    if adjustments:
-        _record_adjustments(compound, adjustments)
-        outcome.adjusted = len(adjustments)
+    if plan.adjustments:
+        _record_adjustments(compound, plan.adjustments)
+        outcome.adjusted = len(plan.adjustments)
+    adjusted_units = [a.unit_id for a in plan.adjustments]
 
     run.units_billed = run.charges.count()
     run.blocked_units = outcome.blocked
@@ -351,35 +281,85 @@ def billing_run_create(
     return outcome
 
 
-def _record_adjustments(compound: Compound, adjustments: list) -> None:
-    last_area = adjusted_areas(compound, [a[0] for a in adjustments])
-    for charge_id, tariff, _new, delta, billed_area, new_area in adjustments:
+def _units_to_bill(compound: Compound) -> list[UnitToBill]:
+    """Every unit of ``compound``, in the order of the run's pages."""
+    return [
+        UnitToBill(
+            id=u["id"],
+            building_id=u["building_id"],
+            label=f"{u['building__number']}-{u['number']}",
+            building_kind=u["building__kind"],
+            floor_area=u["floor_area"],
+            is_residential=u["is_residential"],
+        )
+        for u in compound.units.values(
+            "id",
+            "building_id",
+            "number",
+            "floor_area",
+            "is_residential",
+            "building__kind",
+            "building__number",
+        ).order_by("building__sort_key", "building__number", "number")
+    ]
+
+
+def _billed_charges(compound: Compound, run: BillingRun) -> dict[int, BilledCharge]:
+    """The run's charges by unit, as they stand, with each payer's total so far."""
+    charges = list(
+        run.charges.values(
+            "id", "unit_id", "standard_id", "area", "appraised_due", "owner_due", "subsidy_due"
+        )
+    )
+    payer_totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    if charges:
+        rows = (
+            ChargeSubsidyLine.objects.filter(compound=compound, charge__run=run)
+            .values("charge_id", "payer_id")
+            .annotate(total=FenSum("amount"))
+        )
+        for row in rows:
+            payer_totals[row["charge_id"]][row["payer_id"]] = row["total"]
+    return {
+        c["unit_id"]: BilledCharge(
+            id=c["id"],
+            standard_id=c["standard_id"],
+            area=c["area"],
+            appraised_due=c["appraised_due"],
+            owner_due=c["owner_due"],
+            subsidy_due=c["subsidy_due"],
+            payer_totals=payer_totals.get(c["id"], {}),
+        )
+        for c in charges
+    }
+
+
+def _record_adjustments(compound: Compound, adjustments: list[Adjustment]) -> None:
+    last_area = adjusted_areas(compound, [a.charge_id for a in adjustments])
+    for a in adjustments:
         adjustment = ChargeAdjustment.objects.create(
             compound=compound,
-            charge_id=charge_id,
+            charge_id=a.charge_id,
             reason=_("面积更正"),
-            area_before=last_area.get(charge_id, billed_area),
-            area_after=new_area,
-            appraised_delta=delta.appraised,
-            owner_delta=delta.owner,
-            subsidy_delta=delta.subsidy,
+            area_before=last_area.get(a.charge_id, a.billed_area),
+            area_after=a.new_area,
+            appraised_delta=a.delta.appraised,
+            owner_delta=a.delta.owner,
+            subsidy_delta=a.delta.subsidy,
         )
         ChargeSubsidyLine.objects.bulk_create(
             ChargeSubsidyLine(
                 compound=compound,
-                charge_id=charge_id,
+                charge_id=a.charge_id,
                 adjustment=adjustment,
-                payer=payer,
+                payer_id=payer_id,
                 share=share,
                 amount=amount,
             )
-            for payer, share, amount in zip(
-                tariff.payers, tariff.shares, delta.payers, strict=False
-            )
-            if amount
+            for payer_id, share, amount in a.subsidy_lines
         )
-        Charge.objects.filter(pk=charge_id).update(
-            appraised_due=F("appraised_due") + delta.appraised,
-            owner_due=F("owner_due") + delta.owner,
-            subsidy_due=F("subsidy_due") + delta.subsidy,
+        Charge.objects.filter(pk=a.charge_id).update(
+            appraised_due=F("appraised_due") + a.delta.appraised,
+            owner_due=F("owner_due") + a.delta.owner,
+            subsidy_due=F("subsidy_due") + a.delta.subsidy,
         )
