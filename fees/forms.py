@@ -63,10 +63,10 @@ class FeeStandardForm(forms.Form):
     def clean(self) -> dict:
         """``shares``: the filled payer rows as (name, share); checked only once every field
         has parsed, so a bad number is not reported twice."""
-        data = super().clean()
+        super().clean()
         if not self.errors:
-            data["shares"] = self._share_rows()
-        return data
+            self.cleaned_data["shares"] = self._share_rows()
+        return self.cleaned_data
 
     def _share_rows(self) -> list[tuple[str, object]]:
         rows = []

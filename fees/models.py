@@ -460,6 +460,10 @@ class Payment(models.Model):
             models.Index(fields=["compound", "received_on"]),
         ]
 
+    #: Set by the recording services: True when the request replayed an earlier one (same
+    #: idempotency key and data) and this is the payment recorded then.
+    was_replayed: bool = False
+
     def __str__(self) -> str:
         return f"{self.receipt_number} {self.amount}"
 

@@ -39,7 +39,8 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     if Decimal(fen_total) * FEN != abs(total):
         raise ValueError("total must be a whole number of fen")
     # Exact integer arithmetic: weights as integers over a common power of ten.
-    scale = max(-min(Decimal(w).as_tuple().exponent for w in weights), 0)
+    exponents = [Decimal(w).as_tuple().exponent for w in weights]  # finite: all ints
+    scale = max(-min(e for e in exponents if isinstance(e, int)), 0)
     ints = [int(Decimal(w).scaleb(scale)) for w in weights]
     weight_sum = sum(ints)
     floors, remainders = [], []

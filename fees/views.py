@@ -2,7 +2,7 @@
 resident's page and the public disclosure. Each view resolves the compound through the
 access helper first, so an outsider gets 404 before anything is read or validated."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from django import forms
@@ -28,6 +28,7 @@ from households.selectors import units_of_user
 from portal.access import acting_roles, get_compound_for_user
 from portal.errors import errors_to_form
 from portal.models import STAFF_ROLES, Compound, Role
+from portal.typing import AuthenticatedHttpRequest
 from portal.xlsx import Sheet, xlsx_response
 
 from . import access, pdf, selectors, services
@@ -47,7 +48,7 @@ from .params import parse_year
 
 def _pdf_response(content: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or ""
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -57,10 +58,10 @@ Saved = tuple[str, HttpResponse]
 
 
 def _submit(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     code: str,
-    roles: set[Role],
-    form_class: type[forms.Form],
+    roles: Iterable[Role],
+    form_class: Callable[..., forms.Form],
     save: Callable[[Compound, dict], Saved],
     *,
     initial: dict | None = None,
@@ -89,7 +90,7 @@ def _submit(
     return form, response
 
 
-def _context(request: HttpRequest, compound: Compound, **extra) -> dict:
+def _context(request: AuthenticatedHttpRequest, compound: Compound, **extra) -> dict:
     roles = acting_roles(request.user, compound)
     return {
         "compound": compound,
@@ -101,7 +102,7 @@ def _context(request: HttpRequest, compound: Compound, **extra) -> dict:
     }
 
 
-def _year(request: HttpRequest, compound: Compound) -> tuple[int, str | None]:
+def _year(request: AuthenticatedHttpRequest, compound: Compound) -> tuple[int, str | None]:
     """The ``?year=`` asked for (default: the latest billed year), or the default and why
     the value given was refused (the page then answers 400 with that message)."""
     years = selectors.collection_years(compound)
@@ -116,7 +117,7 @@ def _year(request: HttpRequest, compound: Compound) -> tuple[int, str | None]:
 
 
 @login_required
-def overview(request: HttpRequest, code: str) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     year, problem = _year(request, compound)
     if problem:
@@ -137,7 +138,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def standards(request: HttpRequest, code: str) -> HttpResponse:
+def standards(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
 
     def save(compound: Compound, data: dict) -> Saved:
@@ -173,7 +174,7 @@ def standards(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def runs(request: HttpRequest, code: str) -> HttpResponse:
+def runs(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
 
     def save(compound: Compound, data: dict) -> Saved:
@@ -196,7 +197,7 @@ def runs(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, code: str, run_id: int) -> HttpResponse:
     run = access.get_run_for_user(request.user, code, run_id)
     compound = run.compound
     labels = dict(services.BLOCK_REASON_LABELS)
@@ -229,7 +230,7 @@ def _with_paid_up(buildings: list[dict]) -> list[dict]:
 
 @login_required
 @require_POST
-def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
+def run_notices(request: AuthenticatedHttpRequest, code: str, run_id: int) -> HttpResponse:
     run = access.get_run_for_user(request.user, code, run_id, RUN_EDITORS)
     compound = run.compound
     started = services.notices_start(compound=compound, run=run, actor=request.user)
@@ -244,7 +245,9 @@ def run_notices(request: HttpRequest, code: str, run_id: int) -> HttpResponse:
 
 
 @login_required
-def run_building(request: HttpRequest, code: str, run_id: int, number: str) -> HttpResponse:
+def run_building(
+    request: AuthenticatedHttpRequest, code: str, run_id: int, number: str
+) -> HttpResponse:
     run = access.get_run_for_user(request.user, code, run_id)
     compound = run.compound
     building = get_building_for_user(request.user, code, number)
@@ -262,7 +265,9 @@ def run_building(request: HttpRequest, code: str, run_id: int, number: str) -> H
 
 
 @login_required
-def building_file(request: HttpRequest, code: str, run_id: int, number: str) -> HttpResponse:
+def building_file(
+    request: AuthenticatedHttpRequest, code: str, run_id: int, number: str
+) -> FileResponse:
     chunk = access.get_notice_file_for_user(request.user, code, run_id, number)
     compound, run = chunk.run.compound, chunk.run
     if not chunk.file or not default_storage.exists(chunk.file):
@@ -279,7 +284,7 @@ def building_file(request: HttpRequest, code: str, run_id: int, number: str) -> 
 
 
 @login_required
-def payments(request: HttpRequest, code: str) -> HttpResponse:
+def payments(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
 
     def save(compound: Compound, data: dict) -> Saved:
@@ -312,7 +317,7 @@ def payments(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def receipt(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
+def receipt(request: AuthenticatedHttpRequest, code: str, payment_id: int) -> HttpResponse:
     """Staff see every receipt; a resident those of the units they own now."""
     payment = access.get_payment_for_user(request.user, code, payment_id)
     return _pdf_response(
@@ -322,7 +327,7 @@ def receipt(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
 
 
 @login_required
-def refund(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
+def refund(request: AuthenticatedHttpRequest, code: str, payment_id: int) -> HttpResponse:
     payment = access.get_refundable_payment_for_user(request.user, code, payment_id)
     compound = payment.compound
 
@@ -347,7 +352,7 @@ def refund(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
 
 
 @login_required
-def arrears(request: HttpRequest, code: str) -> HttpResponse:
+def arrears(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     rows, totals = selectors.arrears_by_age(compound, timezone.localdate())
     return render(
@@ -365,7 +370,7 @@ def arrears(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def unit_reminders(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
+def unit_reminders(request: AuthenticatedHttpRequest, code: str, unit_id: int) -> HttpResponse:
     unit = access.get_debtor_unit_for_user(request.user, code, unit_id)
     compound = unit.compound
 
@@ -399,7 +404,7 @@ def unit_reminders(request: HttpRequest, code: str, unit_id: int) -> HttpRespons
 
 
 @login_required
-def demand_letter(request: HttpRequest, code: str, step_id: int) -> HttpResponse:
+def demand_letter(request: AuthenticatedHttpRequest, code: str, step_id: int) -> HttpResponse:
     step = access.get_demand_for_user(request.user, code, step_id)
     return _pdf_response(
         pdf.render_demand_letter(selectors.demand_letter(step.compound, step)),
@@ -418,7 +423,7 @@ def _collection_chart(report: selectors.CollectionReport):
 
 
 @login_required
-def collection(request: HttpRequest, code: str) -> HttpResponse:
+def collection(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     year, problem = _year(request, compound)
     if problem:
@@ -456,7 +461,7 @@ def _collection_rows(rows):
 
 
 @login_required
-def collection_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+def collection_xlsx(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     year, problem = _year(request, compound)
     if problem:
@@ -490,7 +495,7 @@ def collection_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def subsidies(request: HttpRequest, code: str) -> HttpResponse:
+def subsidies(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     today = timezone.localdate()
     return render(
@@ -505,7 +510,9 @@ def subsidies(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _statement(request, code: str, run_id: int, payer_id: int):
+def _statement(
+    request: AuthenticatedHttpRequest, code: str, run_id: int, payer_id: int
+) -> tuple[Compound, selectors.Reconciliation]:
     run = access.get_run_for_user(request.user, code, run_id)
     payer = access.get_subsidy_payer_for_user(request.user, code, payer_id)
     compound = run.compound
@@ -513,13 +520,15 @@ def _statement(request, code: str, run_id: int, payer_id: int):
 
 
 @login_required
-def reconciliation(request: HttpRequest, code: str, run_id: int, payer_id: int) -> HttpResponse:
+def reconciliation(
+    request: AuthenticatedHttpRequest, code: str, run_id: int, payer_id: int
+) -> HttpResponse:
     compound, statement = _statement(request, code, run_id, payer_id)
     return render(request, "fees/reconciliation.html", _context(request, compound, s=statement))
 
 
 @login_required
-def reconciliation_pdf(request: HttpRequest, code: str, run_id: int, payer_id: int):
+def reconciliation_pdf(request: AuthenticatedHttpRequest, code: str, run_id: int, payer_id: int):
     _compound, statement = _statement(request, code, run_id, payer_id)
     return _pdf_response(
         pdf.render_reconciliation(statement),
@@ -528,7 +537,7 @@ def reconciliation_pdf(request: HttpRequest, code: str, run_id: int, payer_id: i
 
 
 @login_required
-def reconciliation_xlsx(request: HttpRequest, code: str, run_id: int, payer_id: int):
+def reconciliation_xlsx(request: AuthenticatedHttpRequest, code: str, run_id: int, payer_id: int):
     compound, s = _statement(request, code, run_id, payer_id)
     return xlsx_response(
         f"{compound.code}-{s.payer.name}-{s.run.period_label}-补贴对账.xlsx".replace(" ", ""),
@@ -552,20 +561,11 @@ def reconciliation_xlsx(request: HttpRequest, code: str, run_id: int, payer_id: 
 
 
 @login_required
-def subsidy_ending(request: HttpRequest, code: str) -> HttpResponse:
+def subsidy_ending(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The fee each household will face once the subsidy ends."""
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     endings = selectors.subsidy_endings([compound], timezone.localdate())
-    sections = [
-        (
-            e,
-            [
-                (u, (u.floor_area * e.standard.charged_rate), (u.floor_area * e.rate_after))
-                for u in selectors.households_after_subsidy(compound, e)
-            ],
-        )
-        for e in endings
-    ]
+    sections = [(e, selectors.households_after_subsidy(compound, e)) for e in endings]
     return render(
         request, "fees/subsidy_ending.html", _context(request, compound, sections=sections)
     )
@@ -575,7 +575,7 @@ def subsidy_ending(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def my_fees(request: HttpRequest, code: str) -> HttpResponse:
+def my_fees(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """My charges, payments, arrears and notices: the units I own now in this compound."""
     compound = get_compound_for_user(request.user, code)
     units = units_of_user(compound, request.user)
@@ -592,7 +592,7 @@ def my_fees(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def unit_notice(request: HttpRequest, code: str, unit_id: int) -> HttpResponse:
+def unit_notice(request: AuthenticatedHttpRequest, code: str, unit_id: int) -> HttpResponse:
     """The unit's latest notice, rendered on demand (staff, or the unit's owner)."""
     charge = access.get_unit_notice_charge_for_user(request.user, code, unit_id)
     unit = charge.unit

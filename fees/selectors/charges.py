@@ -12,6 +12,7 @@ from portal.models import Compound
 
 from ..models import (
     BillingRun,
+    Charge,
     ChargeAdjustment,
     ChargeSubsidyLine,
     FenSum,
@@ -53,7 +54,9 @@ def subsidy_lines_prefetch() -> Prefetch:
     )
 
 
-def run_charges(compound: Compound, run: BillingRun, building: Building | None = None):
+def run_charges(
+    compound: Compound, run: BillingRun, building: Building | None = None
+) -> QuerySet[Charge]:
     charges = (
         compound.charges.filter(run=run)
         .select_related("unit", "building")

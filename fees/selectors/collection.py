@@ -113,16 +113,16 @@ def collection_report(compound: Compound, year: int, *, with_time: bool = True) 
         )
         .order_by("run__period_start")
     )
-    for row in per_run:
-        run = BillingRun(period_start=row["run__period_start"], months=row["run__months"])
+    for period in per_run:
+        run = BillingRun(period_start=period["run__period_start"], months=period["run__months"])
         periods.append(
             CollectionRow(
                 label=run.period_label,
-                billed_households=row["households"],
-                paid_households=row["paid_households"],
-                amount_due=row["due"],
-                amount_collected=row["paid"],
-                subsidy_due=row["subsidy"],
+                billed_households=period["households"],
+                paid_households=period["paid_households"],
+                amount_due=period["due"],
+                amount_collected=period["paid"],
+                subsidy_due=period["subsidy"],
             )
         )
 
@@ -143,9 +143,9 @@ def collection_report(compound: Compound, year: int, *, with_time: bool = True) 
             .order_by("month")
         )
         running = ZERO
-        for row in monthly:
-            running += row["s"]
-            month = row["month"]
+        for point in monthly:
+            running += point["s"]
+            month = point["month"]
             month = month.date() if isinstance(month, dt.datetime) else month
             report.over_time.append(
                 CollectionPoint(

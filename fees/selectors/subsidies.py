@@ -4,8 +4,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F
 
 from households.models import Unit, building_label
 from portal.models import Compound, StreetOffice
@@ -88,14 +89,15 @@ def subsidy_reconciliation(
     )
 
 
-def subsidy_summary(compound: Compound) -> list[dict]:
+def subsidy_summary(compound: Compound) -> list[dict[str, Any]]:
     """Per payer and run: the subsidy total (one query)."""
-    return list(
-        ChargeSubsidyLine.objects.filter(compound=compound)
+    return [
+        dict(row)
+        for row in ChargeSubsidyLine.objects.filter(compound=compound)
         .values("payer_id", "payer__name", "charge__run_id", "charge__run__period_start")
         .annotate(amount=FenSum("amount"), units=Count("charge_id", distinct=True))
         .order_by("charge__run__period_start", "payer_id")
-    )
+    ]
 
 
 WARNING_MONTHS = 6
@@ -134,16 +136,16 @@ def subsidy_endings(compounds: Iterable[Compound], today: dt.date) -> list[Subsi
     """Subsidies of ``compounds`` ending between today and six months ahead; after the term
     households pay the next standard's charged rate, or the appraised rate if none is set.
     Two queries."""
-    compounds = {c.pk: c for c in compounds}
+    by_id = {c.pk: c for c in compounds}
     horizon = add_months(today, WARNING_MONTHS)
     standards = list(
-        FeeStandard.objects.filter(compound_id__in=list(compounds)).order_by(
+        FeeStandard.objects.filter(compound_id__in=list(by_id)).order_by(
             "compound_id", "building_kind", "valid_from"
         )
     )
-    areas = {
-        (r["compound_id"], r["building__kind"]): r
-        for r in Unit.objects.filter(compound_id__in=list(compounds), floor_area__isnull=False)
+    areas: dict[tuple[int, str], tuple[int, Decimal]] = {
+        (r["compound_id"], r["building__kind"]): (r["n"], r["area"] or ZERO)
+        for r in Unit.objects.filter(compound_id__in=list(by_id), floor_area__isnull=False)
         .values("compound_id", "building__kind")
         .annotate(n=Count("id"), area=FenSum("floor_area"))
     }
@@ -161,13 +163,13 @@ def subsidy_endings(compounds: Iterable[Compound], today: dt.date) -> list[Subsi
             ),
             None,
         )
-        stats = areas.get((s.compound_id, s.building_kind), {"n": 0, "area": ZERO})
+        households, area = areas.get((s.compound_id, s.building_kind), (0, ZERO))
         result.append(
             SubsidyEnding(
-                compound=compounds[s.compound_id],
+                compound=by_id[s.compound_id],
                 standard=s,
-                households=stats["n"],
-                area=stats["area"] or ZERO,
+                households=households,
+                area=area,
                 rate_after=nxt.charged_rate if nxt else s.appraised_rate,
                 next_standard=nxt,
             )
@@ -179,12 +181,20 @@ def office_subsidy_endings(office: StreetOffice, today: dt.date) -> list[Subsidy
     return subsidy_endings(office.compounds.all(), today)
 
 
-def households_after_subsidy(compound: Compound, ending: SubsidyEnding) -> QuerySet[Unit]:
-    """The households of the ending standard's kind, for the per-household list."""
-    return (
+def households_after_subsidy(
+    compound: Compound, ending: SubsidyEnding
+) -> list[tuple[Unit, Decimal, Decimal]]:
+    """The households of the ending standard's kind, each with its monthly fee now and
+    once the subsidy ends (area × rate, unrounded as the page has always shown it)."""
+    units = (
         compound.units.filter(
             building__kind=ending.standard.building_kind, floor_area__isnull=False
         )
         .select_related("building")
         .order_by("building__sort_key", "building__number", "number")
     )
+    return [
+        (u, area * ending.standard.charged_rate, area * ending.rate_after)
+        for u in units
+        if (area := u.floor_area) is not None
+    ]

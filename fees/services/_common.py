@@ -4,7 +4,7 @@ bounds of dates and amounts."""
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from ..money import FEN
 
 
-def _actor(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _actor(user: User | None) -> User | None:
     return user if user is not None and user.is_authenticated else None
 
 
-def _money(value, field_name: str, label: str) -> Decimal:
+def _money(value: object, field_name: str, label: str) -> Decimal:
     """``value`` as Decimal with at most two places, or a ValidationError naming ``label``."""
     try:
         amount = Decimal(str(value))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -189,7 +189,7 @@ def billing_run_create(
     compound: Compound,
     period_start: dt.date,
     months: int = 1,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     today: dt.date | None = None,
 ) -> BillingOutcome:
     """Bill every unit of ``compound`` for the period; idempotent.

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -36,9 +36,7 @@ def notice_claim_lease() -> dt.timedelta:
 
 
 @transaction.atomic
-def notices_start(
-    *, compound: Compound, run: BillingRun, actor: AbstractBaseUser | None = None
-) -> bool:
+def notices_start(*, compound: Compound, run: BillingRun, actor: User | None = None) -> bool:
     """Prepare one print job per building of ``run`` (False if already running).
 
     The caller then queues the chunks with :func:`notice_chunks_enqueue`, which also
@@ -261,7 +259,7 @@ class NoticeJobState:
         lines = []
         if self.queued:
             lines.append(_("%(n)s 个楼栋排队等待生成") % {"n": self.queued})
-        if self.rendering:
+        if self.rendering and self.oldest_beat is not None:
             quiet = int((now - self.oldest_beat).total_seconds())
             lines.append(
                 _(
@@ -271,7 +269,7 @@ class NoticeJobState:
                 % {
                     "n": self.rendering,
                     "seconds": max(quiet, 0),
-                    "time": timezone.localtime(self.stalls_at).strftime("%H:%M:%S"),
+                    "time": timezone.localtime(self.oldest_beat + self.lease).strftime("%H:%M:%S"),
                 }
             )
         if self.stalled:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -32,7 +32,7 @@ from ..money import ZERO, to_fen
 from ._common import EARLIEST_RECORD_DATE, _actor, _money
 
 
-def _fingerprint(**data) -> str:
+def _fingerprint(**data: object) -> str:
     canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -213,6 +213,8 @@ def _apply_credit(compound: Compound, unit_ids: list[int]) -> None:
             .order_by("-received_on", "-id")
             .first()
         )
+        if source is None:  # credit comes from payments: there is always one
+            continue
         _allocate(compound, source, _open_charges(compound, unit_id), credit)
 
 
@@ -278,12 +280,12 @@ _ENTRY_WORDS = {
 def _entry_check(
     *,
     compound: Compound,
-    kind: str,
-    amount,
+    kind: PaymentKind,
+    amount: object,
     method: str,
     received_on: dt.date,
     idempotency_key: str,
-    **request_data,
+    **request_data: object,
 ) -> tuple[Decimal, str, Payment | None]:
     """The first steps of recording a payment or a refund: the amount parsed, the key and
     the date checked, the request's fingerprint (over ``request_data`` too), and the entry
@@ -329,7 +331,7 @@ def payment_record(
     reference: str = "",
     is_prepayment: bool = False,
     note: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Payment:
     """Record money received for ``unit``; oldest charges are settled first.
 
@@ -385,7 +387,7 @@ def _payment_insert(
     reference: str,
     is_prepayment: bool,
     note: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> Payment:
     """A new payment: checked against what the unit owes, saved, settled oldest first."""
     if method != PaymentMethod.CASH and not reference.strip():
@@ -441,7 +443,7 @@ def refund_record(
     idempotency_key: str,
     reference: str = "",
     note: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Payment:
     """Refund (part of) ``payment``: unapplied credit first, then the newest settlements."""
     if payment.compound_id != compound.pk or payment.kind != PaymentKind.PAYMENT:
@@ -488,7 +490,7 @@ def _refund_insert(
     fingerprint: str,
     reference: str,
     note: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> Payment:
     """A new refund: at most what is left of ``payment``, unapplied credit first, then
     the newest settlements undone."""

@@ -4,9 +4,10 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,7 +66,7 @@ def reminder_step_record(
     unit: Unit,
     kind: str,
     note: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     today: dt.date | None = None,
 ) -> ReminderStep:
     """The next step of the CC 944 ladder for ``unit``: reminder → written demand →
@@ -111,5 +112,5 @@ def reminder_step_record(
     return step
 
 
-def compound_reminder_steps(compound: Compound):
+def compound_reminder_steps(compound: Compound) -> QuerySet[ReminderStep]:
     return ReminderStep.objects.filter(compound=compound)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -53,7 +53,7 @@ def fee_standard_create(
     service_standard: str = "",
     basis_item_id: int | None = None,
     pending_vote: bool = False,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> FeeStandard:
     """A new version of the fee standard for one building kind of ``compound``.
 
