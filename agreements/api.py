@@ -23,7 +23,8 @@ from portal.api import CompoundScopedAPIView
 from portal.models import STAFF_ROLES, Compound
 
 from . import selectors, services, verification
-from .models import Agreement, Party
+from .access import get_agreement_for_user, get_party_for_user, get_revision_for_user, may_generate
+from .models import Agreement, AgreementRevision, Party
 from .serializers import (
     AgreementDetailSerializer,
     AgreementSerializer,
@@ -35,7 +36,7 @@ from .serializers import (
     VerifyInSerializer,
     signature_data,
 )
-from .views import GENERATOR_ROLES, too_large_message, verify_max_bytes, verify_rate_limited
+from .views import too_large_message, verify_max_bytes, verify_rate_limited
 
 
 def report_data(report: verification.VerificationReport) -> dict:
@@ -67,10 +68,14 @@ class _AgreementScope(CompoundScopedAPIView):
         return selectors.compound_agreements(compound)
 
     def get_agreement(self) -> Agreement:
-        try:
-            return self.get_queryset().get(pk=self.kwargs["agreement_id"])
-        except Agreement.DoesNotExist:
-            raise Http404 from None
+        return get_agreement_for_user(
+            self.request.user, self.kwargs["code"], self.kwargs["agreement_id"]
+        )
+
+    def get_latest_revision(self) -> AgreementRevision:
+        return get_revision_for_user(
+            self.request.user, self.kwargs["code"], self.kwargs["agreement_id"]
+        )
 
 
 class AgreementListView(_AgreementScope, generics.ListAPIView):
@@ -81,7 +86,7 @@ class AgreementListView(_AgreementScope, generics.ListAPIView):
 
     @extend_schema(request=GenerateInSerializer, responses={201: AgreementDetailSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
-        if not self.roles & set(GENERATOR_ROLES):
+        if not may_generate(request.user, self.compound):
             raise Http404
         payload = GenerateInSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
@@ -122,7 +127,8 @@ class PartyListView(_AgreementScope, generics.GenericAPIView):
     @extend_schema(responses=PartySerializer(many=True))
     def get(self, request: Request, *args, **kwargs) -> Response:
         agreement = self.get_agreement()
-        return Response(PartySerializer(agreement.parties.all(), many=True).data)
+        parties = agreement.parties.select_related("representative", "signature")
+        return Response(PartySerializer(parties.order_by("position"), many=True).data)
 
 
 class AgreementPdfView(_AgreementScope, generics.GenericAPIView):
@@ -138,14 +144,11 @@ class AgreementPdfView(_AgreementScope, generics.GenericAPIView):
         }
     )
     def get(self, request: Request, *args, **kwargs):
-        agreement = self.get_agreement()
-        revision = services.latest_revision(agreement)
-        if revision is None:
-            raise Http404
+        revision = self.get_latest_revision()
         return FileResponse(
             io.BytesIO(services.revision_bytes(revision)),
             content_type="application/pdf",
-            filename=f"{agreement.number}-r{revision.number}.pdf",
+            filename=f"{revision.agreement.number}-r{revision.number}.pdf",
         )
 
 
@@ -160,14 +163,13 @@ class AgreementSignView(_AgreementScope, generics.GenericAPIView):
 
     @extend_schema(request=SignInSerializer, responses={201: SignatureOutSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
-        agreement = self.get_agreement()
-        party = agreement.parties.filter(pk=self.kwargs["party_id"]).first()
-        if party is None:
-            raise Http404
+        party = get_party_for_user(
+            request.user, self.kwargs["code"], self.kwargs["agreement_id"], self.kwargs["party_id"]
+        )
         payload = SignInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.agreement_sign(
-            agreement=agreement,
+            agreement=party.agreement,
             party=party,
             user=request.user,
             password=payload.validated_data["password"],
@@ -184,10 +186,7 @@ class AgreementVerificationView(_AgreementScope, generics.GenericAPIView):
     serializer_class = VerificationReportSerializer
 
     def get(self, request: Request, *args, **kwargs) -> Response:
-        agreement = self.get_agreement()
-        revision = services.latest_revision(agreement)
-        if revision is None:
-            raise Http404
+        revision = self.get_latest_revision()
         report = verification.verify_document(services.revision_bytes(revision))
         return Response(report_data(report))
 

@@ -18,13 +18,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from households.models import PropertyRightUnit
-from portal.access import get_compound_for_user, get_street_office_for_user, has_role
-from portal.models import STAFF_ROLES, Compound, Role
+from portal.access import get_compound_for_user, get_street_office_for_user
+from portal.models import STAFF_ROLES, Compound
 from portal.widgets import DateInput
 from voting.models import Item
 
 from . import selectors, services, verification
-from .access import get_agreement_for_user
+from .access import (
+    FILER_ROLES,
+    get_agreement_for_user,
+    get_compound_for_generator,
+    get_party_for_user,
+    get_revision_for_user,
+    get_template_for_user,
+    may_file,
+    may_generate,
+)
 from .facts import PLACEHOLDERS
 from .models import Agreement, AgreementRevision, AgreementStatus
 
@@ -110,13 +119,9 @@ class GenerateForm(forms.Form):
         )
 
 
-# Who may generate agreements and edit the template: the committee and the street office.
-GENERATOR_ROLES = (Role.COMMITTEE_MEMBER, Role.STREET_OFFICER)
-
-
 @login_required
 def agreement_generate(request: HttpRequest, code: str) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, GENERATOR_ROLES)
+    compound = get_compound_for_generator(request.user, code)
     form = GenerateForm(request.POST or None, compound=compound)
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,8 +187,8 @@ class TemplateForm(forms.Form):
 @login_required
 def template_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Edit the compound's agreement template; saving makes a new version."""
-    compound = get_compound_for_user(request.user, code, GENERATOR_ROLES)
-    template = services.agreement_template_for(compound)
+    template = get_template_for_user(request.user, code)
+    compound = template.compound
     initial = {
         "title": template.title,
         "preamble": template.preamble,
@@ -227,7 +232,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
 def agreement_list(request: HttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     rows = selectors.agreement_rows(selectors.compound_agreements(compound))
-    can_generate = has_role(request.user, compound, GENERATOR_ROLES)
+    can_generate = may_generate(request.user, compound)
     return render(
         request,
         "agreements/list.html",
@@ -268,7 +273,7 @@ def agreement_detail(request: HttpRequest, code: str, agreement_id: int) -> Http
             "sign_form": SignForm(),
             "revisions": agreement.revisions.order_by("number"),
             "can_file": agreement.status == AgreementStatus.EFFECTIVE
-            and has_role(request.user, agreement.compound, {Role.STREET_OFFICER}),
+            and may_file(request.user, agreement.compound),
             "successor": next(iter(agreement.successors.all()), None),
         },
     )
@@ -277,10 +282,8 @@ def agreement_detail(request: HttpRequest, code: str, agreement_id: int) -> Http
 @login_required
 @require_POST
 def agreement_sign(request: HttpRequest, code: str, agreement_id: int, party_id: int):
-    agreement = get_agreement_for_user(request.user, code, agreement_id)
-    party = agreement.parties.filter(pk=party_id).first()
-    if party is None:
-        raise Http404
+    party = get_party_for_user(request.user, code, agreement_id, party_id)
+    agreement = party.agreement
     form = SignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请输入登录密码以确认签署"))
@@ -315,16 +318,12 @@ def agreement_sign(request: HttpRequest, code: str, agreement_id: int, party_id:
 @login_required
 def agreement_pdf(request: HttpRequest, code: str, agreement_id: int) -> HttpResponse:
     """The latest revision, or ``?revision=N``."""
-    agreement = get_agreement_for_user(request.user, code, agreement_id)
-    revisions = agreement.revisions.order_by("-number")
     number = request.GET.get("revision")
-    if number is not None:
-        if not number.isdigit():
-            raise Http404
-        revisions = revisions.filter(number=int(number))
-    revision = revisions.first()
-    if revision is None:
+    if number is not None and not number.isdigit():
         raise Http404
+    revision = get_revision_for_user(
+        request.user, code, agreement_id, int(number) if number is not None else None
+    )
     return pdf_response(revision)
 
 
@@ -341,9 +340,7 @@ def pdf_response(revision: AgreementRevision) -> HttpResponse:
 @login_required
 @require_POST
 def agreement_file(request: HttpRequest, code: str, agreement_id: int):
-    agreement = get_agreement_for_user(request.user, code, agreement_id)
-    if not has_role(request.user, agreement.compound, {Role.STREET_OFFICER}):
-        raise Http404
+    agreement = get_agreement_for_user(request.user, code, agreement_id, FILER_ROLES)
     try:
         services.agreement_file(agreement=agreement, actor=request.user)
     except ValidationError as exc:
@@ -357,10 +354,8 @@ def agreement_file(request: HttpRequest, code: str, agreement_id: int):
 @login_required
 def agreement_verify_stored(request: HttpRequest, code: str, agreement_id: int):
     """Run the public verifier over the stored latest revision."""
-    agreement = get_agreement_for_user(request.user, code, agreement_id)
-    revision = services.latest_revision(agreement)
-    if revision is None:
-        raise Http404
+    revision = get_revision_for_user(request.user, code, agreement_id)
+    agreement = revision.agreement
     report = verification.verify_document(services.revision_bytes(revision))
     return render(
         request,
