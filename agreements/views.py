@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from households.models import PropertyRightUnit
 from portal.access import get_compound_for_user, get_street_office_for_user
+from portal.errors import errors_to_form, errors_to_messages
 from portal.models import STAFF_ROLES, Compound
 from portal.widgets import DateInput
 from voting.models import Item
@@ -134,8 +135,7 @@ def agreement_generate(request: HttpRequest, code: str) -> HttpResponse:
                 supersedes=form.cleaned_data["supersedes"],
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("协议已生成，PDF生成后各方即可签署。"))
             return redirect(agreement)
@@ -205,8 +205,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -296,8 +295,7 @@ def agreement_sign(request: HttpRequest, code: str, agreement_id: int, party_id:
             password=form.cleaned_data["password"],
         )
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        errors_to_messages(request, exc)
         return redirect(agreement)
     agreement.refresh_from_db()
     if agreement.status == AgreementStatus.EFFECTIVE:
@@ -344,8 +342,7 @@ def agreement_file(request: HttpRequest, code: str, agreement_id: int):
     try:
         services.agreement_file(agreement=agreement, actor=request.user)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, _("已登记备案"))
     return redirect(agreement)
