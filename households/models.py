@@ -212,12 +212,13 @@ class Owner(models.Model):
 class OwnershipQuerySet(models.QuerySet["Ownership"]):
     def current(self, on: dt.date | None = None) -> "OwnershipQuerySet":
         """Ownerships in force. Without ``on``: those still open (no ``valid_to``). With
-        ``on``: those in force that day, begun on or before it and ending after it (one
-        ending that very day has handed over to the successor starting that day)."""
+        ``on``: those in force that day, begun on or before it and not yet ended.
+        ``valid_to`` (终止日期) is the last day owned: a sale closes the seller's row on the
+        day before the buyer's ``valid_from``, so every day has exactly one holder."""
         if on is None:
             return self.filter(valid_to__isnull=True)
         return self.filter(valid_from__lte=on).filter(
-            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=on)
         )
 
 

@@ -14,10 +14,11 @@ SALE = dt.date(2024, 3, 1)
 
 @pytest.fixture
 def sold(cast) -> tuple[Unit, Ownership, Ownership]:
-    """A flat sold on SALE: the seller's row ends that day, the buyer's begins it."""
+    """A flat sold on SALE: the seller's row ends the day before (its last day owned, as the
+    roster import closes it), the buyer's begins that day."""
     unit = cast.compound.units.get(building__number="2", number="0101")
     seller_row = unit.ownerships.get()
-    seller_row.valid_to = SALE
+    seller_row.valid_to = SALE - dt.timedelta(days=1)
     seller_row.save()
     buyer = Owner.objects.create(compound=cast.compound, name="买受人", user=cast.resident)
     buyer_row = Ownership.objects.create(

@@ -354,3 +354,21 @@ def test_building_create_registers_a_bungalow_area_once(home):
         building_create(compound=home, number="", kind="castle", floors=1, lifts=0)
     assert Unit.objects.filter(building=building).count() == 0
     assert Ownership.objects.filter(unit__building=building).count() == 0
+
+
+def test_a_sale_imported_hands_over_with_exactly_one_owner_on_every_day(home):
+    """The import closes the seller's row on the day before the buyer's start (终止日期 is the
+    last day owned); on every day around the sale exactly one ownership is in force, so a
+    roll frozen on the eve of a hand-over never finds the flat without an owner."""
+    roster_import(compound=home, data=csv_bytes(good_rows()), today=TODAY)
+    rows = good_rows()
+    rows[2] = owner_row("1", "103", "郑十", 9, 起始日期="2023-03-15")
+    assert roster_import(compound=home, data=csv_bytes(rows), today=TODAY).ok
+    unit = home.units.get(building__number="1", number="103")
+    for day, holder in [
+        (dt.date(2023, 3, 13), "李䶮"),
+        (dt.date(2023, 3, 14), "李䶮"),
+        (dt.date(2023, 3, 15), "郑十"),
+        (dt.date(2023, 3, 16), "郑十"),
+    ]:
+        assert [o.owner.name for o in unit.ownerships.current(day)] == [holder], day
