@@ -70,7 +70,10 @@ def test_favicon_is_linked_and_served_at_the_usual_address(client):
 
 @pytest.fixture
 def rf_user_request(cast):
+    """A request handed to the error views directly, past LocaleMiddleware: in the default
+    language, whatever an earlier test's request left active in this thread."""
     request = RequestFactory().get("/c/home/")
     request.user = cast.resident
     request.session = {}
-    return request
+    with translation.override("zh-hans"):
+        yield request
