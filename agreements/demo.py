@@ -15,12 +15,14 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 
 from households.models import CommitteeRole
-from portal.models import Compound, Membership, Role
+from portal.models import Compound
 
-from . import ca, services
+from . import ca, selectors, services
 from .models import Agreement, PartyKind
 
 log = logging.getLogger(__name__)
@@ -51,29 +53,16 @@ COMPANY_LEGAL_NAMES = {
 }
 
 
-def _member(compound: Compound, **filters):
-    membership = Membership.objects.filter(**filters).select_related("user").order_by("id").first()
-    return membership.user if membership else None
-
-
 def _parties(compound: Compound) -> list[services.PartySpec] | None:
-    """The four parties and the demo logins who sign for them, or None when the demo
-    logins are not there."""
+    """The four parties and the demo logins who sign for them (the committee's chair, else
+    its first member; the first eligible user of each other party), or None when the demo
+    logins are not there. Eligibility is the generation form's (selectors.generation_choices)."""
+    choices = selectors.generation_choices(compound)
     chair = compound.committee_members.filter(role=CommitteeRole.CHAIR, user__isnull=False).first()
-    committee = (
-        chair.user if chair else _member(compound, role=Role.COMMITTEE_MEMBER, compound=compound)
-    )
-    officer = _member(
-        compound, role=Role.STREET_OFFICER, street_office_id=compound.street_office_id
-    )
-    staff = _member(
-        compound, role=Role.COMPANY_STAFF, service_company_id=compound.service_company_id
-    )
-    units = list(
-        compound.property_right_units.filter(representative__isnull=False)
-        .select_related("representative")
-        .order_by("name")
-    )
+    committee = chair.user if chair else _first(choices["committee_rep"])
+    officer = _first(choices["office_rep"])
+    staff = _first(choices["company_rep"])
+    units = list(choices["property_units"].order_by("name"))
     if not (committee and officer and staff and units):
         return None
     return services.party_specs_for(
@@ -83,6 +72,11 @@ def _parties(compound: Compound) -> list[services.PartySpec] | None:
         office_rep=officer,
         property_units=units,
     )
+
+
+def _first(users: QuerySet[User]) -> User | None:
+    """The user of the earliest matching membership, as the demo created them."""
+    return users.order_by("memberships__id").first()
 
 
 def _fill_legal_names(compound: Compound) -> None:
@@ -111,7 +105,7 @@ def seed(compound: Compound) -> Agreement | None:
     # The office's CA as it was set up before the signing day.
     ca.authority_for(compound.street_office, at=GENERATED_AT)
     agreement = services.agreement_generate(
-        item=decision.items.order_by("position").first(),
+        item=decision.items.earliest("position"),
         parties=parties,
         term_start=TERM_START,
         term_end=TERM_END,

@@ -3,7 +3,7 @@ for each."""
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ PARTY_ORDER = [
 ]
 
 
-def representative_name(user: AbstractBaseUser) -> str:
+def representative_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
@@ -38,16 +38,16 @@ class PartySpec:
 
     kind: PartyKind
     organisation: str
-    representative: AbstractBaseUser
+    representative: User
     property_right_unit: PropertyRightUnit | None = None
 
 
 def party_specs_for(
     *,
     compound: Compound,
-    committee_rep: AbstractBaseUser,
-    company_rep: AbstractBaseUser,
-    office_rep: AbstractBaseUser,
+    committee_rep: User,
+    company_rep: User,
+    office_rep: User,
     property_units: list[PropertyRightUnit],
 ) -> list[PartySpec]:
     """The four parties of ``compound`` under their full legal names (法定全称), each with
@@ -69,16 +69,22 @@ def party_specs_for(
             organisation=facts_mod.legal_name(compound.street_office),
             representative=office_rep,
         ),
-        *(
-            PartySpec(
-                kind=PartyKind.PROPERTY_RIGHT_UNIT,
-                organisation=facts_mod.legal_name(unit),
-                representative=unit.representative,
-                property_right_unit=unit,
-            )
-            for unit in property_units
-        ),
+        *(_property_right_unit_party(unit) for unit in property_units),
     ]
+
+
+def _property_right_unit_party(unit: PropertyRightUnit) -> PartySpec:
+    """A property-right unit signs through its representative, so it needs one."""
+    if unit.representative is None:
+        raise ValidationError(
+            _("产权单位“%(unit)s”没有授权代表，不能作为签署方") % {"unit": unit.name}
+        )
+    return PartySpec(
+        kind=PartyKind.PROPERTY_RIGHT_UNIT,
+        organisation=facts_mod.legal_name(unit),
+        representative=unit.representative,
+        property_right_unit=unit,
+    )
 
 
 def missing_legal_names(compound: Compound) -> list[str]:
