@@ -17,8 +17,7 @@ from .models import (
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
-    fields = ["position", "label", "kind", "organisation", "representative"]
-    readonly_fields = fields
+    fields = readonly_fields = ("position", "label", "kind", "organisation", "representative")
     can_delete = False
 
 
@@ -45,14 +44,18 @@ class SignatureAdmin(PortalModelAdmin):
 @admin.register(SigningAuthority)
 class SigningAuthorityAdmin(PortalModelAdmin):
     list_display = ["street_office", "fingerprint_sha256", "created_at"]
-    fields = ["street_office", "fingerprint_sha256", "certificate_pem", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "street_office",
+        "fingerprint_sha256",
+        "certificate_pem",
+        "created_at",
+    )
 
 
 @admin.register(SignerCertificate)
 class SignerCertificateAdmin(PortalModelAdmin):
     list_display = ["common_name", "organisation", "street_office", "serial", "not_after"]
-    fields = [
+    fields = readonly_fields = (
         "street_office",
         "user",
         "common_name",
@@ -61,5 +64,4 @@ class SignerCertificateAdmin(PortalModelAdmin):
         "not_before",
         "not_after",
         "certificate_pem",
-    ]
-    readonly_fields = fields
+    )

@@ -6,6 +6,7 @@ upload verifier is public like its page, with the same size limit and rate limit
 
 import io
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, permissions, status
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import NotAuthenticated, Throttled
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,6 +68,14 @@ class _AgreementScope(CompoundScopedAPIView):
     def get_compound_queryset(self, compound: Compound) -> QuerySet[Agreement]:
         return selectors.compound_agreements(compound)
 
+    @property
+    def caller(self) -> User:
+        """The logged-in user acting here (the compound's scope has let no one else in)."""
+        user = self.request.user
+        if not isinstance(user, User):
+            raise NotAuthenticated
+        return user
+
     def get_agreement(self) -> Agreement:
         return get_agreement_for_user(
             self.request.user, self.kwargs["code"], self.kwargs["agreement_id"]
@@ -102,7 +111,7 @@ class AgreementListView(_AgreementScope, generics.ListAPIView):
             ),
             term_start=data["term_start"],
             term_end=data["term_end"],
-            actor=request.user,
+            actor=self.caller,
             supersedes=data.get("supersedes"),
         )
         agreement = self.get_queryset().get(pk=agreement.pk)
@@ -171,7 +180,7 @@ class AgreementSignView(_AgreementScope, generics.GenericAPIView):
         services.agreement_sign(
             agreement=party.agreement,
             party=party,
-            user=request.user,
+            user=self.caller,
             password=payload.validated_data["password"],
         )
         party = Party.objects.select_related("signature__signer").get(pk=party.pk)

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -154,7 +154,7 @@ def authority_for(office: StreetOffice, *, at: dt.datetime | None = None) -> Sig
 def issue_signer_certificate(
     *,
     office: StreetOffice,
-    user: AbstractBaseUser,
+    user: User,
     common_name: str,
     organisation: str,
     at: dt.datetime | None = None,
@@ -208,7 +208,7 @@ def issue_signer_certificate(
 def signer_certificate_for(
     *,
     office: StreetOffice,
-    user: AbstractBaseUser,
+    user: User,
     common_name: str,
     organisation: str,
     at: dt.datetime | None = None,

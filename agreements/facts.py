@@ -152,7 +152,10 @@ def fee_facts(compound: Compound, day) -> dict[str, str]:
             _("本小区还没有%(day)s有效的物业服务收费标准，请先在“物业费”中设置收费标准")
             % {"day": chinese_date(day)}
         )
-    lines, subsidy_parts, payers, terms = [], [], {}, set()
+    lines: list[str] = []
+    subsidy_parts: list[str] = []
+    payers: dict[str, Decimal] = {}
+    terms: set[str] = set()
     for s in standards:
         kind = BuildingKind(s.building_kind).label
         line = (

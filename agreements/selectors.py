@@ -1,8 +1,10 @@
 """Reads of the agreements app. Each selector takes its tenant and starts from it."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -91,7 +93,9 @@ def agreement_row(agreement: Agreement, today: dt.date | None = None) -> Agreeme
     return row
 
 
-def agreement_rows(agreements, today: dt.date | None = None) -> list[AgreementRow]:
+def agreement_rows(
+    agreements: Iterable[Agreement], today: dt.date | None = None
+) -> list[AgreementRow]:
     today = today or timezone.localdate()
     return [agreement_row(a, today) for a in agreements]
 
@@ -186,7 +190,7 @@ def agreement_document(agreement_id: int) -> AgreementDocument:
     return AgreementDocument(agreement=agreement, parties=parties)
 
 
-def signer_name(user, compound: Compound) -> str:
+def signer_name(user: User, compound: Compound) -> str:
     """The name on the certificate, the stamp and the signing page: the account's full
     name, else the name of the user's committee seat in the compound, else the login."""
     if user.get_full_name():
@@ -195,6 +199,6 @@ def signer_name(user, compound: Compound) -> str:
     return seat or user.get_username()
 
 
-def parties_of_user(agreement: Agreement, user) -> list[Party]:
+def parties_of_user(agreement: Agreement, user: User) -> list[Party]:
     """The parties of ``agreement`` that ``user`` may sign for."""
     return [p for p in agreement.parties.all() if p.representative_id == user.pk]

@@ -1,5 +1,7 @@
 """Input and output serializers of the agreements API. No key material ever leaves."""
 
+from functools import cached_property
+
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -102,11 +104,15 @@ class AgreementSerializer(serializers.ModelSerializer):
             "missing_parties",
         ]
 
+    @cached_property
+    def _rows(self) -> dict[int, selectors.AgreementRow]:
+        """Each agreement's register row, computed once (a list shares its one child)."""
+        return {}
+
     def _row(self, agreement: Agreement) -> selectors.AgreementRow:
-        cache = self.context.setdefault("_rows", {})
-        if agreement.pk not in cache:
-            cache[agreement.pk] = selectors.agreement_row(agreement, timezone.localdate())
-        return cache[agreement.pk]
+        if agreement.pk not in self._rows:
+            self._rows[agreement.pk] = selectors.agreement_row(agreement, timezone.localdate())
+        return self._rows[agreement.pk]
 
     def get_status(self, agreement: Agreement) -> str:
         return self._row(agreement).status
@@ -118,7 +124,7 @@ class AgreementSerializer(serializers.ModelSerializer):
     def get_signatures(self, agreement: Agreement) -> list[dict]:
         parties = [p for p in agreement.parties.all() if hasattr(p, "signature")]
         parties.sort(key=lambda p: p.signature.revision_number)
-        return SignatureOutSerializer([signature_data(p) for p in parties], many=True).data
+        return [dict(SignatureOutSerializer(signature_data(p)).data) for p in parties]
 
     def get_missing_parties(self, agreement: Agreement) -> list[str]:
         return [p.organisation for p in self._row(agreement).missing]
@@ -201,8 +207,12 @@ class VerifyInSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="协议PDF文件")
 
 
+# DRF's metaclass takes declared fields off the class, so a field called ``field_name`` or
+# ``label`` never replaces the Field attribute of that name; the stubs cannot know that.
+
+
 class SignatureReportSerializer(serializers.Serializer):
-    field_name = serializers.CharField()
+    field_name = serializers.CharField()  # type: ignore[assignment]
     signer = serializers.CharField()
     organisation = serializers.CharField()
     signed_at = serializers.DateTimeField(allow_null=True)
@@ -237,9 +247,9 @@ class ArchiveMatchSerializer(serializers.Serializer):
 
 
 class PartyCheckSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     organisation = serializers.CharField()
-    field_name = serializers.CharField()
+    field_name = serializers.CharField()  # type: ignore[assignment]
     signed = serializers.BooleanField(help_text="此文件中有该方的签名")
 
 

@@ -2,6 +2,7 @@
 downloads, filing, and the public verifier."""
 
 import io
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -21,6 +22,7 @@ from households.models import PropertyRightUnit
 from portal.access import get_compound_for_user, get_street_office_for_user
 from portal.errors import errors_to_form, errors_to_messages
 from portal.models import STAFF_ROLES, Compound
+from portal.typing import AuthenticatedHttpRequest
 from portal.widgets import DateInput
 from voting.models import Item
 
@@ -74,6 +76,13 @@ class VerifyForm(forms.Form):
         return upload
 
 
+class RepresentativeField(forms.ModelChoiceField):
+    """A user who may sign for a party, shown by name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return services.representative_name(obj)
+
+
 class GenerateForm(forms.Form):
     """Generate an agreement from a passed decision item; each party's representative is
     chosen among the users who hold that party's role in the compound."""
@@ -81,13 +90,13 @@ class GenerateForm(forms.Form):
     item = forms.ModelChoiceField(queryset=Item.objects.none(), label=gettext_lazy("授权表决事项"))
     term_start = forms.DateField(label=gettext_lazy("期限开始"), widget=DateInput())
     term_end = forms.DateField(label=gettext_lazy("期限结束"), widget=DateInput())
-    committee_rep = forms.ModelChoiceField(
+    committee_rep = RepresentativeField(
         queryset=User.objects.none(), label=gettext_lazy("甲方（物业管理委员会）授权代表")
     )
-    company_rep = forms.ModelChoiceField(
+    company_rep = RepresentativeField(
         queryset=User.objects.none(), label=gettext_lazy("乙方（物业服务企业）授权代表")
     )
-    office_rep = forms.ModelChoiceField(
+    office_rep = RepresentativeField(
         queryset=User.objects.none(), label=gettext_lazy("丙方（街道办事处）授权代表")
     )
     property_units = forms.ModelMultipleChoiceField(
@@ -105,9 +114,7 @@ class GenerateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.compound = compound
         for name, queryset in selectors.generation_choices(compound).items():
-            self.fields[name].queryset = queryset
-        for name in ("committee_rep", "office_rep", "company_rep"):
-            self.fields[name].label_from_instance = services.representative_name
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
 
     def party_specs(self) -> list[services.PartySpec]:
         data = self.cleaned_data
@@ -121,7 +128,7 @@ class GenerateForm(forms.Form):
 
 
 @login_required
-def agreement_generate(request: HttpRequest, code: str) -> HttpResponse:
+def agreement_generate(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_generator(request.user, code)
     form = GenerateForm(request.POST or None, compound=compound)
     if request.method == "POST" and form.is_valid():
@@ -185,7 +192,7 @@ class TemplateForm(forms.Form):
 
 
 @login_required
-def template_edit(request: HttpRequest, code: str) -> HttpResponse:
+def template_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Edit the compound's agreement template; saving makes a new version."""
     template = get_template_for_user(request.user, code)
     compound = template.compound
@@ -228,7 +235,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def agreement_list(request: HttpRequest, code: str) -> HttpResponse:
+def agreement_list(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     rows = selectors.agreement_rows(selectors.compound_agreements(compound))
     can_generate = may_generate(request.user, compound)
@@ -240,7 +247,7 @@ def agreement_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def office_agreement_list(request: HttpRequest, code: str) -> HttpResponse:
+def office_agreement_list(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     office = get_street_office_for_user(request.user, code)
     rows = selectors.agreement_rows(selectors.office_agreements(office))
     return render(
@@ -254,7 +261,9 @@ def office_agreement_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def agreement_detail(request: HttpRequest, code: str, agreement_id: int) -> HttpResponse:
+def agreement_detail(
+    request: AuthenticatedHttpRequest, code: str, agreement_id: int
+) -> HttpResponse:
     agreement = get_agreement_for_user(request.user, code, agreement_id)
     agreement = selectors.compound_agreements(agreement.compound).get(pk=agreement.pk)
     row = selectors.agreement_row(agreement)
@@ -280,7 +289,9 @@ def agreement_detail(request: HttpRequest, code: str, agreement_id: int) -> Http
 
 @login_required
 @require_POST
-def agreement_sign(request: HttpRequest, code: str, agreement_id: int, party_id: int):
+def agreement_sign(
+    request: AuthenticatedHttpRequest, code: str, agreement_id: int, party_id: int
+) -> HttpResponse:
     party = get_party_for_user(request.user, code, agreement_id, party_id)
     agreement = party.agreement
     form = SignForm(request.POST)
@@ -314,7 +325,7 @@ def agreement_sign(request: HttpRequest, code: str, agreement_id: int, party_id:
 
 
 @login_required
-def agreement_pdf(request: HttpRequest, code: str, agreement_id: int) -> HttpResponse:
+def agreement_pdf(request: AuthenticatedHttpRequest, code: str, agreement_id: int) -> FileResponse:
     """The latest revision, or ``?revision=N``."""
     number = request.GET.get("revision")
     if number is not None and not number.isdigit():
@@ -325,7 +336,7 @@ def agreement_pdf(request: HttpRequest, code: str, agreement_id: int) -> HttpRes
     return pdf_response(revision)
 
 
-def pdf_response(revision: AgreementRevision) -> HttpResponse:
+def pdf_response(revision: AgreementRevision) -> FileResponse:
     data = services.revision_bytes(revision)
     return FileResponse(
         io.BytesIO(data),
@@ -337,7 +348,7 @@ def pdf_response(revision: AgreementRevision) -> HttpResponse:
 
 @login_required
 @require_POST
-def agreement_file(request: HttpRequest, code: str, agreement_id: int):
+def agreement_file(request: AuthenticatedHttpRequest, code: str, agreement_id: int) -> HttpResponse:
     agreement = get_agreement_for_user(request.user, code, agreement_id, FILER_ROLES)
     try:
         services.agreement_file(agreement=agreement, actor=request.user)
@@ -349,7 +360,9 @@ def agreement_file(request: HttpRequest, code: str, agreement_id: int):
 
 
 @login_required
-def agreement_verify_stored(request: HttpRequest, code: str, agreement_id: int):
+def agreement_verify_stored(
+    request: AuthenticatedHttpRequest, code: str, agreement_id: int
+) -> HttpResponse:
     """Run the public verifier over the stored latest revision."""
     revision = get_revision_for_user(request.user, code, agreement_id)
     agreement = revision.agreement

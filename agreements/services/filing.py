@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +15,7 @@ from ..models import Agreement, AgreementStatus
 
 @transaction.atomic
 def agreement_file(
-    *, agreement: Agreement, actor: AbstractBaseUser, at: dt.datetime | None = None
+    *, agreement: Agreement, actor: User, at: dt.datetime | None = None
 ) -> Agreement:
     """The street office records that the effective agreement was filed (BJ 63)."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
@@ -29,7 +29,7 @@ def agreement_create(
     facts: dict,
     term_start: dt.date,
     term_end: dt.date,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     template: AgreementTemplate | None = None,
     source_item: Item | None = None,
     supersedes: Agreement | None = None,
@@ -133,7 +133,7 @@ def agreement_generate(
     parties: list[PartySpec],
     term_start: dt.date,
     term_end: dt.date,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     supersedes: Agreement | None = None,
 ) -> Agreement:
     """An agreement authorised by a passed decision item, its facts pulled from the vote

@@ -65,7 +65,7 @@ def latest_revision(agreement: Agreement) -> AgreementRevision | None:
 
 def revision_bytes(revision: AgreementRevision) -> bytes:
     """The stored file, refused if it no longer matches the SHA-256 recorded for it."""
-    with default_storage.open(revision.file.name, "rb") as fh:
+    with default_storage.open(revision.file.name or "", "rb") as fh:  # always named
         data = fh.read()
     if hashlib.sha256(data).hexdigest() != revision.sha256:
         raise ValidationError(_("存档文件与登记的SHA-256不符，可能已被篡改"))

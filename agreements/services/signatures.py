@@ -3,7 +3,7 @@ PAdES revision; the last signature makes the agreement effective."""
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,7 +15,7 @@ from portal.audit import audit_record
 from .. import ca, selectors, signing
 from .. import facts as facts_mod
 from ..models import Agreement, AgreementStatus, Party, PdfStatus, Signature
-from .revisions import _store_revision, latest_revision, revision_bytes
+from .revisions import _store_revision, revision_bytes
 
 # Wrong passwords at signing: this many per user and agreement within the window.
 SIGN_MAX_FAILURES = 5
@@ -26,11 +26,11 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _throttle_key(user: AbstractBaseUser, agreement: Agreement) -> str:
+def _throttle_key(user: User, agreement: Agreement) -> str:
     return f"agreements:sign-failures:{user.pk}:{agreement.pk}"
 
 
-def _check_password(user: AbstractBaseUser, agreement: Agreement, password: str) -> None:
+def _check_password(user: User, agreement: Agreement, password: str) -> None:
     key = _throttle_key(user, agreement)
     failures = cache.get(key, 0)
     if failures >= SIGN_MAX_FAILURES:
@@ -52,7 +52,7 @@ def _check_password(user: AbstractBaseUser, agreement: Agreement, password: str)
     cache.delete(key)
 
 
-def _lock_for_signing(agreement: Agreement, party: Party, user: AbstractBaseUser):
+def _lock_for_signing(agreement: Agreement, party: Party, user: User) -> tuple[Agreement, Party]:
     """Lock the agreement and refuse, with a specific message, every signature that must
     not happen: another party's, a second one, on a superseded or unrendered draft."""
     agreement = (
@@ -85,7 +85,7 @@ def agreement_sign(
     *,
     agreement: Agreement,
     party: Party,
-    user: AbstractBaseUser,
+    user: User,
     password: str,
 ) -> Signature:
     """``user`` signs for ``party`` after re-entering their password.
@@ -101,7 +101,7 @@ def agreement_sign(
 
 @transaction.atomic
 def agreement_sign_recorded(
-    *, agreement: Agreement, party: Party, user: AbstractBaseUser, at: dt.datetime
+    *, agreement: Agreement, party: Party, user: User, at: dt.datetime
 ) -> Signature:
     """Record a signature made at ``at`` without asking for the password: for the demo's
     agreement of 2021 and imports of agreements signed before the portal. No page or API
@@ -111,7 +111,7 @@ def agreement_sign_recorded(
 
 
 def _apply_signature(
-    agreement: Agreement, party: Party, user: AbstractBaseUser, *, at: dt.datetime | None
+    agreement: Agreement, party: Party, user: User, *, at: dt.datetime | None
 ) -> Signature:
     moment = at or timezone.now()
     office = agreement.compound.street_office
@@ -119,7 +119,7 @@ def _apply_signature(
     cert = ca.signer_certificate_for(
         office=office, user=user, common_name=name, organisation=party.organisation, at=at
     )
-    current = latest_revision(agreement)
+    current = agreement.revisions.latest("number")  # rendered: revision 0 at least
     signed_pdf = signing.sign_revision(
         revision_bytes(current),
         field_name=party.field_name,

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -66,12 +66,12 @@ def agreement_template_update(
     title: str,
     preamble: str,
     clauses: list[dict],
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> AgreementTemplate:
     """Save edited clauses as the next version; agreements keep the version they used."""
     cleaned = _clean_clauses(clauses)
     facts_mod.check_template_text([title, preamble, *(c["title"] + c["body"] for c in cleaned)])
-    latest = template.compound.agreement_templates.select_for_update().order_by("-version").first()
+    latest = template.compound.agreement_templates.select_for_update().latest("version")
     new = AgreementTemplate(
         compound=template.compound,
         name=template.name,
