@@ -16,6 +16,8 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 install: system-deps $(STAMP) locale/en/LC_MESSAGES/django.mo
@@ -38,6 +40,8 @@ messages:
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff format .
