@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import services
 from .models import AgreementRevision
-from .verification import ArchiveMatch, PartyCheck, VerificationReport
+from .report import ArchiveMatch, PartyCheck, VerificationReport
 
 EOF_MARKER = b"%%EOF"
 # Revision ends looked at: an agreement has a handful of revisions; a file with many more
