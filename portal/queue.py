@@ -8,6 +8,7 @@ embedded mode's background thread, or on a worker, exactly as if it had been cal
 nothing is queued if the transaction rolls back.
 """
 
+import threading
 from typing import Any
 
 from celery import current_app
@@ -15,14 +16,19 @@ from celery.app.task import Task
 from celery.exceptions import NotRegistered
 from django.db import transaction
 
+_discovery = threading.Lock()
+
 
 def _task(name: str) -> Task:
     """The registered task ``name``. Outside a worker the apps' ``tasks`` modules are loaded
-    (Celery's autodiscovery) the first time a name is not found."""
+    (Celery's autodiscovery) the first time a name is not found; one thread at a time, since
+    a second thread would otherwise look while the first is still importing."""
     try:
         return current_app.tasks[name]
     except NotRegistered:
-        current_app.loader.import_default_modules()
+        with _discovery:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
         return current_app.tasks[name]
 
 
