@@ -139,3 +139,14 @@ def test_arrears_alone_still_get_a_notice(cast):
     notice.charge.owner_paid = notice.charge.owner_due  # this period paid ...
     notice.arrears = Decimal("12.00")  # ... an older one not
     assert notice.needs_sending and notice.total_due == Decimal("12.00")
+
+
+def test_a_compound_served_by_no_company_still_gets_its_notices(cast, client):
+    """Before a company is hired the payee and the stamp area fall back to the compound's
+    name; a missing company must not stop a building's print file."""
+    data = home_fees(cast)
+    cast.compound.service_company = None
+    cast.compound.save()
+    text = _building_text(cast, data["run"])
+    assert f"收款单位 {cast.compound.name}" in text
+    assert "（盖章处）" in text
