@@ -19,6 +19,8 @@ from tests.fees.helpers import bill, low_rise_standard
 
 @pytest.fixture
 def thread_mode(settings):
+    # The embedded mode is the absence of a broker, whatever the database (CI sets one).
+    settings.CELERY_BROKER_URL = "memory://"
     settings.PORTAL_EMBEDDED_TASKS = "thread"
     assert background.activate()
     yield
