@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from households.access import get_unit_for_user
 from households.models import Unit
@@ -42,10 +43,7 @@ def get_run_for_user(
 ) -> BillingRun:
     """A billing run of compound ``code``, for a holder of one of ``roles`` there."""
     compound = get_compound_for_user(user, code, roles)
-    try:
-        run = compound.billing_runs.get(pk=run_id)
-    except BillingRun.DoesNotExist:
-        raise Http404 from None
+    run = get_object_or_404(compound.billing_runs, pk=run_id)
     run.compound = compound
     return run
 
@@ -55,12 +53,9 @@ def get_notice_file_for_user(
 ) -> NoticeChunk:
     """A building's finished print file of a run, for staff."""
     run = get_run_for_user(user, code, run_id)
-    try:
-        chunk = run.chunks.select_related("building").get(
-            building__number=number, status=ChunkStatus.DONE
-        )
-    except NoticeChunk.DoesNotExist:
-        raise Http404 from None
+    chunk = get_object_or_404(
+        run.chunks.select_related("building"), building__number=number, status=ChunkStatus.DONE
+    )
     chunk.run = run
     return chunk
 
@@ -72,10 +67,7 @@ def get_payment_for_user(user: AbstractBaseUser, code: str, payment_id: int) -> 
     payments = compound.payments.select_related("unit__building")
     if not is_staff_in(user, compound):
         payments = payments.filter(unit__in=compound.units.owned_by(user))
-    try:
-        payment = payments.get(pk=payment_id)
-    except Payment.DoesNotExist:
-        raise Http404 from None
+    payment = get_object_or_404(payments, pk=payment_id)
     payment.compound = compound
     return payment
 
@@ -83,12 +75,9 @@ def get_payment_for_user(user: AbstractBaseUser, code: str, payment_id: int) -> 
 def get_refundable_payment_for_user(user: AbstractBaseUser, code: str, payment_id: int) -> Payment:
     """A payment (not a refund: a refund's id looks absent) for a cashier to refund."""
     compound = get_compound_for_user(user, code, CASHIERS)
-    try:
-        payment = compound.payments.select_related("unit__building").get(
-            pk=payment_id, kind=PaymentKind.PAYMENT
-        )
-    except Payment.DoesNotExist:
-        raise Http404 from None
+    payment = get_object_or_404(
+        compound.payments.select_related("unit__building"), pk=payment_id, kind=PaymentKind.PAYMENT
+    )
     payment.compound = compound
     return payment
 
@@ -96,10 +85,7 @@ def get_refundable_payment_for_user(user: AbstractBaseUser, code: str, payment_i
 def get_debtor_unit_for_user(user: AbstractBaseUser, code: str, unit_id: int) -> Unit:
     """A unit of the compound on the arrears ladder, for staff."""
     compound = get_compound_for_user(user, code, STAFF_ROLES)
-    try:
-        unit = compound.units.select_related("building").get(pk=unit_id)
-    except Unit.DoesNotExist:
-        raise Http404 from None
+    unit = get_object_or_404(compound.units.select_related("building"), pk=unit_id)
     unit.compound = compound
     return unit
 
@@ -108,12 +94,12 @@ def get_demand_for_user(user: AbstractBaseUser, code: str, step_id: int) -> Remi
     """A written demand (书面催告) of the arrears ladder, for staff; other steps have no
     letter and look absent."""
     compound = get_compound_for_user(user, code, STAFF_ROLES)
-    try:
-        step = ReminderStep.objects.select_related("unit__building").get(
-            compound=compound, pk=step_id, kind=ReminderKind.WRITTEN_DEMAND
-        )
-    except ReminderStep.DoesNotExist:
-        raise Http404 from None
+    step = get_object_or_404(
+        ReminderStep.objects.select_related("unit__building"),
+        compound=compound,
+        pk=step_id,
+        kind=ReminderKind.WRITTEN_DEMAND,
+    )
     step.compound = compound
     return step
 
@@ -121,10 +107,7 @@ def get_demand_for_user(user: AbstractBaseUser, code: str, step_id: int) -> Remi
 def get_subsidy_payer_for_user(user: AbstractBaseUser, code: str, payer_id: int) -> SubsidyPayer:
     """A subsidy payer of the compound, for staff (its statements)."""
     compound = get_compound_for_user(user, code, STAFF_ROLES)
-    try:
-        payer = SubsidyPayer.objects.get(compound=compound, pk=payer_id)
-    except SubsidyPayer.DoesNotExist:
-        raise Http404 from None
+    payer = get_object_or_404(SubsidyPayer.objects, compound=compound, pk=payer_id)
     payer.compound = compound
     return payer
 
