@@ -4,7 +4,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml ./
-RUN pip install --no-cache-dir -e . gunicorn==27.0.1
+RUN pip install --no-cache-dir -e .
 COPY . .
 RUN python manage.py compilemessages -v0
 EXPOSE 8000

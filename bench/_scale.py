@@ -1,0 +1,156 @@
+"""Large synthetic compounds for the benchmarks: a register of any size, bulk-created.
+
+``scaled_compound`` builds buildings, units, owners and ownerships in a few bulk inserts
+(50,000 units in seconds); ``counted_decision`` adds a decision announced on that register,
+with ballots for a share of the voters, closed and counted (its certified snapshot written).
+Each benchmark adds what it measures on top (standards and billing, payments, print jobs).
+Import after ``_harness``.
+"""
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
+from portal.models import Compound, StreetOffice
+from voting import services as voting_services
+from voting.models import Ballot, Decision
+
+CHOICES = ["agree", "disagree", "abstain", "spoiled"]
+CHOICE_WEIGHTS = [70, 20, 8, 2]
+
+
+def analyze() -> None:
+    """Fresh planner statistics after bulk inserts, as autovacuum would give them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def scaled_compound(
+    office: StreetOffice,
+    code: str,
+    units: int,
+    *,
+    buildings: int = 40,
+    sizes: Sequence[int] = (),
+    kinds: Sequence[str] = (BuildingKind.LOW_RISE,),
+    second_units: float = 0.01,
+) -> Compound:
+    """A compound of ``units`` units spread over ``buildings`` buildings (kinds in turn),
+    or, with ``sizes``, buildings of exactly those sizes (``units`` is then their sum).
+    One owner per unit, except that the last ``second_units`` share of units go to the
+    first owners (voters holding two units)."""
+    rng = random.Random(code)
+    compound = Compound.objects.create(street_office=office, code=code, name=f"基准小区{code}")
+    counts = list(sizes) or [units // buildings + (i < units % buildings) for i in range(buildings)]
+    made = Building.objects.bulk_create(
+        Building(compound=compound, number=str(n), kind=kinds[(n - 1) % len(kinds)], sort_key=n)
+        for n in range(1, len(counts) + 1)
+    )
+    # Numbered 单元-室 as in the register: 18 floors of 2 flats per entrance (3-1802).
+    rows = [
+        Unit(
+            compound=compound,
+            building=building,
+            number=f"{i // 36 + 1}-{i % 36 // 2 + 1}{i % 2 + 1:02d}",
+            floor_area=Decimal(rng.randint(3000, 12000)) / 100,
+            area_source=AreaSource.REGISTERED,
+        )
+        for building, count in zip(made, counts, strict=True)
+        for i in range(count)
+    ]
+    created = Unit.objects.bulk_create(rows, batch_size=5000)
+    owner_count = len(created) - int(len(created) * second_units)
+    owners = Owner.objects.bulk_create(
+        (Owner(compound=compound, name=f"业主{i}") for i in range(owner_count)), batch_size=5000
+    )
+    holders = owners + owners[: len(created) - owner_count]
+    Ownership.objects.bulk_create(
+        (
+            Ownership(compound=compound, unit=u, owner=o, valid_from=dt.date(2020, 1, 1))
+            for u, o in zip(created, holders, strict=True)
+        ),
+        batch_size=5000,
+    )
+    analyze()
+    return compound
+
+
+def counted_decision(
+    compound: Compound, *, turnout: float = 0.8, publish: bool = True
+) -> tuple[Decision, int]:
+    """A decision of two items (the whole compound; building 1, category 7), announced,
+    voted by ``turnout`` of the roll, closed and counted (and published). Returns the
+    decision and the number of ballots."""
+    now = timezone.now()
+    decision = voting_services.decision_create(
+        compound=compound,
+        actor=None,
+        title="基准表决",
+        voting_opens_at=now - dt.timedelta(days=1),
+        voting_closes_at=now + dt.timedelta(days=5),
+    )
+    voting_services.item_add(decision=decision, actor=None, title="选聘物业", category=4)
+    one = compound.buildings.get(number="1")
+    voting_services.item_add(
+        decision=decision, actor=None, title="改造", category=7, building_ids=[one.pk]
+    )
+    voting_services.decision_announce(decision=decision, actor=None, at=now - dt.timedelta(days=20))
+    voting_services.decision_open(decision=decision, actor=None, at=now)
+    ballots = cast_ballots(decision, turnout, building=one)
+    if publish:
+        close_and_publish(decision)
+    analyze()
+    return decision, ballots
+
+
+def cast_ballots(decision: Decision, turnout: float, *, building: Building) -> int:
+    """Paper ballots, bulk-inserted, for ``turnout`` of the roll (item 2 only in its
+    building)."""
+    now = timezone.now()
+    rng = random.Random(f"ballots-{decision.pk}")
+    items = list(decision.items.order_by("position"))
+    scoped = set(decision.roll_units.filter(building=building).values_list("entry_id", flat=True))
+    voted, ballots = [], []
+    for entry_id in decision.roll.values_list("id", flat=True):
+        if rng.random() >= turnout:
+            continue
+        voted.append(entry_id)
+        for item in items:
+            if item.position == 2 and entry_id not in scoped:
+                continue
+            ballots.append(
+                Ballot(
+                    compound=decision.compound,
+                    decision=decision,
+                    item=item,
+                    entry_id=entry_id,
+                    choice=rng.choices(CHOICES, CHOICE_WEIGHTS)[0],
+                    channel="paper",
+                    cast_at=now,
+                )
+            )
+    Ballot.objects.bulk_create(ballots, batch_size=5000)
+    decision.roll.filter(id__in=voted).update(voted_at=now)
+    return len(ballots)
+
+
+def close_and_publish(decision: Decision) -> None:
+    """Close the vote after its closing time, count it (which writes the certified
+    snapshot) and publish the result."""
+    after = decision.voting_closes_at + dt.timedelta(minutes=1)
+    voting_services.decision_close(decision=decision, actor=None, at=after)
+    voting_services.decision_count(
+        decision=decision,
+        actor=None,
+        counting_date=after.date(),
+        counting_place="物业用房",
+        counters="计票人甲、计票人乙",
+        at=after,
+    )
+    voting_services.decision_publish(decision=decision, actor=None, at=after)
