@@ -15,11 +15,13 @@ Usage::
 import datetime as dt
 import io
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import IO
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -73,6 +75,14 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 
 def workbook_bytes(*sheets: Sheet) -> bytes:
     """An .xlsx file of ``sheets``, streamed row by row (constant memory per row)."""
+    buffer = io.BytesIO()
+    write_workbook(buffer, *sheets)
+    return buffer.getvalue()
+
+
+def write_workbook(target: IO[bytes], *sheets: Sheet) -> None:
+    """Write ``sheets`` as an .xlsx file to ``target``, row by row: openpyxl's write-only
+    mode keeps each sheet in a temporary file, not in memory."""
     workbook = Workbook(write_only=True)
     taken: set[str] = set()
     bold = Font(bold=True)
@@ -92,9 +102,7 @@ def workbook_bytes(*sheets: Sheet) -> bytes:
         ws.append(header)
         for row in sheet.rows:
             ws.append([safe_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(target)
 
 
 def xlsx_response(filename: str, *sheets: Sheet) -> HttpResponse:
@@ -102,5 +110,19 @@ def xlsx_response(filename: str, *sheets: Sheet) -> HttpResponse:
     response = HttpResponse(workbook_bytes(*sheets), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     # Exports carry personal data, even masked: keep them out of shared caches.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def xlsx_file_response(filename: str, *sheets: Sheet) -> FileResponse:
+    """Like :func:`xlsx_response`, for files of any length (a whole filtered list): written
+    to a temporary file and streamed from it in blocks, so neither the workbook nor the
+    finished file is held in memory. The file is deleted when the response is closed."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    write_workbook(spool, *sheets)
+    spool.seek(0)
+    response = FileResponse(
+        spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )
     response["Cache-Control"] = "private, no-store"
     return response
