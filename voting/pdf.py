@@ -24,7 +24,7 @@ def tally_report_html(report: TallyReport) -> str:
                 "tallies": report.tally.items,
                 "turnout_sections": sections,
                 "ballot_sha256": report.decision.ballot_set_sha256,
-                "state_changes": report.state_changes,
+                "procedure": report.procedure,
                 "generated_at": report.generated_at,
             },
         )

@@ -10,6 +10,7 @@ from fractions import Fraction
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from households.models import building_label
 from portal.models import Compound
@@ -23,7 +24,6 @@ from .models import (
     PaperEntryStatus,
     RollEntry,
     RollUnit,
-    StateChange,
 )
 from .snapshot import ItemResult, Reading, TallySnapshot
 
@@ -496,13 +496,53 @@ def turnout_sections(decision: Decision, tally: TallySnapshot) -> list[TurnoutSe
 
 
 @dataclass(frozen=True)
+class ProcedureStep:
+    """One state change of a decision as the decision page and the report show it (程序记录).
+    ``actor_name`` is None when no person made it (a scheduled job, a system action): the
+    step then reads as the system (系统), never as an error."""
+
+    at: dt.datetime
+    from_state: str
+    to_state: str
+    actor_name: str | None
+
+    @property
+    def from_label(self) -> str:
+        return str(DecisionState(self.from_state).label) if self.from_state else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(DecisionState(self.to_state).label)
+
+    @property
+    def actor_label(self) -> str:
+        """The person's full name (or user name), or 系统 in the reader's language."""
+        return self.actor_name or gettext("系统")
+
+
+def procedure_record(decision: Decision) -> list[ProcedureStep]:
+    """The decision's state changes in order, with who made each (one query)."""
+    return [
+        ProcedureStep(
+            at=change.at,
+            from_state=change.from_state,
+            to_state=change.to_state,
+            actor_name=(
+                (change.actor.get_full_name() or change.actor.username) if change.actor else None
+            ),
+        )
+        for change in decision.state_changes.select_related("actor").order_by("at", "id")
+    ]
+
+
+@dataclass(frozen=True)
 class TallyReport:
     """Everything the tally report (计票结果报告) shows, gathered for :mod:`voting.pdf`."""
 
     decision: Decision
     tally: TallySnapshot
     turnout_sections: list[TurnoutSection]
-    state_changes: list[StateChange]
+    procedure: list[ProcedureStep]
     generated_at: dt.datetime
 
 
@@ -513,6 +553,6 @@ def tally_report(decision: Decision) -> TallyReport:
         decision=decision,
         tally=tally,
         turnout_sections=turnout_sections(decision, tally),
-        state_changes=list(decision.state_changes.select_related("actor")),
+        procedure=procedure_record(decision),
         generated_at=timezone.now(),
     )

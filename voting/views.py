@@ -124,7 +124,7 @@ def decision_detail(request: AuthenticatedHttpRequest, code: str, decision_id: i
         "items": selectors.decision_items(decision),
         "manage": manage,
         "staff": is_staff_in(request.user, decision.compound),
-        "state_changes": decision.state_changes.select_related("actor"),
+        "procedure": selectors.procedure_record(decision),
         "reminder": selectors.publication_reminder(decision),
         "my_entries": list(selectors.roll_entries_for_user(decision, request.user)),
         "item_form": ItemForm(compound=decision.compound) if manage else None,
