@@ -104,9 +104,15 @@ FEES_MAX_MONTHS_AHEAD = env.int("FEES_MAX_MONTHS_AHEAD", default=12)
 FEES_NOTICE_DUE_DAYS = env.int("FEES_NOTICE_DUE_DAYS", default=30)
 # A prepayment covers at most the arrears plus this many months of the unit's current fee.
 FEES_MAX_PREPAID_MONTHS = env.int("FEES_MAX_PREPAID_MONTHS", default=36)
+# A billing run reads, plans and writes this many units at a time (all in one transaction),
+# so its memory does not grow with the compound.
+FEES_BILLING_BATCH_UNITS = env.int("FEES_BILLING_BATCH_UNITS", default=2000)
 # Roster files: the upload as sent, and an XLSX archive's members unpacked (spreadsheet bombs).
 ROSTER_MAX_UPLOAD_BYTES = env.int("ROSTER_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 ROSTER_MAX_UNPACKED_BYTES = env.int("ROSTER_MAX_UNPACKED_BYTES", default=40 * 1024 * 1024)
+# A building's fee notices are printed in parts of at most this many households (joined
+# into the building's file), so a print task's memory and time do not grow with a building.
+FEES_NOTICE_PART_SIZE = env.int("FEES_NOTICE_PART_SIZE", default=100)
 # Test hook, never set in production (ignored there): seconds each notice chunk sleeps
 # before rendering, so the restart-safety test can kill a real worker mid-chunk. The
 # worker subprocess reads it from its environment once, here.

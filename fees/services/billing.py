@@ -6,8 +6,10 @@ plans with the pure :func:`fees.billing_plan.plan_charges`, and writes the plan.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -26,6 +28,7 @@ from ..billing_plan import (
     Adjustment,
     BilledCharge,
     BlockReason,
+    ChargePlan,
     Tariff,
     UnitToBill,
     plan_charges,
@@ -40,12 +43,15 @@ from ..models import (
     add_months,
 )
 from ..selectors import adjusted_areas
+from . import collection_totals
 from ._common import _actor
 from .payments import unit_rebalance
 
 # How far ahead of the current month a period may start (settings.FEES_MAX_MONTHS_AHEAD).
 DEFAULT_MAX_MONTHS_AHEAD = 12
 MAX_RUN_MONTHS = 36
+# Units planned and written together (settings.FEES_BILLING_BATCH_UNITS).
+DEFAULT_BATCH_UNITS = 2000
 
 
 BLOCK_REASON_LABELS = {
@@ -183,6 +189,13 @@ def _validate_period(
     return start
 
 
+def batch_units() -> int:
+    """How many units one batch of a billing run plans and writes at a time
+    (settings.FEES_BILLING_BATCH_UNITS): memory and the size of each query grow with it,
+    never with the run."""
+    return max(1, int(getattr(settings, "FEES_BILLING_BATCH_UNITS", DEFAULT_BATCH_UNITS)))
+
+
 @transaction.atomic
 def billing_run_create(
     *,
@@ -198,6 +211,10 @@ def billing_run_create(
     changed since: a unit that gained a known area is billed, a unit whose area was
     corrected gets an adjustment line (the original charge is never rewritten). Units
     without a known area are listed as blocked, never guessed.
+
+    The units are read through one cursor and billed :func:`batch_units` at a time (what
+    the run has billed for them, the plan, the inserts, their credit), so memory does not
+    grow with the compound; the whole run is still one transaction, all or nothing.
     """
     today = today or timezone.localdate()
     start = _validate_period(compound, period_start, months, today)
@@ -211,16 +228,44 @@ def billing_run_create(
         period_start=start,
         defaults={"months": months, "created_by": _actor(actor)},
     )
-    plan = plan_charges(
-        units=_units_to_bill(compound),
-        tariffs=tariffs,
-        pending_kinds=pending,
-        billed=_billed_charges(compound, run),
-        months=months,
+    outcome = BillingOutcome(run=run)
+    for units in _unit_batches(compound, batch_units()):
+        plan = plan_charges(
+            units=units,
+            tariffs=tariffs,
+            pending_kinds=pending,
+            billed=_billed_charges(compound, run, [u.id for u in units]),
+            months=months,
+        )
+        _write_batch(compound, run, months, plan, outcome)
+
+    run.units_billed = run.charges.count()
+    run.blocked_units = outcome.blocked
+    run.last_billed_at = timezone.now()
+    run.save(update_fields=["units_billed", "blocked_units", "last_billed_at"])
+    collection_totals.refresh(compound, run.period_start.year)
+    audit_record(
+        action="fees.run_bill",
+        actor=_actor(actor),
+        compound=compound,
+        obj=run,
+        data={
+            "period": run.period_label,
+            "created": outcome.created,
+            "adjusted": outcome.adjusted,
+            "blocked": len(outcome.blocked),
+        },
     )
-    outcome = BillingOutcome(
-        run=run, unchanged=plan.unchanged, blocked=[b.as_json() for b in plan.blocked]
-    )
+    return outcome
+
+
+def _write_batch(
+    compound: Compound, run: BillingRun, months: int, plan: ChargePlan, outcome: BillingOutcome
+) -> None:
+    """Write one batch's plan: its new charges with their subsidy lines, its adjustments,
+    and the credit of the units whose bills changed; count it into ``outcome``."""
+    outcome.unchanged += plan.unchanged
+    outcome.blocked.extend(b.as_json() for b in plan.blocked)
     created = Charge.objects.bulk_create(
         (
             Charge(
@@ -244,55 +289,31 @@ def billing_run_create(
         ),
         batch_size=2000,
     )
-    lines = [
-        ChargeSubsidyLine(
-            compound=compound, charge=c, payer_id=payer_id, share=share, amount=amount
-        )
-        for c, n in zip(created, plan.new, strict=True)
-        for payer_id, share, amount in n.subsidy_lines
-    ]
-    ChargeSubsidyLine.objects.bulk_create(lines, batch_size=5000)
-    outcome.created = len(created)
-
+    ChargeSubsidyLine.objects.bulk_create(
+        (
+            ChargeSubsidyLine(
+                compound=compound, charge=c, payer_id=payer_id, share=share, amount=amount
+            )
+            for c, n in zip(created, plan.new, strict=True)
+            for payer_id, share, amount in n.subsidy_lines
+        ),
+        batch_size=5000,
+    )
+    outcome.created += len(created)
     if plan.adjustments:
         _record_adjustments(compound, plan.adjustments)
-        outcome.adjusted = len(plan.adjustments)
-    adjusted_units = [a.unit_id for a in plan.adjustments]
-
-    run.units_billed = run.charges.count()
-    run.blocked_units = outcome.blocked
-    run.last_billed_at = timezone.now()
-    run.save(update_fields=["units_billed", "blocked_units", "last_billed_at"])
-    if outcome.created or adjusted_units:
+        outcome.adjusted += len(plan.adjustments)
+    changed = [c.unit_id for c in created] + [a.unit_id for a in plan.adjustments]
+    if changed:
         # New bills take up credit; a lowered bill releases its excess as credit.
-        unit_rebalance(compound, [c.unit_id for c in created] + adjusted_units)
-    audit_record(
-        action="fees.run_bill",
-        actor=_actor(actor),
-        compound=compound,
-        obj=run,
-        data={
-            "period": run.period_label,
-            "created": outcome.created,
-            "adjusted": outcome.adjusted,
-            "blocked": len(outcome.blocked),
-        },
-    )
-    return outcome
+        unit_rebalance(compound, changed)
 
 
-def _units_to_bill(compound: Compound) -> list[UnitToBill]:
-    """Every unit of ``compound``, in the order of the run's pages."""
-    return [
-        UnitToBill(
-            id=u["id"],
-            building_id=u["building_id"],
-            label=f"{u['building__number']}-{u['number']}",
-            building_kind=u["building__kind"],
-            floor_area=u["floor_area"],
-            is_residential=u["is_residential"],
-        )
-        for u in compound.units.values(
+def _unit_batches(compound: Compound, size: int) -> Iterator[list[UnitToBill]]:
+    """Every unit of ``compound`` in the order of the run's pages, ``size`` at a time,
+    read through one cursor (server-side on PostgreSQL), never all at once."""
+    rows = (
+        compound.units.values_list(
             "id",
             "building_id",
             "number",
@@ -300,21 +321,41 @@ def _units_to_bill(compound: Compound) -> list[UnitToBill]:
             "is_residential",
             "building__kind",
             "building__number",
-        ).order_by("building__sort_key", "building__number", "number")
-    ]
+        )
+        .order_by("building__sort_key", "building__number", "number", "id")
+        .iterator(chunk_size=size)
+    )
+    units = (
+        UnitToBill(
+            id=unit_id,
+            building_id=building_id,
+            label=f"{building_number}-{number}",
+            building_kind=kind,
+            floor_area=floor_area,
+            is_residential=is_residential,
+        )
+        for unit_id, building_id, number, floor_area, is_residential, kind, building_number in rows
+    )
+    while batch := list(islice(units, size)):
+        yield batch
 
 
-def _billed_charges(compound: Compound, run: BillingRun) -> dict[int, BilledCharge]:
-    """The run's charges by unit, as they stand, with each payer's total so far."""
+def _billed_charges(
+    compound: Compound, run: BillingRun, unit_ids: list[int]
+) -> dict[int, BilledCharge]:
+    """The run's charges of ``unit_ids`` by unit, as they stand, with each payer's total
+    so far."""
     charges = list(
-        run.charges.values(
+        run.charges.filter(unit_id__in=unit_ids).values(
             "id", "unit_id", "standard_id", "area", "appraised_due", "owner_due", "subsidy_due"
         )
     )
     payer_totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
     if charges:
         rows = (
-            ChargeSubsidyLine.objects.filter(compound=compound, charge__run=run)
+            ChargeSubsidyLine.objects.filter(
+                compound=compound, charge_id__in=[c["id"] for c in charges]
+            )
             .values("charge_id", "payer_id")
             .annotate(total=FenSum("amount"))
         )
@@ -335,19 +376,27 @@ def _billed_charges(compound: Compound, run: BillingRun) -> dict[int, BilledChar
 
 
 def _record_adjustments(compound: Compound, adjustments: list[Adjustment]) -> None:
+    """One adjustment (with its payers' lines) per corrected charge, and the charges' dues
+    moved by the deltas: a constant number of queries however many there are."""
     last_area = adjusted_areas(compound, [a.charge_id for a in adjustments])
-    for a in adjustments:
-        adjustment = ChargeAdjustment.objects.create(
-            compound=compound,
-            charge_id=a.charge_id,
-            reason=_("面积更正"),
-            area_before=last_area.get(a.charge_id, a.billed_area),
-            area_after=a.new_area,
-            appraised_delta=a.delta.appraised,
-            owner_delta=a.delta.owner,
-            subsidy_delta=a.delta.subsidy,
-        )
-        ChargeSubsidyLine.objects.bulk_create(
+    made = ChargeAdjustment.objects.bulk_create(
+        (
+            ChargeAdjustment(
+                compound=compound,
+                charge_id=a.charge_id,
+                reason=_("面积更正"),
+                area_before=last_area.get(a.charge_id, a.billed_area),
+                area_after=a.new_area,
+                appraised_delta=a.delta.appraised,
+                owner_delta=a.delta.owner,
+                subsidy_delta=a.delta.subsidy,
+            )
+            for a in adjustments
+        ),
+        batch_size=2000,
+    )
+    ChargeSubsidyLine.objects.bulk_create(
+        (
             ChargeSubsidyLine(
                 compound=compound,
                 charge_id=a.charge_id,
@@ -356,10 +405,21 @@ def _record_adjustments(compound: Compound, adjustments: list[Adjustment]) -> No
                 share=share,
                 amount=amount,
             )
+            for adjustment, a in zip(made, adjustments, strict=True)
             for payer_id, share, amount in a.subsidy_lines
-        )
-        Charge.objects.filter(pk=a.charge_id).update(
-            appraised_due=F("appraised_due") + a.delta.appraised,
-            owner_due=F("owner_due") + a.delta.owner,
-            subsidy_due=F("subsidy_due") + a.delta.subsidy,
-        )
+        ),
+        batch_size=5000,
+    )
+    Charge.objects.bulk_update(
+        [
+            Charge(
+                pk=a.charge_id,
+                appraised_due=F("appraised_due") + a.delta.appraised,
+                owner_due=F("owner_due") + a.delta.owner,
+                subsidy_due=F("subsidy_due") + a.delta.subsidy,
+            )
+            for a in adjustments
+        ],
+        ["appraised_due", "owner_due", "subsidy_due"],
+        batch_size=500,
+    )
