@@ -19,6 +19,7 @@ from portal.models import STAFF_ROLES, Role
 
 from . import selectors
 from .models import (
+    BUILDING_FILE,
     BillingRun,
     Charge,
     ChunkStatus,
@@ -51,10 +52,13 @@ def get_run_for_user(
 def get_notice_file_for_user(
     user: AbstractBaseUser, code: str, run_id: int, number: str
 ) -> NoticeChunk:
-    """A building's finished print file of a run, for staff."""
+    """A building's finished print file of a run, for staff (its one part's file, or its
+    parts' joined: a building whose parts are not joined yet has none)."""
     run = get_run_for_user(user, code, run_id)
     chunk = get_object_or_404(
-        run.chunks.select_related("building"), building__number=number, status=ChunkStatus.DONE
+        run.chunks.filter(BUILDING_FILE).select_related("building"),
+        building__number=number,
+        status=ChunkStatus.DONE,
     )
     chunk.run = run
     return chunk

@@ -531,11 +531,24 @@ class ChunkStatus(models.TextChoices):
 
 
 class NoticeChunk(models.Model):
-    """One building's print file of a run's notices, claimed by one task at a time."""
+    """A piece of work of a run's print job, claimed by one task at a time.
+
+    A building's notices are printed in parts of at most FEES_NOTICE_PART_SIZE households
+    (``part`` 1..``parts``, the households ``offset`` .. ``offset + size`` of the building
+    in unit order), so a task's memory and time do not grow with the building. A building
+    of one part has that part's file as its print file; a building of several parts has
+    one more row, ``part`` 0, the step that joins the parts' files into the building's
+    print file once they are all done (and removes them)."""
+
+    MERGE = 0
 
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks")
     building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    part = models.PositiveSmallIntegerField(default=1)
+    parts = models.PositiveSmallIntegerField(default=1)
+    offset = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(null=True, blank=True)  # None: the whole building
     status = models.CharField(
         max_length=8, choices=ChunkStatus.choices, default=ChunkStatus.PENDING
     )
@@ -549,14 +562,31 @@ class NoticeChunk(models.Model):
     class Meta:
         verbose_name = _("通知单打印文件")
         verbose_name_plural = _("通知单打印文件")
-        ordering = ["run", "building__sort_key", "building__number"]
+        # The join step (part 0) of a building last: a mapping of building to row built
+        # in this order keeps the row holding the building's print file.
+        ordering = ["run", "building__sort_key", "building__number", "-part"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "building"], name="notice_chunk_unique")
+            models.UniqueConstraint(
+                fields=["run", "building", "part"], name="notice_chunk_part_unique"
+            )
         ]
         indexes = [models.Index(fields=["compound", "run", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.run} · {self.building}"
+        return f"{self.run} · {self.building} · {self.part}/{self.parts}"
+
+    @property
+    def is_merge(self) -> bool:
+        return self.part == self.MERGE
+
+    @property
+    def holds_building_file(self) -> bool:
+        """Whether this row's file, once done, is the building's print file."""
+        return self.is_merge or self.parts == 1
+
+
+#: The rows whose file is a building's print file (see NoticeChunk).
+BUILDING_FILE = Q(part=NoticeChunk.MERGE) | Q(parts=1)
 
 
 class AnnualAccount(models.Model):

@@ -234,11 +234,17 @@ def run_notices(request: AuthenticatedHttpRequest, code: str, run_id: int) -> Ht
     run = access.get_run_for_user(request.user, code, run_id, RUN_EDITORS)
     compound = run.compound
     started = services.notices_start(compound=compound, run=run, actor=request.user)
-    queued = services.notice_chunks_enqueue(run_id=run.pk)
+    queued, buildings = services.notices.notice_chunks_requeue(run_id=run.pk)
     if started:
         messages.success(request, _("正在生成各楼栋的缴费通知单"))
     else:  # say what "continue" did, not what it was hoped to do
-        requeued = [_("已重新排队 %(n)s 个楼栋") % {"n": queued}] if queued else []
+        requeued = []
+        if queued == buildings and queued:
+            requeued = [_("已重新排队 %(n)s 个楼栋") % {"n": queued}]
+        elif queued:
+            requeued = [
+                _("已重新排队 %(n)s 个楼栋的 %(parts)s 段") % {"n": buildings, "parts": queued}
+            ]
         state = services.notice_job_state(run=run).describe(timezone.now())
         messages.info(request, "；".join((requeued or [_("没有需要重新排队的楼栋")]) + state))
     return redirect("fees:run", compound.code, run.pk)

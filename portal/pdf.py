@@ -18,9 +18,10 @@ import io
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import qrcode
 from django.conf import settings
@@ -108,6 +109,116 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported lazily: heavy, and only workers need it
 
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def join_pdfs(sources: Iterable[BinaryIO], target: BinaryIO) -> int:
+    """Write the pages of ``sources`` (PDF files, in order) into ``target`` as one PDF;
+    how many pages.
+
+    Streaming: one source is open at a time and each of its objects reachable from its
+    pages is copied out as soon as it is read, so memory holds one source, not the
+    result (pypdf's and pyHanko's writers keep every page until the end). A font or image
+    shared by a source's pages stays one object; a source's catalog, outlines and
+    metadata are left behind. Only the page list (one reference per page) and the offsets
+    of the objects written grow with the result.
+    """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    start = target.tell()
+    offsets: list[int] = [0, 0, 0]  # object 1: catalog, 2: page tree (written last)
+    kids: list[Any] = []
+
+    def put(number: int, obj: Any) -> None:
+        offsets[number] = target.tell() - start
+        target.write(b"%d 0 obj\n" % number)
+        obj.write_to_stream(target)
+        target.write(b"\nendobj\n")
+
+    target.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    tree = generic.IndirectObject(2, 0, None)
+
+    def add(source: BinaryIO) -> None:
+        reader = PdfFileReader(source, strict=False)
+        numbers: dict[tuple[int, int], int] = {}
+        waiting: list[Any] = []
+        pages: dict[tuple[int, int], dict[str, Any]] = {}  # what each page inherits
+
+        def renumber(ref: Any) -> Any:
+            key = (ref.idnum, ref.generation)
+            if key not in numbers:
+                numbers[key] = len(offsets)
+                offsets.append(0)
+                waiting.append(ref)
+            return generic.IndirectObject(numbers[key], 0, None)
+
+        def copy(obj: Any) -> Any:
+            if isinstance(obj, generic.IndirectObject):
+                return renumber(obj)
+            if isinstance(obj, generic.StreamObject):
+                data = {k: copy(obj.raw_get(k)) for k in dict.keys(obj) if k != "/Length"}
+                return generic.StreamObject(data, encoded_data=obj.encoded_data)
+            if isinstance(obj, generic.DictionaryObject):
+                return generic.DictionaryObject({k: copy(obj.raw_get(k)) for k in dict.keys(obj)})
+            if isinstance(obj, generic.ArrayObject):
+                return generic.ArrayObject([copy(v) for v in obj.iterate()])
+            return obj
+
+        def walk(ref: Any, inherit: dict[str, Any]) -> None:
+            node = ref.get_object()
+            inherit = {**inherit, **{k: node.raw_get(k) for k in _INHERITED if k in node}}
+            if node.get("/Type") == "/Pages":
+                for kid in node.raw_get("/Kids").get_object().iterate():
+                    walk(kid, inherit)
+            else:
+                pages[(ref.idnum, ref.generation)] = inherit
+                kids.append(renumber(ref))
+
+        walk(reader.root.raw_get("/Pages"), {})
+        while waiting:
+            ref = waiting.pop()
+            key = (ref.idnum, ref.generation)
+            obj = ref.get_object()
+            if key in pages:  # a page: what it inherited made its own, in the new tree
+                page = generic.DictionaryObject(
+                    {k: copy(v) for k, v in pages[key].items() if k not in obj}
+                )
+                for k in dict.keys(obj):
+                    if k != "/Parent":
+                        page[k] = copy(obj.raw_get(k))
+                page["/Parent"] = tree
+                obj = page
+            else:
+                obj = copy(obj)
+            put(numbers[key], obj)
+
+    for source in sources:
+        add(source)
+    put(
+        2,
+        generic.DictionaryObject(
+            {
+                "/Type": generic.NameObject("/Pages"),
+                "/Kids": generic.ArrayObject(kids),
+                "/Count": generic.NumberObject(len(kids)),
+            }
+        ),
+    )
+    put(
+        1,
+        generic.DictionaryObject({"/Type": generic.NameObject("/Catalog"), "/Pages": tree}),
+    )
+    xref = target.tell() - start
+    target.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(offsets))
+    for offset in offsets[1:]:
+        target.write(b"%010d 00000 n \n" % offset)
+    target.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets), xref)
+    )
+    return len(kids)
+
+
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:

@@ -85,11 +85,12 @@ def notice_due_date(run: BillingRun, issued_on: dt.date) -> dt.date:
 def notice_charges(
     compound: Compound, run: BillingRun, building_id: int | None = None
 ) -> QuerySet[Charge]:
-    """The charges of ``run`` (of one building) to print notices for, by unit number."""
+    """The charges of ``run`` (of one building) to print notices for, by unit number (a
+    total order: a building's print parts are slices of it)."""
     charges = (
         compound.charges.filter(run=run)
         .select_related("run", "unit", "building", "standard")
-        .order_by("unit__number")
+        .order_by("unit__number", "pk")
     )
     if building_id is not None:
         charges = charges.filter(building_id=building_id)
