@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from portal.access import AnyUser, get_compound_for_user, is_staff_in
+from portal.access import AnyUser, get_compound_for_user, has_role, is_staff_in
 from portal.models import STAFF_ROLES, Compound, Role
 
 from .models import Building, PropertyRightUnit, Unit, UnitQuerySet
@@ -47,3 +47,13 @@ def get_property_right_unit_for_user(user: AnyUser, code: str, pru_id: int) -> P
         raise Http404 from None
     pru.compound = compound
     return pru
+
+
+# Who reads owners' names in the register's lists: those who keep the register, and the
+# service company that bills and reminds them. Other managing roles (a property-right
+# unit's representative) see names masked (张*); ID numbers and phones are masked for all.
+OWNER_NAME_READERS = REGISTER_KEEPERS | {Role.COMPANY_STAFF}
+
+
+def sees_owner_names(user: AnyUser, compound: Compound) -> bool:
+    return has_role(user, compound, OWNER_NAME_READERS)

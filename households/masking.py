@@ -16,3 +16,12 @@ def mask_identifier(value: str, *, head: int = 3, tail: int = 4) -> str:
 
 mask_id_number = mask_identifier
 mask_phone = mask_identifier
+
+
+def mask_name(name: str) -> str:
+    """A person's name in a list for those who may not read it: the first character (the
+    surname, as often as not) and a star for each other one: '张三' → '张*',
+    '欧阳娜娜' → '欧***'. What a search by masked name ("张*") can match."""
+    if len(name) < 2:
+        return "*" * len(name)
+    return name[0] + "*" * (len(name) - 1)

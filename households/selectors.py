@@ -5,17 +5,35 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Length, StrIndex, Substr
 
 from portal.access import AnyUser
+from portal.lists import Search
 from portal.models import Compound, StreetOffice
 
+from .masking import mask_name
 from .models import (
     Building,
     BuildingKind,
     Committee,
     CommitteeMember,
     CommitteeRole,
+    Owner,
     Ownership,
     PropertyRightUnit,
     Unit,
@@ -100,12 +118,172 @@ def unit_ownerships(unit: Unit, *, viewer: User, staff: bool) -> QuerySet[Owners
     return ownerships
 
 
-def building_units(building: Building) -> QuerySet[Unit]:
-    return (
-        building.units.select_related("building")
-        .prefetch_related(current_ownerships())
-        .order_by("number")
+# What separates the entrance (单元/门) from the rest of a unit number, as registers write
+# it: "3-1802" (entrance 3, floor 18, flat 02), "1门101", "2单元301". A number without one
+# (a bungalow's "东12", an old "0101") has no entrance.
+ENTRANCE_MARKS = ("-", "门", "单元")
+
+
+def unit_entrance() -> Case:
+    """The entrance part of ``number`` as an SQL expression ("" when none), so pages can
+    group, filter and order by it without reading every unit."""
+    return Case(
+        *(
+            When(
+                number__contains=mark,
+                then=Substr("number", 1, StrIndex("number", Value(mark)) - 1),
+            )
+            for mark in ENTRANCE_MARKS
+        ),
+        default=Value(""),
+        output_field=CharField(),
     )
+
+
+# Natural order inside a building: by entrance, then shorter numbers first, so 3-901 comes
+# before 3-1001 and "2" before "10" (entrances compared the same way).
+UNIT_NATURAL_ORDER = (
+    Length("entrance").asc(),
+    F("entrance").asc(),
+    Length("number").asc(),
+    F("number").asc(),
+    F("pk").asc(),
+)
+
+
+def _owner_named(lookup: str, value: str) -> Q:
+    """Units with a current owner whose name matches (for :meth:`Search.q`)."""
+    return Q(
+        Exists(
+            Ownership.objects.current().filter(
+                unit=OuterRef("pk"), **{f"owner__name__{lookup}": value}
+            )
+        )
+    )
+
+
+def _units_for_list(units: QuerySet[Unit], search: Search, names_visible: bool) -> QuerySet[Unit]:
+    return (
+        units.filter(
+            search.q(
+                building="building__number",
+                unit="number",
+                name=_owner_named,
+                names_visible=names_visible,
+            )
+        )
+        .select_related("building", "compound")
+        .prefetch_related(current_ownerships())
+        .annotate(entrance=unit_entrance())
+    )
+
+
+def building_units(
+    building: Building,
+    *,
+    search: Search | None = None,
+    names_visible: bool = True,
+    entrance: str = "",
+) -> QuerySet[Unit]:
+    """The building's units in natural order (entrance, floor, flat), with their current
+    owners (prefetched) and ``entrance`` annotated; ``search`` and ``entrance`` narrow
+    them. Loads the compound with each unit, so ``get_absolute_url`` costs no query."""
+    units = _units_for_list(building.units.all(), search or Search(), names_visible)
+    if entrance:
+        units = units.filter(Q(entrance=entrance))
+    return units.order_by(*UNIT_NATURAL_ORDER)
+
+
+def building_entrances(building: Building) -> list[str]:
+    """The building's entrances (单元), in natural order, in one query; empty when its
+    units have none (bungalows)."""
+    names = (
+        building.units.annotate(entrance=unit_entrance())
+        .exclude(entrance="")
+        .values_list("entrance", flat=True)
+        .distinct()
+    )
+    return sorted(names, key=lambda name: (len(name), name))
+
+
+def register_units(
+    compound: Compound,
+    *,
+    search: Search | None = None,
+    names_visible: bool = True,
+    building: str = "",
+    kind: str = "",
+    area_source: str = "",
+) -> QuerySet[Unit]:
+    """房屋: the compound's units for its register list, by building then natural order,
+    narrowed by ``search`` and the filters (a building's number, its kind, the area's
+    source; empty means any)."""
+    units = compound.units.all()
+    if building:
+        units = units.filter(building__number=building)
+    if kind:
+        units = units.filter(building__kind=kind)
+    if area_source:
+        units = units.filter(area_source=area_source)
+    return _units_for_list(units, search or Search(), names_visible).order_by(
+        "building__sort_key", "building__number", *UNIT_NATURAL_ORDER
+    )
+
+
+def register_owners(
+    compound: Compound,
+    *,
+    search: Search | None = None,
+    names_visible: bool = True,
+    kind: str = "",
+    building: str = "",
+    holding: str = "",
+) -> QuerySet[Owner]:
+    """业主: the compound's owners for its register list, by name, with the units each
+    holds now (prefetched as ``current_ownerships``). ``search`` finds an owner by name or
+    by a unit they hold now; ``building``: owners holding a unit there now; ``holding``:
+    "yes" for owners holding a unit now, "no" for owner records holding none."""
+    search = search or Search()
+    current = Ownership.objects.current()
+    found_by_unit = current.filter(
+        search.q(
+            building="unit__building__number",
+            unit="unit__number",
+            name=None,
+            names_visible=names_visible,
+        )
+    ).values("owner_id")
+    owners = compound.owners.all()
+    if search:
+        owners = owners.filter(
+            Q(pk__in=found_by_unit)
+            | search.q(building=None, unit=None, name="name", names_visible=names_visible)
+        )
+    if kind:
+        owners = owners.filter(kind=kind)
+    if building:
+        owners = owners.filter(
+            Exists(current.filter(owner=OuterRef("pk"), unit__building__number=building))
+        )
+    if holding:
+        holds = Exists(current.filter(owner=OuterRef("pk")))
+        owners = owners.filter(holds if holding == "yes" else ~holds)
+    held = Prefetch(
+        "ownerships",
+        queryset=current.select_related("unit__building").order_by(
+            "unit__building__sort_key", "unit__building__number", "unit__number"
+        ),
+        to_attr="current_ownerships",
+    )
+    return (
+        owners.select_related("property_right_unit").prefetch_related(held).order_by("name", "pk")
+    )
+
+
+def owner_name_shown(name: str, *, names_visible: bool) -> str:
+    """An owner's name as a list shows it: whole, or masked (张*) for those who may not
+    read names (see ``access.sees_owner_names``)."""
+    return name if names_visible else mask_name(name)
 
 
 def units_of_user(compound: Compound, user: AnyUser) -> QuerySet[Unit]:

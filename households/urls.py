@@ -4,7 +4,9 @@ from . import roster_views, views
 
 urlpatterns = [
     path("buildings/<building:number>/", views.building_detail, name="building"),
+    path("units/", views.register_units, name="register_units"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
+    path("owners/", views.register_owners, name="register_owners"),
     path("committee/", views.committee_detail, name="committee"),
     path("roster/", roster_views.roster_import_page, name="roster_import"),
     path("roster/template.xlsx", roster_views.roster_template, name="roster_template"),

@@ -1,28 +1,249 @@
-"""Pages of the compound register: buildings, units and the committee."""
+"""Pages of the compound register: buildings, units, owners and the committee.
+
+The long ones (a building's units, the compound's units and owners) are lists of
+``portal.lists``: a page at a time, searchable, filtered, exported whole as XLSX, at a
+constant number of queries whatever the compound's size.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.access import get_compound_for_user, is_staff_in
-from portal.models import STAFF_ROLES
+from portal.lists import (
+    Filter,
+    ListPage,
+    ListQuery,
+    ListSpec,
+    export_response,
+    export_rows,
+    export_too_large,
+    paginate,
+)
+from portal.models import STAFF_ROLES, Compound
 from portal.typing import AuthenticatedHttpRequest
+from portal.xlsx import Sheet
 
 from . import selectors
-from .access import get_building_for_user, get_unit_for_user
+from .access import get_building_for_user, get_unit_for_user, sees_owner_names
+from .models import AreaSource, BuildingKind, Owner, OwnerKind, Unit
+
+BUILDING_LIST = ListSpec(per_page=100)
+UNITS_LIST = ListSpec(per_page=50)
+OWNERS_LIST = ListSpec(per_page=50)
+
+
+@dataclass
+class UnitRow:
+    """A unit as a list shows it: its owners' names whole or masked for this viewer."""
+
+    unit: Unit
+    owners: list[str]
+
+
+def _unit_rows(units: Iterable[Unit], names_visible: bool) -> list[UnitRow]:
+    return [
+        UnitRow(
+            unit,
+            [
+                selectors.owner_name_shown(o.owner.name, names_visible=names_visible)
+                for o in unit.current_ownerships  # type: ignore[attr-defined]
+            ],
+        )
+        for unit in units
+    ]
+
+
+def _unit_headers() -> list[str]:
+    return [_("楼号"), _("房号"), _("单元"), _("建筑面积(m²)"), _("面积来源"), _("住宅"), _("业主")]
+
+
+def _unit_cells(unit: Unit, names_visible: bool) -> Sequence[object]:
+    (row,) = _unit_rows([unit], names_visible)
+    return [
+        unit.building.number,
+        unit.number,
+        unit.entrance,  # type: ignore[attr-defined]
+        unit.floor_area,
+        unit.get_area_source_display(),
+        _("是") if unit.is_residential else _("否"),
+        "、".join(row.owners),
+    ]
+
+
+def _unit_export(filename: str, units: QuerySet[Unit], names_visible: bool) -> HttpResponseBase:
+    return export_response(
+        filename,
+        Sheet(
+            _("房屋"),
+            _unit_headers(),
+            export_rows(units, lambda unit: _unit_cells(unit, names_visible)),
+            text_columns=[0, 1, 2],
+        ),
+    )
+
+
+def _refused_export(query: ListQuery, rows: QuerySet) -> bool:
+    """True (and the reason in ``query.errors``) when an export cannot be made."""
+    if message := export_too_large(rows):
+        query.errors.append(message)
+    return bool(query.errors)
+
+
+def _filename(stem: str, compound: Compound) -> str:
+    return f"{stem}-{compound.code}-{timezone.localdate():%Y%m%d}.xlsx"
 
 
 @login_required
-def building_detail(request: AuthenticatedHttpRequest, code: str, number: str) -> HttpResponse:
+def building_detail(request: AuthenticatedHttpRequest, code: str, number: str) -> HttpResponseBase:
+    """楼栋: the building's units by entrance and floor, a page at a time."""
     building = get_building_for_user(request.user, code, number)
+    compound = building.compound
+    names_visible = sees_owner_names(request.user, compound)
+    entrances = selectors.building_entrances(building)
+    filters = []
+    if entrances:
+        choices = [(e, _("%(entrance)s单元") % {"entrance": e}) for e in entrances]
+        filters.append(Filter("entrance", _("单元"), choices))
+    query = ListQuery.from_request(request, BUILDING_LIST, filters)
+    units = selectors.building_units(
+        building,
+        search=query.search,
+        names_visible=names_visible,
+        entrance=query.filters.get("entrance", ""),
+    )
+    if query.wants_export and not _refused_export(query, units):
+        stem = _("房屋") + "-" + building.number
+        return _unit_export(_filename(stem, compound), units, names_visible)
+    page = paginate(units, query)
     return render(
         request,
         "households/building.html",
         {
-            "compound": building.compound,
+            "compound": compound,
             "building": building,
-            "units": selectors.building_units(building),
+            "list": page,
+            "rows": _unit_rows(page.rows, names_visible),
+            "names_visible": names_visible,
         },
+        status=query.status,
+    )
+
+
+@login_required
+def register_units(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
+    """房屋: every unit of the compound, searchable and filtered, for those who manage it.
+    Owners' names are masked for roles that may not read them."""
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    names_visible = sees_owner_names(request.user, compound)
+    buildings = compound.buildings.order_by("sort_key", "number").only("compound", "number", "kind")
+    query = ListQuery.from_request(
+        request,
+        UNITS_LIST,
+        [
+            Filter("building", _("楼栋"), [(b.number, b.label) for b in buildings]),
+            Filter("kind", _("类型"), BuildingKind.choices),
+            Filter("area_source", _("面积来源"), AreaSource.choices),
+        ],
+    )
+    units = selectors.register_units(
+        compound, search=query.search, names_visible=names_visible, **query.filters
+    )
+    if query.wants_export and not _refused_export(query, units):
+        return _unit_export(_filename(_("房屋"), compound), units, names_visible)
+    page = paginate(units, query)
+    return render(
+        request,
+        "households/units.html",
+        {
+            "compound": compound,
+            "list": page,
+            "rows": _unit_rows(page.rows, names_visible),
+            "names_visible": names_visible,
+        },
+        status=query.status,
+    )
+
+
+@dataclass
+class OwnerRow:
+    """An owner as the list shows it: name whole or masked, identifiers masked."""
+
+    owner: Owner
+    name: str
+    units: list[tuple[int, str]]  # (unit id, label) held now
+
+
+def _owner_row(owner: Owner, names_visible: bool) -> OwnerRow:
+    return OwnerRow(
+        owner,
+        selectors.owner_name_shown(owner.name, names_visible=names_visible),
+        [(o.unit_id, o.unit.label) for o in owner.current_ownerships],  # type: ignore[attr-defined]
+    )
+
+
+def _owner_cells(owner: Owner, names_visible: bool) -> Sequence[object]:
+    row = _owner_row(owner, names_visible)
+    pru = owner.property_right_unit
+    return [
+        row.name,
+        owner.get_kind_display(),
+        owner.masked_id_number,
+        owner.masked_phone,
+        "、".join(label for _id, label in row.units),
+        pru.name if pru else "",
+    ]
+
+
+@login_required
+def register_owners(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
+    """业主: the compound's owners with the units they hold now, for those who manage it;
+    ID numbers and phones always masked, names masked for roles that may not read them."""
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    names_visible = sees_owner_names(request.user, compound)
+    buildings = compound.buildings.order_by("sort_key", "number").only("compound", "number", "kind")
+    query = ListQuery.from_request(
+        request,
+        OWNERS_LIST,
+        [
+            Filter("building", _("楼栋"), [(b.number, b.label) for b in buildings]),
+            Filter("kind", _("类型"), OwnerKind.choices),
+            Filter("holding", _("现持有房屋"), [("yes", _("有")), ("no", _("无"))]),
+        ],
+    )
+    owners = selectors.register_owners(
+        compound, search=query.search, names_visible=names_visible, **query.filters
+    )
+    if query.wants_export and not _refused_export(query, owners):
+        headers = [_("姓名/名称"), _("类型"), _("证件号码"), _("电话")]
+        headers += [_("现持有房屋"), _("产权单位")]
+        return export_response(
+            _filename(_("业主"), compound),
+            Sheet(
+                _("业主"),
+                headers,
+                export_rows(owners, lambda owner: _owner_cells(owner, names_visible)),
+                text_columns=[2, 3],
+            ),
+        )
+    page: ListPage = paginate(owners, query)
+    return render(
+        request,
+        "households/owners.html",
+        {
+            "compound": compound,
+            "list": page,
+            "rows": [_owner_row(owner, names_visible) for owner in page.rows],
+            "names_visible": names_visible,
+        },
+        status=query.status,
     )
 
 

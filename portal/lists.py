@@ -70,6 +70,7 @@ from typing import Any, Final, TypeVar
 from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
 from django.http import FileResponse, HttpRequest
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from .xlsx import Sheet, xlsx_file_response
@@ -91,6 +92,9 @@ _BUILDING_MARKED = re.compile(
 # "3 3-1802": two words, the first a building number.
 _TWO_WORDS = re.compile(r"^(?P<building>[^\s*]+)\s(?P<unit>[^\s*]+)$")
 _MASKED_NAME = re.compile(r"^(?P<prefix>[^\s*]+)\*+$")
+
+# A label shown to people: text, or lazily translated text (model choices' labels).
+Label = str | Promise
 
 # A name lookup: given a lookup suffix ("startswith", "icontains") and a value, the Q that
 # finds rows with such an owner. A plain field path ("owner__name") does for rows with one
@@ -180,8 +184,8 @@ class Filter:
     it accepts and their labels. Empty means "all"; anything not a choice is refused."""
 
     name: str
-    label: str
-    choices: Sequence[tuple[str, str]]
+    label: Label
+    choices: Sequence[tuple[str, Label]]
     value: str = ""
 
     def choice_label(self) -> str:
@@ -230,9 +234,8 @@ class ListQuery:
         for spec_filter in filters:
             raw = str(params.get(spec_filter.name, ""))[: MAX_PARAM_CHARS + 1]
             if raw and raw not in {value for value, _label in spec_filter.choices}:
-                query.errors.append(
-                    _("筛选条件“%(label)s”的值无效，已显示全部。") % {"label": spec_filter.label}
-                )
+                message = _("筛选条件“%(label)s”的值无效，已显示全部。")
+                query.errors.append(message % {"label": str(spec_filter.label)})
                 raw = ""
             query.filter_list.append(
                 Filter(spec_filter.name, spec_filter.label, spec_filter.choices, raw)
