@@ -39,7 +39,10 @@ module is imported automatically before the walk::
     register_markers(lambda cast: ["home 电梯更新表决"])
 
 A resolver takes the :class:`tests.factories.Cast` and returns the value to put in the URL
-(it is called once per test, on a fresh cast, so creating rows is fine). Known names are in
+(it is called in each test, inside the test's savepoint, so creating rows is fine: they
+are rolled back after the test). The walk shares one cast per module: ``per_cast`` makers
+and marker sources run once when it is built, and what a test caches on the cast is
+forgotten after that test (:func:`shared_cast`). Known names are in
 :data:`KWARG_RESOLVERS`; the segment before a kwarg can change its meaning
 (:data:`SEGMENT_KWARG_RESOLVERS`: ``so/<code>/`` is the home street office), and
 ``pk``/``id`` resolve only that way or per route, since a bare ``pk`` could be anything.
@@ -54,8 +57,9 @@ import html
 import importlib
 import io
 import json
+import warnings
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
@@ -168,6 +172,9 @@ def register_markers(source: Callable[[Cast], Iterable[str]]) -> None:
     MARKER_SOURCES.append(source)
 
 
+PER_CAST_MAKERS: list[Callable[[Cast], object]] = []
+
+
 def per_cast(make: Callable[[Cast], object]) -> Callable[[Cast], object]:
     """Call ``make`` once per cast, so several kwargs can point into the same new row."""
 
@@ -178,7 +185,62 @@ def per_cast(make: Callable[[Cast], object]) -> Callable[[Cast], object]:
             made[make] = make(cast)
         return made[make]
 
+    PER_CAST_MAKERS.append(once)
     return once
+
+
+# --- one cast per module -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def shared_cast(django_db_blocker) -> Iterator[Cast | None]:
+    """A cast built once, inside a transaction rolled back when the block ends.
+
+    Everything the walk's ``per_cast`` makers and marker sources create (a billed year, a
+    published decision, an agreement, ...) is made here once instead of once per test.
+    Tests take it through :func:`cast_for_one_test`, inside their own savepoint. Yields
+    None when the build fails, so each test builds its own cast and shows the error.
+    """
+    from django.db import transaction
+
+    from tests.factories import make_cast
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        # As TestCase's class-level atomics (setUpTestData): durable blocks may nest in it.
+        outer._from_testcase = True
+        outer.__enter__()
+        cast: Cast | None
+        try:
+            with transaction.atomic():
+                cast = prepare_cast(make_cast())
+                home_markers(cast)  # fills the marker sources' caches (fees, decisions, ...)
+                for make in list(PER_CAST_MAKERS):
+                    make(cast)
+        except Exception as exc:
+            warnings.warn(f"no shared cast ({exc!r}): each test builds its own", stacklevel=1)
+            cast = None
+    try:
+        yield cast
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def cast_for_one_test(cast: Cast) -> Iterator[Cast]:
+    """The shared cast for one test: whatever the test caches on it (rows made by a
+    resolver inside the test's savepoint, rolled back after it) is forgotten afterwards."""
+    state = dict(vars(cast))
+    made = dict(state.get("_isolation_made", {}))
+    try:
+        yield cast
+    finally:
+        vars(cast).clear()
+        vars(cast).update(state)
+        if "_isolation_made" in state:
+            cast.__dict__["_isolation_made"] = made
 
 
 _loaded = False

@@ -8,17 +8,34 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests import isolation
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_cast
 
 ROUTES = isolation.walked_routes()
 ROUTES_BY_NAME = {r.name: r for r in ROUTES if r.name}
 CALLERS = ["outsider_compound", "outsider_office", "outsider_resident", "anonymous"]
 
 
+@pytest.fixture(scope="module")
+def shared_home(django_db_setup, django_db_blocker):
+    """One cast for the whole module (per xdist worker), with every row the resolvers and
+    marker sources make, built once in a transaction that is rolled back after the module.
+
+    Each test still runs in its own savepoint inside it (the ``db`` fixture), so whatever a
+    request writes is undone before the next test; building the cast, a billed year, a
+    published decision and an agreement for each of ~600 tests was most of the walk's time.
+    """
+    with isolation.shared_cast(django_db_blocker) as cast:
+        yield cast
+
+
 @pytest.fixture
-def home(cast):
+def home(shared_home, db):
     """The cast, with home owners' identifiers that no other compound shares."""
-    return isolation.prepare_cast(cast)
+    if shared_home is None:  # the shared build failed: each test builds (and reports) its own
+        yield isolation.prepare_cast(make_cast())
+        return
+    with isolation.cast_for_one_test(shared_home) as cast:
+        yield cast
 
 
 def _login(client, cast, who: str) -> None:
