@@ -85,8 +85,21 @@ def counted_decision(
     compound: Compound, *, turnout: float = 0.8, publish: bool = True
 ) -> tuple[Decision, int]:
     """A decision of two items (the whole compound; building 1, category 7), announced,
-    voted by ``turnout`` of the roll, closed and counted (and published). Returns the
-    decision and the number of ballots."""
+    voted by ``turnout`` of the roll, closed and counted (and published; with ``publish``
+    false it stays open with its ballots). Returns the decision and the number of
+    ballots."""
+    decision = announced_decision(compound)
+    voting_services.decision_open(decision=decision, actor=None, at=timezone.now())
+    ballots = cast_ballots(decision, turnout, building=compound.buildings.get(number="1"))
+    if publish:
+        close_and_publish(decision)
+    analyze()
+    return decision, ballots
+
+
+def announced_decision(compound: Compound) -> Decision:
+    """The decision of :func:`counted_decision` up to its announcement (the roll frozen),
+    so a benchmark can time the freeze on its own."""
     now = timezone.now()
     decision = voting_services.decision_create(
         compound=compound,
@@ -101,12 +114,7 @@ def counted_decision(
         decision=decision, actor=None, title="改造", category=7, building_ids=[one.pk]
     )
     voting_services.decision_announce(decision=decision, actor=None, at=now - dt.timedelta(days=20))
-    voting_services.decision_open(decision=decision, actor=None, at=now)
-    ballots = cast_ballots(decision, turnout, building=one)
-    if publish:
-        close_and_publish(decision)
-    analyze()
-    return decision, ballots
+    return decision
 
 
 def cast_ballots(decision: Decision, turnout: float, *, building: Building) -> int:
@@ -143,6 +151,7 @@ def cast_ballots(decision: Decision, turnout: float, *, building: Building) -> i
 def close_and_publish(decision: Decision) -> None:
     """Close the vote after its closing time, count it (which writes the certified
     snapshot) and publish the result."""
+    assert decision.voting_closes_at is not None
     after = decision.voting_closes_at + dt.timedelta(minutes=1)
     voting_services.decision_close(decision=decision, actor=None, at=after)
     voting_services.decision_count(

@@ -3,10 +3,11 @@
 Target (issue 4): the tally of a decision with 20,000 voters in under 200 ms on
 PostgreSQL, with a number of queries that does not grow with the voters. The script builds
 a throw-away test database (SQLite file by default, PostgreSQL when DATABASE_URL says so),
-a compound of 20,000 units (one owner each, 1% of them owning a second unit), announces a
-decision with two items (the whole compound, and one building), casts ballots for 80% of
-the voters, then times :func:`voting.selectors.decision_tally` (median of 15 runs) and
-counts its queries, at 20,000 and at 2,000 voters.
+a compound of 20,000 voters with ``_scale.scaled_compound`` (one unit each, 1% of them
+owning a second unit), announces the decision of ``_scale.announced_decision`` (two items:
+the whole compound, and one building; the roll freeze timed), casts ballots for 80% of the
+voters (``_scale.cast_ballots``), then times :func:`voting.selectors.decision_tally`
+(median of 15 runs) and counts its queries, at 20,000 and at 2,000 voters.
 
 Run:   .venv/bin/python bench/voting_tally.py
 or on PostgreSQL (the script makes and drops test_<name>):
@@ -14,111 +15,36 @@ or on PostgreSQL (the script makes and drops test_<name>):
            .venv/bin/python bench/voting_tally.py
 """
 
-import datetime as dt
-import random
 import statistics
 import time
-from decimal import Decimal
 
 from _harness import throwaway_database  # sets up Django: before any project import
 
 # isort: split
+from _scale import analyze, announced_decision, cast_ballots, scaled_compound
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
 from portal.models import Compound, StreetOffice
 from voting import selectors, services
-from voting.models import Ballot
 
 TARGET_MS = 200.0
 RUNS = 15
-
-
-def build_compound(office: StreetOffice, code: str, voters: int) -> Compound:
-    rng = random.Random(code)
-    compound = Compound.objects.create(street_office=office, code=code, name=f"基准小区{code}")
-    buildings = Building.objects.bulk_create(
-        Building(compound=compound, number=str(n), kind=BuildingKind.LOW_RISE, sort_key=n)
-        for n in range(1, 41)
-    )
-    units = Unit.objects.bulk_create(
-        (
-            Unit(
-                compound=compound,
-                building=buildings[i % len(buildings)],
-                number=f"{i:06d}",
-                floor_area=Decimal(rng.randint(3000, 12000)) / 100,
-                area_source=AreaSource.REGISTERED,
-            )
-            for i in range(voters + voters // 100)
-        ),
-        batch_size=5000,
-    )
-    owners = Owner.objects.bulk_create(
-        (Owner(compound=compound, name=f"业主{i}") for i in range(voters)), batch_size=5000
-    )
-    # The last 1% of units go to the first owners: one voter with two units each.
-    holders = owners + owners[: voters // 100]
-    Ownership.objects.bulk_create(
-        (
-            Ownership(compound=compound, unit=u, owner=o, valid_from=dt.date(2020, 1, 1))
-            for u, o in zip(units, holders, strict=True)
-        ),
-        batch_size=5000,
-    )
-    return compound
+# 1% of voters own a second unit: ``voters`` owners over voters + voters // 100 units
+# (the share is rounded down by scaled_compound, hence the 1 in 100,000 above 1/101).
+SECOND_UNITS = 0.00991
 
 
 def build_decision(compound: Compound):
-    now = timezone.now()
-    decision = services.decision_create(
-        compound=compound,
-        actor=None,
-        title="基准表决",
-        voting_opens_at=now - dt.timedelta(days=1),
-        voting_closes_at=now + dt.timedelta(days=5),
-    )
-    services.item_add(decision=decision, actor=None, title="选聘物业", category=4)
-    one = compound.buildings.get(number="1")
-    services.item_add(
-        decision=decision, actor=None, title="改造", category=7, building_ids=[one.pk]
-    )
+    """Announce (timing the roll freeze), open, and cast ballots for 80% of the roll."""
     started = time.perf_counter()
-    services.decision_announce(decision=decision, actor=None, at=now - dt.timedelta(days=20))
+    decision = announced_decision(compound)
     freeze = time.perf_counter() - started
-    services.decision_open(decision=decision, actor=None, at=now)
-    rng = random.Random("ballots")
-    items = list(decision.items.all())
-    scoped = set(decision.roll_units.filter(building=one).values_list("entry_id", flat=True))
-    voted = []
-    ballots = []
-    for entry_id in decision.roll.values_list("id", flat=True):
-        if rng.random() < 0.8:
-            voted.append(entry_id)
-            for item in items:
-                if item.position == 2 and entry_id not in scoped:
-                    continue
-                ballots.append(
-                    Ballot(
-                        compound=compound,
-                        decision=decision,
-                        item=item,
-                        entry_id=entry_id,
-                        choice=rng.choices(
-                            ["agree", "disagree", "abstain", "spoiled"], [70, 20, 8, 2]
-                        )[0],
-                        channel="paper",
-                        cast_at=now,
-                    )
-                )
-    Ballot.objects.bulk_create(ballots, batch_size=5000)
-    decision.roll.filter(id__in=voted).update(voted_at=now)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    return decision, freeze, len(ballots)
+    services.decision_open(decision=decision, actor=None, at=timezone.now())
+    ballots = cast_ballots(decision, 0.8, building=compound.buildings.get(number="1"))
+    analyze()
+    return decision, freeze, ballots
 
 
 def measure(decision) -> tuple[float, int, list]:
@@ -134,12 +60,14 @@ def measure(decision) -> tuple[float, int, list]:
 
 
 def main() -> None:
-    with throwaway_database():
+    with throwaway_database(report_load=True):
         office = StreetOffice.objects.create(code="bench", name="基准街道")
         print(f"database: {connection.vendor}")
         results = {}
         for voters in (2_000, 20_000):
-            compound = build_compound(office, f"b{voters}", voters)
+            compound = scaled_compound(
+                office, f"b{voters}", voters + voters // 100, second_units=SECOND_UNITS
+            )
             decision, freeze, ballots = build_decision(compound)
             median_ms, queries, tallies = measure(decision)
             results[voters] = (median_ms, queries)

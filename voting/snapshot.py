@@ -240,28 +240,76 @@ class ItemResult:
         }
 
 
+#: Participants per page of the public result page (the roll numbers starting each page
+#: are certified with the roll's figures, so any page is read without counting or skipping).
+PARTICIPANTS_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class RollFigures:
+    """The frozen roll as counting found it, so result pages show it without aggregating
+    the roll on every request: voters (名册业主人数), their area (hundredths of m²), units
+    of unknown area, voters who took part, voters without a registered owner, and the roll
+    number that starts each page of :data:`PARTICIPANTS_PER_PAGE` participants."""
+
+    voters: int
+    area_sum: int
+    unknown_area_units: int
+    voted: int
+    ownerless: int
+    page_starts: tuple[int, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RollFigures:
+        return cls(
+            voters=data["voters"],
+            area_sum=data["area_sum"],
+            unknown_area_units=data["unknown_area_units"],
+            voted=data["voted"],
+            ownerless=data["ownerless"],
+            page_starts=tuple(data["page_starts"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "voters": self.voters,
+            "area_sum": self.area_sum,
+            "unknown_area_units": self.unknown_area_units,
+            "voted": self.voted,
+            "ownerless": self.ownerless,
+            "page_starts": list(self.page_starts),
+        }
+
+
 @dataclass(frozen=True)
 class TallySnapshot:
-    """The certified tally of one decision: one :class:`ItemResult` per item, by position."""
+    """The certified tally of one decision: one :class:`ItemResult` per item, by position,
+    and the roll's figures (None in snapshots counted before they were kept)."""
 
     decision: int
     state: str  # the decision's state when counted
     items: tuple[ItemResult, ...]
+    roll: RollFigures | None = None
 
     def item(self, item_id: int) -> ItemResult | None:
         return next((i for i in self.items if i.id == item_id), None)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TallySnapshot:
+        roll = data.get("roll")
         return cls(
             decision=data["decision"],
             state=data["state"],
             items=tuple(ItemResult.from_json(i) for i in data["items"]),
+            roll=RollFigures.from_json(roll) if roll else None,
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "decision": self.decision,
             "state": self.state,
             "items": [i.to_json() for i in self.items],
         }
+        if self.roll is not None:
+            data["roll"] = self.roll.to_json()
+        return data

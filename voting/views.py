@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from portal.access import get_compound_for_user, is_staff_in
 from portal.errors import errors_to_messages
+from portal.lists import ListQuery, ListSpec
 from portal.typing import AuthenticatedHttpRequest
 
 from . import charts, selectors, services
@@ -39,6 +39,11 @@ from .access import (
 )
 from .forms import BALLOT_CHOICES, PAPER_CHOICES, CountForm, DecisionForm, ItemForm, ProxyForm
 from .models import Decision, DecisionState, ReportStatus
+from .snapshot import PARTICIPANTS_PER_PAGE
+
+PARTICIPANTS_SPEC = ListSpec(per_page=PARTICIPANTS_PER_PAGE)
+# The longest receipt code there is (Ballot.receipt_code).
+RECEIPT_MAX_CHARS = 16
 
 
 @login_required
@@ -510,8 +515,17 @@ def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResp
     (never names or ID numbers), and a receipt-code check that reveals no choice."""
     decision = get_public_decision(code, decision_id, [DecisionState.PUBLISHED])
     receipt = request.GET.get("receipt", "").strip()
-    counted = selectors.receipt_counted(decision, receipt) if receipt else None
-    page = Paginator(selectors.participants(decision), 200).get_page(request.GET.get("page"))
+    counted = None
+    if receipt:
+        # No receipt code is that long: not found, without a query (and not echoed whole).
+        too_long = len(receipt) > RECEIPT_MAX_CHARS
+        counted = [] if too_long else selectors.receipt_counted(decision, receipt)
+        receipt = receipt[:RECEIPT_MAX_CHARS]
+    # The page number only (no search, no page size): a bad one is said and page 1 shown,
+    # one past the end shows the last page, as on every list (portal.lists).
+    query = ListQuery.from_params({"page": request.GET.get("page", "")}, PARTICIPANTS_SPEC)
+    number = min(query.page, selectors.participant_pages(decision))
+    page = selectors.participants_page(decision, number)
     return render(
         request,
         "voting/public_result.html",
@@ -519,9 +533,11 @@ def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResp
             "compound": decision.compound,
             "decision": decision,
             "tallies": selectors.decision_result(decision).items,
-            "participants": list(page),
+            "participants": page.rows,
             "page": page,
+            "page_errors": query.errors,
             "receipt": receipt,
             "counted": counted,
         },
+        status=query.status,
     )
