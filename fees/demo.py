@@ -36,6 +36,7 @@ from .models import (
     SubsidyPayerKind,
 )
 from .money import to_fen
+from .services.collection_totals import rebuild as rebuild_collection_totals
 
 TERM_START = dt.date(2022, 1, 1)
 TERM_END = dt.date(2024, 12, 31)
@@ -157,3 +158,4 @@ def _collect_2022(compound: Compound, run) -> None:
         charge.owner_paid = p.amount
     Charge.objects.bulk_update([c for c, *_r in plans], ["owner_paid"], batch_size=1000)
     assert not Charge.objects.filter(run=run, owner_paid__gt=F("owner_due")).exists()
+    rebuild_collection_totals(compound)  # written in bulk, past the services

@@ -613,3 +613,87 @@ class AnnualAccount(models.Model):
     @property
     def spending_total(self) -> Decimal:
         return sum((Decimal(str(item["amount"])) for item in self.spending), Decimal("0.00"))
+
+
+# --- kept collection totals (issue 10) ---------------------------------------------------
+# The collection pages read these instead of every charge of the year. They are derived
+# data: ``fees.services.collection_totals.refresh`` recomputes the rows of the buildings a
+# write touched, from their charges and allocations, in the writing transaction; the
+# ``collection_totals_rebuild`` command rebuilds them all.
+
+SUM_MONEY: _DecimalSize = {"max_digits": 16, "decimal_places": 2}
+
+
+class CollectionTotal(models.Model):
+    """One building's collection in one year (charges of runs starting in it): billed
+    households, households paid in full, the owners' due, collected capped at due per
+    household, and the subsidy due."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    households = models.PositiveIntegerField(default=0)
+    paid_households = models.PositiveIntegerField(default=0)
+    owner_due = models.DecimalField(default=Decimal("0.00"), **SUM_MONEY)
+    collected = models.DecimalField(default=Decimal("0.00"), **SUM_MONEY)
+    subsidy_due = models.DecimalField(default=Decimal("0.00"), **SUM_MONEY)
+
+    class Meta:
+        verbose_name = _("收缴汇总（楼栋·年度）")
+        verbose_name_plural = _("收缴汇总（楼栋·年度）")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "year", "building"], name="collection_total_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.building_id}"
+
+
+class CollectionRunTotal(models.Model):
+    """One building's charges in one billing run: how many, how many paid, the sums."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    charges = models.PositiveIntegerField(default=0)
+    paid_charges = models.PositiveIntegerField(default=0)
+    owner_due = models.DecimalField(default=Decimal("0.00"), **SUM_MONEY)
+    owner_paid = models.DecimalField(default=Decimal("0.00"), **SUM_MONEY)
+    subsidy_due = models.DecimalField(default=Decimal("0.00"), **SUM_MONEY)
+
+    class Meta:
+        verbose_name = _("收缴汇总（楼栋·计费批次）")
+        verbose_name_plural = _("收缴汇总（楼栋·计费批次）")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "building"], name="collection_run_total_unique")
+        ]
+        indexes = [models.Index(fields=["compound", "run"])]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} · {self.building_id}"
+
+
+class CollectionMonthTotal(models.Model):
+    """What was applied (net of refunds) in one month of payment to one building's charges
+    of one year: the steps of the cumulative collection chart."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.DateField()
+    collected = models.DecimalField(default=Decimal("0.00"), **SUM_MONEY)
+
+    class Meta:
+        verbose_name = _("收缴汇总（楼栋·月份）")
+        verbose_name_plural = _("收缴汇总（楼栋·月份）")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "year", "building", "month"],
+                name="collection_month_total_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.building_id} · {self.month:%Y-%m}"

@@ -30,6 +30,7 @@ from .collection import (
     CollectionReport,
     CollectionRow,
     collection_report,
+    collection_report_recomputed,
     collection_years,
 )
 from .disclosure import (
@@ -108,6 +109,7 @@ __all__ = [
     "WARNING_MONTHS",
     "arrears_by_age",
     "collection_report",
+    "collection_report_recomputed",
     "collection_years",
     "compound_runs",
     "compound_standards",

@@ -29,6 +29,7 @@ from ..models import (
     add_months,
 )
 from ..money import ZERO, to_fen
+from . import collection_totals
 from ._common import EARLIEST_RECORD_DATE, _actor, _money
 
 
@@ -150,15 +151,17 @@ def _allocate(
     return amount
 
 
-def _release_overpaid(compound: Compound, unit_ids: list[int]) -> None:
+def _release_overpaid(compound: Compound, unit_ids: list[int]) -> set[int]:
     """Give back what a lowered charge no longer needs.
 
     A roster correction can lower a charge below what was already applied to it (a smaller
     re-measured area, re-billed). The excess must not stay on that charge: its newest
     allocations shrink (or go) by the excess and ``owner_paid`` falls to the new amount
     due, so the money becomes the unit's credit (received − applied) for later charges.
-    The adjustment line and the audit entry of the re-billing keep the history.
+    The adjustment line and the audit entry of the re-billing keep the history. Returns
+    the units whose charges changed.
     """
+    changed: set[int] = set()
     charges = compound.charges.select_for_update().filter(unit_id__in=unit_ids)
     for charge in charges:
         due = max(charge.owner_due, ZERO)
@@ -177,19 +180,24 @@ def _release_overpaid(compound: Compound, unit_ids: list[int]) -> None:
                 allocation.save(update_fields=["amount"])
             excess -= part
         Charge.objects.filter(pk=charge.pk).update(owner_paid=due)
+        changed.add(charge.unit_id)
+    return changed
 
 
 def unit_rebalance(compound: Compound, unit_ids: list[int]) -> None:
     """Restore the units' balance rule after their charges changed: no charge holds more
     than it is due (the excess becomes credit), and credit settles open charges oldest
-    first, so paid − refunded = applied + credit and no credit waits beside an open bill."""
-    _release_overpaid(compound, unit_ids)
-    _apply_credit(compound, unit_ids)
+    first, so paid − refunded = applied + credit and no credit waits beside an open bill.
+    The collection totals of the units whose charges changed are refreshed."""
+    changed = _release_overpaid(compound, unit_ids)
+    changed |= _apply_credit(compound, unit_ids)
+    collection_totals.refresh_units(compound, changed)
 
 
-def _apply_credit(compound: Compound, unit_ids: list[int]) -> None:
+def _apply_credit(compound: Compound, unit_ids: list[int]) -> set[int]:
     """Money of these units not applied to any charge (prepaid, or released by a lowered
-    charge) settles their open charges, oldest first."""
+    charge) settles their open charges, oldest first. Returns the units that had credit."""
+    changed: set[int] = set()
     received = dict(
         compound.payments.filter(unit_id__in=unit_ids)
         .values("unit_id")
@@ -197,7 +205,7 @@ def _apply_credit(compound: Compound, unit_ids: list[int]) -> None:
         .values_list("unit_id", "s")
     )
     if not received:
-        return
+        return changed
     applied = dict(
         PaymentAllocation.objects.filter(compound=compound, charge__unit_id__in=list(received))
         .values("charge__unit_id")
@@ -216,6 +224,8 @@ def _apply_credit(compound: Compound, unit_ids: list[int]) -> None:
         if source is None:  # credit comes from payments: there is always one
             continue
         _allocate(compound, source, _open_charges(compound, unit_id), credit)
+        changed.add(unit_id)
+    return changed
 
 
 def _existing_by_key(compound: Compound, idempotency_key: str, fingerprint: str) -> Payment | None:
@@ -421,7 +431,8 @@ def _payment_insert(
             recorded_by=_actor(actor),
         )
     )
-    _allocate(compound, payment, charges, amount)
+    if _allocate(compound, payment, charges, amount) < amount:
+        collection_totals.refresh_units(compound, [unit.pk])
     audit_record(
         action="fees.payment_record",
         actor=_actor(actor),
@@ -545,6 +556,8 @@ def _refund_insert(
         Charge.objects.filter(pk=charge.pk).update(owner_paid=F("owner_paid") - part)
         to_unsettle -= part
     PaymentAllocation.objects.bulk_create(reversals)
+    if reversals:
+        collection_totals.refresh_units(compound, [payment.unit_id])
     audit_record(
         action="fees.refund_record",
         actor=_actor(actor),
