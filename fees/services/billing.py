@@ -346,9 +346,9 @@ def _billed_charges(
     """The run's charges of ``unit_ids`` by unit, as they stand, with each payer's total
     so far."""
     charges = list(
-        run.charges.filter(unit_id__in=unit_ids).values(
-            "id", "unit_id", "standard_id", "area", "appraised_due", "owner_due", "subsidy_due"
-        )
+        run.charges.filter(unit_id__in=unit_ids)
+        .order_by()  # no joins for Charge's default ordering
+        .values("id", "unit_id", "standard_id", "area", "appraised_due", "owner_due", "subsidy_due")
     )
     payer_totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
     if charges:
@@ -356,6 +356,7 @@ def _billed_charges(
             ChargeSubsidyLine.objects.filter(
                 compound=compound, charge_id__in=[c["id"] for c in charges]
             )
+            .order_by()
             .values("charge_id", "payer_id")
             .annotate(total=FenSum("amount"))
         )
