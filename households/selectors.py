@@ -172,7 +172,7 @@ def _units_for_list(units: QuerySet[Unit], search: Search, names_visible: bool) 
                 names_visible=names_visible,
             )
         )
-        .select_related("building", "compound")
+        .select_related("building")
         .prefetch_related(current_ownerships())
         .annotate(entrance=unit_entrance())
     )
@@ -187,8 +187,10 @@ def building_units(
 ) -> QuerySet[Unit]:
     """The building's units in natural order (entrance, floor, flat), with their current
     owners (prefetched) and ``entrance`` annotated; ``search`` and ``entrance`` narrow
-    them. Loads the compound with each unit, so ``get_absolute_url`` costs no query."""
-    units = _units_for_list(building.units.all(), search or Search(), names_visible)
+    them. Started from the compound's units, so each knows its compound and
+    ``get_absolute_url`` costs no query."""
+    in_building = building.compound.units.filter(building=building)
+    units = _units_for_list(in_building, search or Search(), names_visible)
     if entrance:
         units = units.filter(Q(entrance=entrance))
     return units.order_by(*UNIT_NATURAL_ORDER)
@@ -228,6 +230,20 @@ def register_units(
     return _units_for_list(units, search or Search(), names_visible).order_by(
         "building__sort_key", "building__number", *UNIT_NATURAL_ORDER
     )
+
+
+def units_per_building(
+    units: QuerySet[Unit], buildings: Iterable[Building]
+) -> list[tuple[int, int]]:
+    """(building id, number of ``units`` in it) for ``buildings``, in their order: one
+    aggregate query, the groups of ``portal.lists.paginate_groups``."""
+    counts = dict(
+        units.order_by()
+        .values_list("building_id")
+        .annotate(n=Count("pk"))
+        .values_list("building_id", "n")
+    )
+    return [(b.pk, counts.get(b.pk, 0)) for b in buildings]
 
 
 def register_owners(

@@ -26,6 +26,7 @@ from portal.lists import (
     export_rows,
     export_too_large,
     paginate,
+    paginate_groups,
 )
 from portal.models import STAFF_ROLES, Compound
 from portal.typing import AuthenticatedHttpRequest
@@ -35,7 +36,7 @@ from . import selectors
 from .access import get_building_for_user, get_unit_for_user, sees_owner_names
 from .models import AreaSource, BuildingKind, Owner, OwnerKind, Unit
 
-BUILDING_LIST = ListSpec(per_page=100)
+BUILDING_LIST = ListSpec(per_page=50)
 UNITS_LIST = ListSpec(per_page=50)
 OWNERS_LIST = ListSpec(per_page=50)
 
@@ -139,11 +140,14 @@ def building_detail(request: AuthenticatedHttpRequest, code: str, number: str) -
 
 @login_required
 def register_units(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
-    """房屋: every unit of the compound, searchable and filtered, for those who manage it.
-    Owners' names are masked for roles that may not read them."""
+    """房屋: every unit of the compound, searchable and filtered, for those who manage it,
+    by building (natural order) then entrance and floor. Owners' names are masked for
+    roles that may not read them."""
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     names_visible = sees_owner_names(request.user, compound)
-    buildings = compound.buildings.order_by("sort_key", "number").only("compound", "number", "kind")
+    buildings = list(
+        compound.buildings.order_by("sort_key", "number").only("compound", "number", "kind")
+    )
     query = ListQuery.from_request(
         request,
         UNITS_LIST,
@@ -158,7 +162,12 @@ def register_units(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
     )
     if query.wants_export and not _refused_export(query, units):
         return _unit_export(_filename(_("房屋"), compound), units, names_visible)
-    page = paginate(units, query)
+    # By building: a page sorts only the buildings it spans, not the compound's units.
+    page = paginate_groups(
+        query,
+        selectors.units_per_building(units, buildings),
+        lambda ids, skip, limit: units.filter(building_id__in=ids)[skip : skip + limit],
+    )
     return render(
         request,
         "households/units.html",

@@ -22,6 +22,8 @@ API (apps build on these; extend, do not change)::
             return export_response(query, "房屋.xlsx", Sheet(_("房屋"), HEADERS,
                                    export_rows(units, query, row_of_unit)))
         page = paginate(units, query)                 # COUNT + one page of rows
+        # or, for a list in groups (units by building), sorting only the page's groups:
+        # page = paginate_groups(query, counts_per_group, fetch_rows_of_groups)
         return render(request, "...", {"list": page}, status=query.status)
 
 and in the template ``{% include "portal/_list_controls.html" %}`` above the table and
@@ -83,6 +85,7 @@ EXPORT_MAX_ROWS: Final = 100_000
 EXPORT_VALUE: Final = "xlsx"
 
 M = TypeVar("M", bound=Model)
+K = TypeVar("K")
 
 _SPACES = re.compile(r"\s+")
 # "3号楼 3-1802": a building marker after the number, then optionally the unit number.
@@ -332,6 +335,42 @@ def paginate(queryset: QuerySet[M], query: ListQuery) -> ListPage:
         count=paginator.count,
         number=number,
         num_pages=paginator.num_pages,
+        clamped=number != query.page,
+    )
+
+
+def paginate_groups(
+    query: ListQuery,
+    counts: Iterable[tuple[K, int]],
+    fetch: Callable[[list[K], int, int], Iterable[Any]],
+) -> ListPage:
+    """The page ``query`` asks for, of a list made of groups in a known order (a
+    compound's units by building), so a page never sorts the whole list: ``counts`` are
+    the groups' row counts in list order (one aggregate query, e.g. ``GROUP BY
+    building_id``); ``fetch(groups, skip, limit)`` returns the page's rows from just the
+    groups it spans (skip ``skip`` rows of the first). What :func:`paginate` gives, in
+    the same number of queries (the aggregate replaces the COUNT)."""
+    counts = list(counts)
+    total = sum(n for _key, n in counts)
+    per_page = query.per_page
+    num_pages = max(1, -(-total // per_page))
+    number = min(query.page, num_pages)
+    start, seen, skip = (number - 1) * per_page, 0, 0
+    groups: list[K] = []
+    for key, n in counts:
+        if seen + n > start and n:
+            if not groups:
+                skip = start - seen
+            groups.append(key)
+        seen += n
+        if seen >= start + per_page:
+            break
+    return ListPage(
+        query=query,
+        rows=list(fetch(groups, skip, per_page)) if groups else [],
+        count=total,
+        number=number,
+        num_pages=num_pages,
         clamped=number != query.page,
     )
 

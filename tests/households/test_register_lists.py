@@ -67,13 +67,13 @@ def test_building_page_queries_do_not_grow_with_the_building(cast, client):
     at_108, page_108 = queries(client, small.get_absolute_url())
     at_1250, page_1250 = queries(client, large.get_absolute_url())
     assert at_108 == at_1250
-    # A page at a time: 100 of 1,250, grouped by entrance, the last page reachable.
-    assert len(re.findall(r'href="/c/home/units/\d+/"', page_1250)) == 100
-    assert "共 1,250 条，显示第 1–100 条" in page_1250
+    # A page at a time: 50 of 1,250, grouped by entrance, the last page reachable.
+    assert len(re.findall(r'href="/c/home/units/\d+/"', page_1250)) == 50
+    assert "共 1,250 条，显示第 1–50 条" in page_1250
     assert "1单元" in page_1250 and "王1250-0" in page_1250
     last_queries, last = queries(client, large.get_absolute_url(), page="999999")
     assert last_queries == at_1250
-    assert "第 13 / 13 页" in last and "已显示最后一页" in last
+    assert "第 25 / 25 页" in last and "已显示最后一页" in last
     assert "共 108 条" in page_108
 
 
@@ -114,6 +114,15 @@ def test_units_list_queries_are_constant_and_filters_work(cast, client):
     assert "共 406 条，显示第 1–50 条" in page
     _, only_9 = queries(client, units_url(cast), building="9", per_page="200", page="2")
     assert "共 400 条，显示第 201–400 条" in only_9
+    # Pages run across buildings in their natural order: 1, 2, then 9 (by entrance, floor).
+    _, second = queries(client, units_url(cast), page="2")
+    assert "显示第 51–100 条" in second
+    assert ">1-1001<" not in second and second.index(">2-1101<") < second.index(">2-1102<")
+    _, first = queries(client, units_url(cast))
+    assert first.index("业主-home-1-3") < first.index("业主-home-2-1") < first.index("王9-0")
+    # 3 + 3 units, then the first 44 of building 9: entrance 1 (36) and 2-101 to 2-402.
+    assert ">1-1802<" in first and ">2-402<" in first and ">2-501<" not in first
+    assert ">2-501<" in second and ">3-1102<" in second and ">3-1201<" not in second
     _, searched = queries(client, units_url(cast), q="2号楼 0301")
     assert "共 1 条" in searched and "业主-home-2-3" in searched
     _, kind = queries(client, units_url(cast), kind=BuildingKind.HIGH_RISE)

@@ -187,3 +187,28 @@ def test_search_q_runs_on_a_real_queryset(cast):
     assert found("业*") == {f"{b}/0{u}01" for b in (1, 2) for u in (1, 2, 3)}
     assert Search().q(building="x", unit="y", name=None, names_visible=True) == Q()
     assert Unit.objects.count() >= 6
+
+
+@pytest.mark.parametrize("per_page", [25, 50])
+def test_paginate_groups_gives_the_pages_of_the_whole_list(per_page):
+    """Groups in order, with sizes that straddle pages, empty groups among them: every
+    page holds exactly the rows a plain pagination of the whole list would."""
+    sizes = {"a": 7, "b": 0, "c": 60, "d": 1, "e": 0, "f": 33}
+    whole = [(group, i) for group, n in sizes.items() for i in range(n)]
+    fetched: list[list[str]] = []
+
+    def fetch(groups, skip, limit):
+        fetched.append(groups)
+        return [row for row in whole if row[0] in groups][skip : skip + limit]
+
+    pages = -(-len(whole) // per_page)
+    for number in range(1, pages + 2):
+        query = ListQuery.from_params({"page": str(number), "per_page": str(per_page)}, SPEC)
+        page = lists.paginate_groups(query, sizes.items(), fetch)
+        expected = min(number, pages)
+        assert (page.number, page.num_pages, page.count) == (expected, pages, 101)
+        assert page.clamped == (number > pages)
+        assert page.rows == whole[(expected - 1) * per_page : expected * per_page]
+    assert all(groups and "b" not in groups and "e" not in groups for groups in fetched)
+    empty = lists.paginate_groups(ListQuery.from_params({}, SPEC), [("a", 0)], fetch)
+    assert (empty.rows, empty.count, empty.num_pages) == ([], 0, 1)
