@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Model, Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -159,6 +159,7 @@ def _lock(m: _Models, compound: Compound, building_ids: list[int] | None) -> Non
         list(buildings.select_for_update(no_key=True).order_by("pk").values_list("pk"))
 
 
+@transaction.atomic
 def refresh(compound: Compound, year: int, building_ids: Iterable[int] | None = None) -> None:
     """Recompute the kept totals of ``year`` for ``building_ids`` (every building of the
     compound when None, e.g. after a billing run). Call it inside the writing
@@ -171,6 +172,7 @@ def refresh(compound: Compound, year: int, building_ids: Iterable[int] | None = 
     _refresh(m, compound.pk, year, ids)
 
 
+@transaction.atomic
 def refresh_units(compound: Compound, unit_ids: Iterable[int]) -> None:
     """Recompute the totals that charges of these units feed: every (year, building)
     holding one of their charges (a payment settles charges of earlier years too)."""
@@ -194,6 +196,7 @@ def refresh_units(compound: Compound, unit_ids: Iterable[int]) -> None:
         _refresh(m, compound.pk, year, sorted(buildings))
 
 
+@transaction.atomic
 def rebuild(compound: Compound, *, apps: Any = None) -> None:
     """Recompute every kept total of ``compound`` from its charges and allocations (also
     drops rows of years that no longer have a run)."""
