@@ -16,6 +16,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseBase,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,10 +24,21 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.access import get_building_for_user
+from households.access import get_building_for_user, sees_owner_names
 from households.selectors import units_of_user
 from portal.access import acting_roles, get_compound_for_user
 from portal.errors import errors_to_form
+from portal.lists import (
+    EXPORT_CHUNK,
+    EXPORT_MAX_ROWS,
+    Filter,
+    ListQuery,
+    ListSpec,
+    export_response,
+    export_rows,
+    export_too_large,
+    paginate,
+)
 from portal.models import STAFF_ROLES, Compound, Role
 from portal.typing import AuthenticatedHttpRequest
 from portal.xlsx import Sheet, xlsx_response
@@ -41,7 +53,7 @@ from .forms import (
     RefundForm,
     ReminderForm,
 )
-from .models import ChunkStatus, NoticeStatus, ReminderKind
+from .models import ChunkStatus, NoticeStatus, PaymentKind, PaymentMethod, ReminderKind
 from .money import ZERO
 from .params import parse_year
 
@@ -289,8 +301,45 @@ def building_file(
 # --- payments ---------------------------------------------------------------------------
 
 
+PAYMENTS_LIST = ListSpec(per_page=50)
+ARREARS_LIST = ListSpec(per_page=50)
+
+
+def _building_filter(compound: Compound) -> Filter:
+    buildings = compound.buildings.order_by("sort_key", "number").only("compound", "number", "kind")
+    return Filter("building", _("楼栋"), [(b.number, b.label) for b in buildings])
+
+
+def _refused_export(query: ListQuery, rows) -> bool:
+    """True (and the reason in ``query.errors``) when an export cannot be made."""
+    if message := export_too_large(rows):
+        query.errors.append(message)
+    return bool(query.errors)
+
+
+def _list_filename(stem: str, compound: Compound) -> str:
+    return f"{stem}-{compound.code}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+def _payment_cells(p) -> list[object]:
+    return [
+        p.receipt_number,
+        p.unit.building.number,
+        p.unit.number,
+        p.get_kind_display(),
+        p.get_method_display(),
+        p.amount,
+        p.received_on,
+        p.reference,
+        _("是") if p.is_prepayment else "",
+        p.note,
+    ]
+
+
 @login_required
-def payments(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def payments(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
+    """收款: the cashier's form, and every payment and refund a page at a time, searchable
+    and filtered, exported whole as XLSX."""
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
 
     def save(compound: Compound, data: dict) -> Saved:
@@ -303,22 +352,52 @@ def payments(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         return message, redirect("fees:payments", compound.code)
 
     initial = {
-        "building": request.GET.get("building", ""),
-        "unit_number": request.GET.get("unit", ""),
+        "building": request.GET.get("building", "")[:20],
+        "unit_number": request.GET.get("unit", "")[:20],
         "received_on": timezone.localdate(),
     }
     form, done = _submit(request, code, CASHIERS, PaymentForm, save, initial=initial)
     if done:
         return done
+    today = timezone.localdate()
+    years = selectors.payment_years(compound, selectors.collection_years(compound), today)
+    query = ListQuery.from_request(
+        request,
+        PAYMENTS_LIST,
+        [
+            _building_filter(compound),
+            Filter("kind", _("类型"), PaymentKind.choices),
+            Filter("method", _("方式"), PaymentMethod.choices),
+            Filter("year", _("收款年度"), [(str(y), str(y)) for y in years]),
+            Filter("amount", _("金额"), selectors.AMOUNT_CHOICES),
+        ],
+    )
+    names_visible = sees_owner_names(request.user, compound)
+    rows = selectors.payments_list(
+        compound, search=query.search, names_visible=names_visible, **query.filters
+    )
+    if query.wants_export and not _refused_export(query, rows):
+        headers = [
+            _("收据号"),
+            _("楼号"),
+            _("房号"),
+            _("类型"),
+            _("方式"),
+            _("金额（元）"),
+            _("收款日期"),
+            _("交易流水号"),
+            _("预缴"),
+            _("备注"),
+        ]
+        return export_response(
+            _list_filename(_("收款"), compound),
+            Sheet(_("收款"), headers, export_rows(rows, _payment_cells), text_columns=[0, 1, 2, 7]),
+        )
     return render(
         request,
         "fees/payments.html",
-        _context(
-            request,
-            compound,
-            form=form,
-            payments=selectors.payments_of_compound(compound),
-        ),
+        _context(request, compound, form=form, list=paginate(rows, query)),
+        status=query.status if request.method != "POST" else 200,
     )
 
 
@@ -357,21 +436,69 @@ def refund(request: AuthenticatedHttpRequest, code: str, payment_id: int) -> Htt
 # --- arrears and the reminder ladder ------------------------------------------------------
 
 
+def _arrears_cells(row: selectors.ArrearsListRow) -> list[object]:
+    return [
+        row.building_number,
+        row.unit_number,
+        *row.buckets,
+        row.total,
+        f"{row.oldest:%Y-%m}",
+        row.last_step.get_kind_display() if row.last_step else "",
+    ]
+
+
 @login_required
-def arrears(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def arrears(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
+    """欠费与催缴: the units that owe, by age of the bill, a page at a time, searchable and
+    filtered (building, how long, how much), exported whole as XLSX."""
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    rows, totals = selectors.arrears_by_age(compound, timezone.localdate())
+    query = ListQuery.from_request(
+        request,
+        ARREARS_LIST,
+        [
+            _building_filter(compound),
+            Filter("age", _("欠费时长"), selectors.AGE_CHOICES),
+            Filter("amount", _("欠费金额"), selectors.AMOUNT_CHOICES),
+        ],
+    )
+    names_visible = sees_owner_names(request.user, compound)
+    rows = selectors.arrears_units(
+        compound,
+        timezone.localdate(),
+        search=query.search,
+        names_visible=names_visible,
+        **query.filters,
+    )
+    bucket_labels = [_("3个月内"), _("3–6个月"), _("6–12个月"), _("12个月以上")]
+    if query.wants_export and not _refused_export(query, rows):
+        headers = [
+            _("楼号"),
+            _("房号"),
+            *(_("%(age)s（元）") % {"age": label} for label in bucket_labels),
+            _("合计（元）"),
+            _("最早欠费期间"),
+            _("催缴进度"),
+        ]
+        listed = selectors.arrears_export_rows(compound, rows, EXPORT_CHUNK, EXPORT_MAX_ROWS)
+        return export_response(
+            _list_filename(_("欠费"), compound),
+            Sheet(_("欠费"), headers, map(_arrears_cells, listed), text_columns=[0, 1]),
+        )
+    page = paginate(rows, query)
+    totals = selectors.arrears_totals(rows)
     return render(
         request,
         "fees/arrears.html",
         _context(
             request,
             compound,
-            rows=rows,
+            list=page,
+            rows=selectors.arrears_rows(compound, page.rows),
             totals=totals,
             total=sum(totals, ZERO),
-            bucket_labels=[_("3个月内"), _("3–6个月"), _("6–12个月"), _("12个月以上")],
+            bucket_labels=bucket_labels,
         ),
+        status=query.status,
     )
 
 

@@ -37,6 +37,17 @@ from .disclosure import (
     Disclosure,
     disclosure,
 )
+from .lists import (
+    AGE_CHOICES,
+    AMOUNT_CHOICES,
+    ArrearsListRow,
+    arrears_export_rows,
+    arrears_rows,
+    arrears_totals,
+    arrears_units,
+    payment_years,
+    payments_list,
+)
 from .notices import (
     DemandLetter,
     Notice,
@@ -109,6 +120,15 @@ __all__ = [
     "WARNING_MONTHS",
     "arrears_by_age",
     "collection_report",
+    "AGE_CHOICES",
+    "AMOUNT_CHOICES",
+    "ArrearsListRow",
+    "arrears_export_rows",
+    "arrears_rows",
+    "arrears_totals",
+    "arrears_units",
+    "payment_years",
+    "payments_list",
     "collection_report_recomputed",
     "collection_years",
     "compound_runs",
