@@ -10,8 +10,9 @@ from . import services
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
 def render_notice_chunk(self, chunk_id: int) -> bool:
-    """One building's print file. ``acks_late``: a killed worker's message is redelivered
-    with the same id, and the service lets that id take its chunk back."""
+    """One part of a building's notices, or the join of its parts into its print file.
+    ``acks_late``: a killed worker's message is redelivered with the same id, and the
+    service lets that id take its chunk back."""
     try:
         return services.notice_chunk_render(chunk_id=chunk_id, claim=self.request.id or "eager")
     except Exception as exc:  # a transient error (DB, storage): try again shortly
