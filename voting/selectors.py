@@ -8,11 +8,28 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Length, StrIndex, Substr
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from households.models import building_label
+from households.selectors import ENTRANCE_MARKS
+from portal.lists import Search
 from portal.models import Compound
 
 from . import rules
@@ -21,6 +38,7 @@ from .models import (
     Decision,
     DecisionState,
     Item,
+    PaperEntry,
     PaperEntryStatus,
     Proxy,
     RollEntry,
@@ -314,6 +332,63 @@ def turnout_summary(decision: Decision, scope: TurnoutScope | None = None) -> di
     return summary
 
 
+def _roll_unit_entrance() -> Case:
+    """The entrance (单元) part of the roll unit's number, as households' unit lists read
+    it (:data:`households.selectors.ENTRANCE_MARKS`), for their natural order."""
+    return Case(
+        *(
+            When(
+                unit__number__contains=mark,
+                then=Substr("unit__number", 1, StrIndex("unit__number", Value(mark)) - 1),
+            )
+            for mark in ENTRANCE_MARKS
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def turnout_units(
+    decision: Decision,
+    scope: TurnoutScope,
+    *,
+    search: Search | None = None,
+    building_id: int | None = None,
+    voted: str = "",
+) -> QuerySet[RollUnit]:
+    """The turnout list (and, with ``voted="no"``, the canvass list, 扫楼): the roll units of
+    the scope with ``has_voted``, their building and voter (whose name pages show masked),
+    by building and natural unit order. ``search`` finds a building, a unit number or a
+    masked name (张*); ``voted`` is "yes", "no" or "" for all. Never a choice."""
+    units = _scoped_units(decision, scope)
+    if search:
+        units = units.filter(
+            search.q(
+                building="building__number",
+                unit="unit__number",
+                name="entry__owner__name",
+                names_visible=False,
+            )
+        )
+    if building_id is not None:
+        units = units.filter(building_id=building_id)
+    if voted:
+        units = units.filter(Q(has_voted=voted == "yes"))
+    return (
+        units.select_related("building", "entry__owner")
+        .annotate(entrance=_roll_unit_entrance())
+        .order_by(
+            "building__sort_key",
+            "building__number",
+            Length("entrance").asc(),
+            F("entrance").asc(),
+            Length("unit__number").asc(),
+            F("unit__number").asc(),
+            F("pk").asc(),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class CanvassRow:
     unit_label: str
@@ -426,6 +501,16 @@ def participants(decision: Decision) -> QuerySet:
     )
 
 
+def participants_found(
+    decision: Decision, *, search: Search | None = None, building_id: int | None = None
+) -> QuerySet:
+    """:func:`participants` with a unit in the building and matching the search by building
+    or unit number only: the public page shows no names, so it cannot be searched by one."""
+    return participants(decision).filter(
+        _roll_entries_q(decision, search=search, building_id=building_id, by_name=False)
+    )
+
+
 @dataclass(frozen=True)
 class ParticipantsPage:
     """One page of :func:`participants`: ``number`` of ``num_pages`` (1-based)."""
@@ -498,7 +583,9 @@ def receipt_counted(decision: Decision, code: str) -> list[str]:
 
 def review_queue(decision: Decision) -> QuerySet:
     return (
-        decision.paper_entries.filter(status=PaperEntryStatus.MISMATCH)
+        PaperEntry.objects.filter(
+            compound_id=decision.compound_id, decision=decision, status=PaperEntryStatus.MISMATCH
+        )
         .select_related("entry", "entered_by")
         .order_by("entry__number", "created_at")
     )
@@ -506,9 +593,90 @@ def review_queue(decision: Decision) -> QuerySet:
 
 def pending_paper_entries(decision: Decision) -> QuerySet:
     return (
-        decision.paper_entries.filter(status=PaperEntryStatus.PENDING)
+        PaperEntry.objects.filter(
+            compound_id=decision.compound_id, decision=decision, status=PaperEntryStatus.PENDING
+        )
         .select_related("entry", "entered_by")
         .order_by("created_at")
+    )
+
+
+def _roll_entries_q(
+    decision: Decision,
+    *,
+    search: Search | None,
+    building_id: int | None,
+    prefix: str = "",
+    by_name: bool = True,
+) -> Q:
+    """Roll entries (through ``prefix``, e.g. "entry__") with a unit in the building, and
+    matching the search: a building or unit number of one of their units, or (``by_name``)
+    the voter's masked name (张*). Subqueries over the roll units, so no row is repeated."""
+    found = Q()
+    units = RollUnit.objects.filter(compound_id=decision.compound_id, decision=decision)
+    if building_id is not None:
+        found &= Q(**{f"{prefix}id__in": units.filter(building_id=building_id).values("entry_id")})
+    if search:
+        by_unit = units.filter(
+            search.q(
+                building="building__number", unit="unit__number", name=None, names_visible=False
+            )
+        ).values("entry_id")
+        named = search.q(
+            building=None,
+            unit=None,
+            name=f"{prefix}owner__name" if by_name else None,
+            names_visible=False,
+        )
+        found &= Q(**{f"{prefix}id__in": by_unit}) | named
+    return found
+
+
+def review_entries(
+    decision: Decision, *, search: Search | None = None, building_id: int | None = None
+) -> QuerySet[RollEntry]:
+    """The review queue (复核队列) as a list: the roll entries whose two paper keyings
+    disagree, in roll order, each with its disagreeing keyings as ``mismatches``."""
+    mismatched = PaperEntry.objects.filter(
+        compound_id=decision.compound_id,
+        decision=decision,
+        entry=OuterRef("pk"),
+        status=PaperEntryStatus.MISMATCH,
+    )
+    keyings = Prefetch(
+        "paper_entries",
+        queryset=PaperEntry.objects.filter(status=PaperEntryStatus.MISMATCH)
+        .select_related("entered_by")
+        .order_by("created_at", "id"),
+        to_attr="mismatches",
+    )
+    return (
+        decision.roll.filter(Exists(mismatched))
+        .filter(_roll_entries_q(decision, search=search, building_id=building_id))
+        .select_related("owner")
+        .prefetch_related(keyings)
+        .order_by("number")
+    )
+
+
+def paper_entries(
+    decision: Decision,
+    *,
+    search: Search | None = None,
+    building_id: int | None = None,
+    status: str = "",
+) -> QuerySet[PaperEntry]:
+    """The paper keyings of the decision (书面选票录入记录), newest first, with their roll
+    entry and who keyed them; ``status`` one of :class:`PaperEntryStatus` or "" for all."""
+    entries = PaperEntry.objects.filter(compound_id=decision.compound_id, decision=decision)
+    if status:
+        entries = entries.filter(status=status)
+    return (
+        entries.filter(
+            _roll_entries_q(decision, search=search, building_id=building_id, prefix="entry__")
+        )
+        .select_related("entry__owner", "entered_by")
+        .order_by("-created_at", "-id")
     )
 
 

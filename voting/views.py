@@ -2,6 +2,8 @@
 public notice and result."""
 
 import io
+from dataclasses import dataclass
+from decimal import Decimal
 
 import qrcode
 import qrcode.image.svg
@@ -9,17 +11,29 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.masking import mask_name
 from portal.access import get_compound_for_user, is_staff_in
 from portal.errors import errors_to_messages
-from portal.lists import ListQuery, ListSpec
+from portal.lists import (
+    Filter,
+    ListQuery,
+    ListSpec,
+    export_response,
+    export_rows,
+    export_too_large,
+    paginate,
+)
 from portal.typing import AuthenticatedHttpRequest
+from portal.xlsx import Sheet
 
 from . import charts, selectors, services
 from .access import (
@@ -38,7 +52,15 @@ from .access import (
     proxies_for_user,
 )
 from .forms import BALLOT_CHOICES, PAPER_CHOICES, CountForm, DecisionForm, ItemForm, ProxyForm
-from .models import Decision, DecisionState, ReportStatus
+from .models import (
+    Decision,
+    DecisionState,
+    PaperEntry,
+    PaperEntryStatus,
+    ReportStatus,
+    RollEntry,
+    RollUnit,
+)
 from .snapshot import PARTICIPANTS_PER_PAGE
 
 PARTICIPANTS_SPEC = ListSpec(per_page=PARTICIPANTS_PER_PAGE)
@@ -327,8 +349,51 @@ def ballot(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> Ht
     )
 
 
+PAPER_LIST = ListSpec(per_page=50)
+REVIEW_LIST = ListSpec(per_page=25)
+
+
+def _building_filter(decision: Decision) -> Filter:
+    """The buildings of the decision's compound, by id (one query)."""
+    buildings = decision.compound.buildings.order_by("sort_key", "number")
+    return Filter("building", _("楼栋"), [(str(b.pk), b.label) for b in buildings])
+
+
+def _chosen_id(query: ListQuery, name: str) -> int | None:
+    """A validated filter's value as an id (its choices are ids), or None for all."""
+    value = query.filters[name]
+    return int(value) if value else None
+
+
+def _voter(entry: RollEntry) -> str:
+    """The voter as voting lists show them: masked (张*), never whole."""
+    return mask_name(entry.owner.name) if entry.owner else ""
+
+
+def _paper_export(decision: Decision, keyed: QuerySet[PaperEntry]) -> HttpResponseBase:
+    """The keyings without their choices: a file of who keyed which ballot, never how
+    anyone voted."""
+
+    def cells(paper: PaperEntry) -> list[object]:
+        return [
+            paper.entry.number,
+            paper.entry.units_label,
+            _voter(paper.entry),
+            paper.get_status_display(),
+            paper.entered_by.username,
+            timezone.localtime(paper.created_at).replace(tzinfo=None),
+        ]
+
+    headers = [_("名册序号"), _("房屋"), _("业主"), _("录入状态"), _("录入人"), _("录入时间")]
+    stem = _("书面选票录入记录")
+    return export_response(
+        f"{stem}-{decision.compound.code}-{decision.pk}-{timezone.localdate():%Y%m%d}.xlsx",
+        Sheet(stem, headers, export_rows(keyed, cells), text_columns=[1, 2]),
+    )
+
+
 @login_required
-def paper_entry(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
+def paper_entry(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponseBase:
     """Double entry of paper ballots: scan or type the ballot code, key the choices."""
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     items = selectors.decision_items(decision)
@@ -345,6 +410,23 @@ def paper_entry(request: AuthenticatedHttpRequest, code: str, decision_id: int) 
         except ValidationError as exc:
             errors_to_messages(request, exc)
         return redirect("voting:paper_entry", code, decision.pk)
+    query = ListQuery.from_request(
+        request,
+        PAPER_LIST,
+        [
+            _building_filter(decision),
+            Filter("status", _("录入状态"), PaperEntryStatus.choices),
+        ],
+    )
+    keyed = selectors.paper_entries(
+        decision,
+        search=query.search,
+        building_id=_chosen_id(query, "building"),
+        status=query.filters["status"],
+    )
+    if query.wants_export and not _refused_export(query, keyed):
+        return _paper_export(decision, keyed)
+    page = paginate(keyed, query)
     return render(
         request,
         "voting/paper_entry.html",
@@ -353,14 +435,19 @@ def paper_entry(request: AuthenticatedHttpRequest, code: str, decision_id: int) 
             "decision": decision,
             "items": items,
             "choices": PAPER_CHOICES,
-            "prefill": request.GET.get("code", ""),
-            "pending": selectors.pending_paper_entries(decision)[:50],
+            "prefill": request.GET.get("code", "")[:32],
+            "list": page,
+            "keyings": [(paper, _voter(paper.entry)) for paper in page.rows],
+            "export_label": _("导出录入记录 XLSX（全部筛选结果）"),
         },
+        status=query.status,
     )
 
 
 @login_required
-def review_queue(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
+def review_queue(
+    request: AuthenticatedHttpRequest, code: str, decision_id: int
+) -> HttpResponseBase:
     decision = get_decision_for_user(request.user, code, decision_id, MANAGERS)
     items = selectors.decision_items(decision)
     if request.method == "POST":
@@ -374,9 +461,13 @@ def review_queue(request: AuthenticatedHttpRequest, code: str, decision_id: int)
         except ValidationError as exc:
             errors_to_messages(request, exc)
         return redirect("voting:review", code, decision.pk)
-    grouped: dict = {}
-    for paper in selectors.review_queue(decision):
-        grouped.setdefault(paper.entry, []).append(paper)
+    query = ListQuery.from_request(request, REVIEW_LIST, [_building_filter(decision)])
+    entries = selectors.review_entries(
+        decision, search=query.search, building_id=_chosen_id(query, "building")
+    )
+    if query.wants_export and not _refused_export(query, entries):
+        return _review_export(decision, entries)
+    page = paginate(entries, query)
     titles = {str(item.pk): item.title for item in items}
     return render(
         request,
@@ -387,31 +478,73 @@ def review_queue(request: AuthenticatedHttpRequest, code: str, decision_id: int)
             "items": items,
             "titles": titles,
             "choices": PAPER_CHOICES,
-            "queue": grouped.items(),
+            "list": page,
+            "queue": [(entry, _voter(entry), entry.mismatches) for entry in page.rows],
+            "export_label": _("导出复核清单 XLSX（全部筛选结果）"),
         },
+        status=query.status,
     )
 
 
+def _review_export(decision: Decision, entries: QuerySet[RollEntry]) -> HttpResponseBase:
+    """The ballots to pull from the box and review: voter number, units and who keyed them
+    (never the keyed choices)."""
+
+    def cells(entry: RollEntry) -> list[object]:
+        keyed_by = "、".join(p.entered_by.username for p in entry.mismatches)  # type: ignore[attr-defined]
+        return [entry.number, entry.units_label, _voter(entry), keyed_by]
+
+    headers = [_("名册序号"), _("房屋"), _("业主"), _("录入人")]
+    stem = _("复核清单")
+    return export_response(
+        f"{stem}-{decision.compound.code}-{decision.pk}-{timezone.localdate():%Y%m%d}.xlsx",
+        Sheet(stem, headers, export_rows(entries, cells), text_columns=[1, 2]),
+    )
+
+
+TURNOUT_LIST = ListSpec(per_page=100)
+
+
+def _voted_choices() -> list[tuple[str, str]]:
+    return [("no", _("未投票")), ("yes", _("已投票"))]
+
+
 @login_required
-def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponse:
-    """Live turnout per building and, for one building, the units not yet voted (扫楼).
-    A constant number of queries whatever the size of the roll."""
+def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> HttpResponseBase:
+    """Live turnout per building and the turnout list of the roll's units (扫楼: filter
+    "not voted"), a page at a time, searchable, filtered by item, building and voted, and
+    exported whole as XLSX for volunteers to work through. A constant number of queries
+    whatever the size of the roll."""
     decision = get_decision_for_user(request.user, code, decision_id, CANVASSERS)
     items = selectors.decision_items(decision)
-    item = None
-    if request.GET.get("item"):
-        item = next((i for i in items if str(i.pk) == request.GET["item"]), None)
-        if item is None:
-            raise Http404
+    item_filter = Filter(
+        "item", _("表决事项"), [(str(i.pk), f"{i.position}. {i.title}") for i in items]
+    )
+    # The item decides the scope, and the scope the buildings one may filter by.
+    chosen = ListQuery.from_request(request, TURNOUT_LIST, [item_filter]).filters["item"]
+    item = next((i for i in items if str(i.pk) == chosen), None)
     scope = selectors.turnout_scope(decision, *([item] if item else []))
     rows = selectors.turnout_by_building(decision, scope)
-    building = None
-    not_voted = []
-    if request.GET.get("building"):
-        building = next((r for r in rows if str(r.building_id) == request.GET["building"]), None)
-        if building is None:
-            raise Http404
-        not_voted = selectors.units_not_voted(decision, building.building_id, scope)
+    query = ListQuery.from_request(
+        request,
+        TURNOUT_LIST,
+        [
+            item_filter,
+            Filter("building", _("楼栋"), [(str(r.building_id), r.label) for r in rows]),
+            Filter("voted", _("投票情况"), _voted_choices()),
+        ],
+    )
+    chosen_building = query.filters["building"]
+    units = selectors.turnout_units(
+        decision,
+        scope,
+        search=query.search,
+        building_id=int(chosen_building) if chosen_building else None,
+        voted=query.filters["voted"],
+    )
+    if query.wants_export and not _refused_export(query, units):
+        return _turnout_export(decision, units)
+    page = paginate(units, query)
     return render(
         request,
         "voting/turnout.html",
@@ -422,10 +555,65 @@ def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> H
             "item": item,
             "rows": rows,
             "chart": charts.turnout_chart(rows),
-            "building": building,
-            "not_voted": not_voted,
+            "building": next((r for r in rows if str(r.building_id) == chosen_building), None),
+            "list": page,
+            "canvass": [_canvass_row(unit) for unit in page.rows],
             "summary": selectors.turnout_summary(decision, scope),
+            "export_label": _("导出扫楼名单 XLSX（全部筛选结果）"),
         },
+        status=query.status,
+    )
+
+
+def _refused_export(query: ListQuery, rows: QuerySet) -> bool:
+    """True (and the reason in ``query.errors``) when an export cannot be made."""
+    if message := export_too_large(rows):
+        query.errors.append(message)
+    return bool(query.errors)
+
+
+@dataclass(frozen=True)
+class CanvassLine:
+    """A roll unit as the turnout list shows and exports it: never a choice, the voter's
+    name masked (张*)."""
+
+    building: str
+    unit: str
+    voter: str
+    area: int | None
+    voted: bool
+    ownerless: bool
+
+    @property
+    def status(self) -> str:
+        if self.ownerless:
+            return _("无登记业主")
+        return _("已投票") if self.voted else _("未投票")
+
+
+def _canvass_row(unit: RollUnit) -> CanvassLine:
+    owner = unit.entry.owner
+    return CanvassLine(
+        building=unit.building.label,
+        unit=unit.unit_label,
+        voter=mask_name(owner.name) if owner else "",
+        area=unit.area,
+        voted=bool(unit.has_voted),  # type: ignore[attr-defined]
+        ownerless=owner is None,
+    )
+
+
+def _turnout_export(decision: Decision, units: QuerySet[RollUnit]) -> HttpResponseBase:
+    def cells(unit: RollUnit) -> list[object]:
+        line = _canvass_row(unit)
+        area = None if line.area is None else Decimal(line.area) / 100
+        return [line.building, line.unit, line.voter, area, line.status]
+
+    headers = [_("楼栋"), _("房屋"), _("业主"), _("面积 (m²)"), _("投票情况")]
+    stem = _("扫楼名单")
+    return export_response(
+        f"{stem}-{decision.compound.code}-{decision.pk}-{timezone.localdate():%Y%m%d}.xlsx",
+        Sheet(stem, headers, export_rows(units, cells), text_columns=[0, 1, 2]),
     )
 
 
@@ -521,11 +709,19 @@ def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResp
         too_long = len(receipt) > RECEIPT_MAX_CHARS
         counted = [] if too_long else selectors.receipt_counted(decision, receipt)
         receipt = receipt[:RECEIPT_MAX_CHARS]
-    # The page number only (no search, no page size): a bad one is said and page 1 shown,
-    # one past the end shows the last page, as on every list (portal.lists).
-    query = ListQuery.from_params({"page": request.GET.get("page", "")}, PARTICIPANTS_SPEC)
-    number = min(query.page, selectors.participant_pages(decision))
-    page = selectors.participants_page(decision, number)
+    # Validated as every list (portal.lists): a bad value is said and ignored, a page past
+    # the end shows the last. Unfiltered, the certified page starts give any page at once;
+    # a search (building or unit number, never a name) pages the few rows it finds.
+    query = ListQuery.from_request(request, PARTICIPANTS_SPEC, [_building_filter(decision)])
+    if query.is_filtered or query.per_page != PARTICIPANTS_PER_PAGE:
+        found = selectors.participants_found(
+            decision, search=query.search, building_id=_chosen_id(query, "building")
+        )
+        listed = paginate(found, query)
+        page = selectors.ParticipantsPage(listed.rows, listed.number, listed.num_pages)
+    else:
+        number = min(query.page, selectors.participant_pages(decision))
+        page = selectors.participants_page(decision, number)
     return render(
         request,
         "voting/public_result.html",
@@ -536,6 +732,7 @@ def public_result(request: HttpRequest, code: str, decision_id: int) -> HttpResp
             "participants": page.rows,
             "page": page,
             "page_errors": query.errors,
+            "query": query,
             "receipt": receipt,
             "counted": counted,
         },

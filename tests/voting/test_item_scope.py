@@ -73,7 +73,10 @@ def test_turnout_and_canvass_list_per_item(client, cast, second_flat):
     assert [r.label for r in charts.turnout_chart(rows).rows] == ["2号楼"]
     overall = client.get(url("turnout", decision)).content.decode()
     assert "1 / 6" in overall  # the decision as a whole: anyone who voted on anything
-    assert client.get(url("turnout", decision), {"item": 999999}).status_code == 404
+    # An item not of this decision is a filter value refused by name (portal.lists), not
+    # a missing page.
+    unknown = client.get(url("turnout", decision), {"item": 999999})
+    assert unknown.status_code == 400 and "表决事项" in unknown.content.decode()
 
 
 def test_ballot_sheet_shows_only_the_flats_in_scope(client, cast, second_flat):
