@@ -202,6 +202,7 @@ def building_entrances(building: Building) -> list[str]:
     names = (
         building.units.annotate(entrance=unit_entrance())
         .exclude(entrance="")
+        .order_by()  # not Unit's default ordering, which DISTINCT would include
         .values_list("entrance", flat=True)
         .distinct()
     )

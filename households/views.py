@@ -111,7 +111,8 @@ def building_detail(request: AuthenticatedHttpRequest, code: str, number: str) -
     entrances = selectors.building_entrances(building)
     filters = []
     if entrances:
-        choices = [(e, _("%(entrance)s单元") % {"entrance": e}) for e in entrances]
+        label = _("%(entrance)s单元")
+        choices = [(e, label % {"entrance": e}) for e in entrances]
         filters.append(Filter("entrance", _("单元"), choices))
     query = ListQuery.from_request(request, BUILDING_LIST, filters)
     units = selectors.building_units(

@@ -82,6 +82,8 @@ def test_building_units_in_natural_order_and_by_entrance(cast, client):
     client.force_login(cast.committee)
     _, page = queries(client, building.get_absolute_url(), entrance="2", per_page="50")
     assert "共 36 条" in page
+    options = re.findall(r'<option value="(\d+)"( selected)?>(\d+)单元</option>', page)
+    assert options == [("1", "", "1"), ("2", " selected", "2"), ("3", "", "3")]
     numbers = [n for n in ("2-101", "2-102", "2-201", "2-901", "2-1001", "2-1802") if n in page]
     assert numbers == ["2-101", "2-102", "2-201", "2-901", "2-1001", "2-1802"]
     assert page.index(">2-901<") < page.index(">2-1001<")
