@@ -389,28 +389,6 @@ def turnout_units(
     )
 
 
-@dataclass(frozen=True)
-class CanvassRow:
-    unit_label: str
-    ownerless: bool  # 无登记业主: nobody to canvass, shown so the count adds up
-
-
-def units_not_voted(
-    decision: Decision, building_id: int, scope: TurnoutScope | None = None
-) -> list[CanvassRow]:
-    """The units of one building of the scope whose voter has cast nothing in scope yet (no
-    choices, no names): the list for door-to-door canvassing (扫楼)."""
-    units = _scoped_units(decision, scope or turnout_scope(decision)).filter(
-        Q(has_voted=False), building_id=building_id
-    )
-    return [
-        CanvassRow(label, owner_id is None)
-        for label, owner_id in units.order_by("unit_label").values_list(
-            "unit_label", "entry__owner_id"
-        )
-    ]
-
-
 @dataclass
 class BallotSheet:
     """One voter's paper ballot: the items they may vote on and the flats (and area) those
