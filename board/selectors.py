@@ -4,20 +4,32 @@ Reads only, through the apps' models and selectors; a fixed number of queries wh
 the number of flats, decisions or items (the home page is the page residents open most).
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import (
+    DecimalField,
+    QuerySet,
+)
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
-from fees.models import Charge, FenSum, Payment
-from households.models import Unit
+from fees.models import Charge, Payment
+from households.models import Owner, Unit
 from portal.access import compounds_for
-from voting import selectors as voting
-from voting.models import Ballot, Decision, DecisionState, Item, RollEntry
+from voting.models import (
+    Ballot,
+    Decision,
+    DecisionState,
+    Item,
+    ItemBuilding,
+    Proxy,
+    RollEntry,
+    RollUnit,
+)
 
 ZERO = Decimal("0.00")
 
@@ -58,78 +70,134 @@ class UnitBalance:
         return reverse("fees:my", args=[self.unit.compound.code])
 
 
+# One statement, written out: the ORM's version of these nested subqueries cost more CPU
+# to build on every request than the database spent running it (issue 10, item 6).
+# Per open decision: the user's roll rows (as owner or current proxy holder: from the user's
+# owner records and proxies, never a scan of the roll), the items in
+# each row's scope (whole compound, or a building of the row's units) and those voted on.
+_OPEN_VOTES_SQL = """
+WITH rows AS (
+    SELECT e.id AS entry_id, e.decision_id, d.voting_closes_at
+    FROM {entry} e
+    JOIN {decision} d ON d.id = e.decision_id
+    WHERE e.owner_id IN (SELECT o.id FROM {owner} o WHERE o.user_id = %s)
+      AND e.compound_id IN ({compounds}) AND d.state = %s
+    UNION
+    SELECT e.id AS entry_id, e.decision_id, d.voting_closes_at
+    FROM {entry} e
+    JOIN {decision} d ON d.id = e.decision_id
+    WHERE e.id IN (
+          SELECT p.entry_id FROM {proxy} p
+          WHERE p.holder_user_id = %s AND p.revoked_at IS NULL)
+      AND e.compound_id IN ({compounds}) AND d.state = %s
+), scoped AS (
+    SELECT r.entry_id, r.decision_id, r.voting_closes_at, i.id AS item_id
+    FROM rows r
+    JOIN {item} i ON i.decision_id = r.decision_id
+    WHERE NOT EXISTS (SELECT 1 FROM {scope} s WHERE s.item_id = i.id)
+       OR EXISTS (
+          SELECT 1 FROM {scope} s JOIN {unit} u ON u.building_id = s.building_id
+          WHERE s.item_id = i.id AND u.entry_id = r.entry_id)
+)
+SELECT sc.decision_id, COUNT(*), COUNT(b.id)
+FROM scoped sc
+LEFT JOIN {ballot} b ON b.entry_id = sc.entry_id AND b.item_id = sc.item_id
+GROUP BY sc.decision_id, sc.voting_closes_at
+ORDER BY sc.voting_closes_at, sc.decision_id
+""".format(
+    entry=RollEntry._meta.db_table,
+    decision=Decision._meta.db_table,
+    owner=Owner._meta.db_table,
+    proxy=Proxy._meta.db_table,
+    item=Item._meta.db_table,
+    scope=ItemBuilding._meta.db_table,
+    unit=RollUnit._meta.db_table,
+    ballot=Ballot._meta.db_table,
+    compounds="{compounds}",
+)
+
+
 def open_votes(user: AbstractBaseUser) -> list[OpenVote]:
     """Open decisions of the user's compounds with a roll row the user may vote for (the
-    rows :func:`voting.selectors.roll_entries_for_user` gives, across decisions). Items
-    are counted per row within their scope (five queries)."""
-    entries = list(
-        RollEntry.objects.filter(
-            compound__in=compounds_for(user), decision__state=DecisionState.OPEN
-        )
-        .filter(
-            Q(owner__user=user) | Q(proxies__holder_user=user, proxies__revoked_at__isnull=True)
-        )
-        .distinct()
-        .select_related("decision__compound")
-        .prefetch_related("units")
-        .order_by("decision__voting_closes_at", "decision_id", "number")
-    )
-    if not entries:
+    rows :func:`voting.selectors.roll_entries_for_user` gives, across decisions), with the
+    items of each row's scope and how many of them the row has voted on: one query for
+    the counts, one for the decisions when there are any."""
+    compounds = compounds_for(user).order_by().values("id")
+    if compounds.query.is_empty():
         return []
-    decision_ids = {e.decision_id for e in entries}
-    items = defaultdict(list)
-    for item in Item.objects.filter(
-        compound_id__in={e.compound_id for e in entries}, decision_id__in=decision_ids
-    ).prefetch_related("scope_rows"):
-        items[item.decision_id].append(item)
-    cast = set(
-        Ballot.objects.filter(
-            compound_id__in={e.compound_id for e in entries}, entry__in=entries
-        ).values_list("entry_id", "item_id")
-    )
-    votes: dict[int, OpenVote] = {}
-    for entry in entries:
-        vote = votes.setdefault(entry.decision_id, OpenVote(entry.decision, 0, 0))
-        buildings = {u.building_id for u in entry.units.all()}
-        for item in items[entry.decision_id]:
-            scope = voting.item_scope(item)
-            if scope is None or buildings & set(scope):
-                vote.items += 1
-                vote.voted += (entry.pk, item.pk) in cast
-    return [v for v in votes.values() if v.items]
+    compound_sql, compound_params = compounds.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OPEN_VOTES_SQL.format(compounds=compound_sql),
+            [
+                user.pk,
+                *compound_params,
+                DecisionState.OPEN,
+                user.pk,
+                *compound_params,
+                DecisionState.OPEN,
+            ],
+        )
+        counts = cursor.fetchall()
+    if not counts:
+        return []
+    decisions = Decision.objects.select_related("compound").in_bulk([row[0] for row in counts])
+    return [OpenVote(decisions[pk], items, voted) for pk, items, voted in counts]
 
 
-def unit_balances(units: Iterable[Unit]) -> list[UnitBalance]:
-    """What each of ``units`` owes and holds in advance, in three queries; ``units`` come
-    with their compound (``units_of_user_everywhere``)."""
-    units = list(units)
-    if not units:
-        return []
-    ids = [u.pk for u in units]
-    compounds = {u.compound_id for u in units}
-    charges = Charge.objects.filter(compound_id__in=compounds, unit_id__in=ids)
-    owed = dict(
-        charges.filter(owner_due__gt=F("owner_paid"))
-        .values("unit_id")
-        .annotate(total=FenSum(F("owner_due") - F("owner_paid")))
-        .values_list("unit_id", "total")
-    )
-    applied = dict(
-        charges.values("unit_id")
-        .annotate(total=FenSum("owner_paid"))
-        .values_list("unit_id", "total")
-    )
-    received = dict(
-        Payment.objects.filter(compound_id__in=compounds, unit_id__in=ids)
-        .values("unit_id")
-        .annotate(total=FenSum("amount"))
-        .values_list("unit_id", "total")
+def _sum(sql: str) -> RawSQL:
+    """A sum over the unit's rows as a scalar subquery (NULL when none)."""
+    return RawSQL(sql, (), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+_UNIT = Unit._meta.db_table
+_CHARGES = (
+    f"FROM {Charge._meta.db_table} c "
+    f"WHERE c.compound_id = {_UNIT}.compound_id AND c.unit_id = {_UNIT}.id"
+)
+
+
+def units_with_balances(units: QuerySet[Unit]) -> list[UnitBalance]:
+    """``units`` with what each owes and holds in advance, summed in the same query
+    (subqueries on the unit's compound and id, which the charge and payment indexes
+    answer)."""
+    rows = units.annotate(
+        owed=_sum(
+            f"SELECT SUM(c.owner_due - c.owner_paid) {_CHARGES} AND c.owner_due > c.owner_paid"
+        ),
+        applied=_sum(f"SELECT SUM(c.owner_paid) {_CHARGES}"),
+        received=_sum(
+            f"SELECT SUM(p.amount) FROM {Payment._meta.db_table} p "
+            # By unit alone: payments are indexed by unit, not by (compound, unit).
+            f"WHERE p.unit_id = {_UNIT}.id"
+        ),
     )
     return [
         UnitBalance(
             unit=unit,
-            owed=owed.get(unit.pk) or ZERO,
-            credit=max((received.get(unit.pk) or ZERO) - (applied.get(unit.pk) or ZERO), ZERO),
+            owed=_fen(unit.owed),
+            credit=max(_fen(unit.received) - _fen(unit.applied), ZERO),
         )
-        for unit in units
+        for unit in rows
     ]
+
+
+def _fen(value: Decimal | float | None) -> Decimal:
+    """A sum as Decimal to the fen (SQLite hands sums of decimals back as floats)."""
+    return ZERO if value is None else Decimal(str(value)).quantize(ZERO)
+
+
+def unit_balances(units: Iterable[Unit]) -> list[UnitBalance]:
+    """What each of ``units`` owes and holds in advance (one query); ``units`` come with
+    their compound (``units_of_user_everywhere``)."""
+    units = list(units)
+    if not units:
+        return []
+    by_id = {u.pk: u for u in units}
+    rows = {
+        b.unit.pk: b
+        for b in units_with_balances(
+            Unit.objects.filter(pk__in=list(by_id)).select_related("compound", "building")
+        )
+    }
+    return [UnitBalance(unit=u, owed=rows[u.pk].owed, credit=rows[u.pk].credit) for u in units]

@@ -330,6 +330,16 @@ elif PRODUCTION and CELERY_BROKER_URL.startswith("redis"):
         }
     }
 
+# Sessions are read on every logged-in request: from the shared cache when there is one
+# (Redis), written through to the database (cached_db), so a page costs no session query.
+# A cache private to each process (locmem) would let a session ended in one web process
+# live on in another, so without a shared cache sessions are read from the database.
+SHARED_CACHE = "CACHES" in globals() and CACHES["default"]["BACKEND"].endswith(
+    ("RedisCache", "PyMemcacheCache", "PyLibMCCache")
+)
+if SHARED_CACHE:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Content-Security-Policy (django-csp): scripts only from this site or with the request's
 # nonce (``nonce="{{ request.csp_nonce }}"``); styles may be inline (the bar charts are
 # widths in style attributes); nothing is framed, nothing posted elsewhere.

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from households.models import Building
-from portal.access import get_compound_for_user, has_role, is_staff_in
+from portal.access import check_compound_access, has_role, is_staff_in
 from portal.models import Compound, Role
 
 from . import selectors
@@ -42,14 +42,17 @@ def get_decision_for_user(
 ) -> Decision:
     """The decision of compound ``code`` if ``user`` holds one of ``roles`` there (and may
     see a draft when it is one), else 404."""
-    compound = get_compound_for_user(user, code, roles)
-    decisions = decisions_for_user(user, compound).select_related(
-        "compound", "compound__street_office"
-    )
+    # The decision and its compound in one query; the role check follows (404 either way).
     try:
-        return decisions.get(pk=decision_id)
+        decision = Decision.objects.select_related(
+            "compound", "compound__street_office", "compound__service_company"
+        ).get(compound__code=code, pk=decision_id)
     except Decision.DoesNotExist:
         raise Http404 from None
+    check_compound_access(user, decision.compound, roles)
+    if decision.state == DecisionState.DRAFT and not is_staff_in(user, decision.compound):
+        raise Http404
+    return decision
 
 
 def get_public_decision(code: str, decision_id: int, states: Iterable[str]) -> Decision:
