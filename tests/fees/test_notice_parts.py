@@ -241,3 +241,17 @@ def test_joining_pdfs_keeps_every_page_in_order_and_shares_each_files_objects():
     assert len(fonts) == 1
     # Nothing is copied twice (objects are written plainly, not in object streams).
     assert len(joined.getvalue()) < 1.1 * sum(len(s) for s in sources)
+
+
+def test_skipping_empty_margin_boxes_keeps_declared_ones():
+    """The notices' layout skips WeasyPrint's empty page-margin boxes; a document that
+    declares margin content (page numbers of the reconciliation, the tally report) keeps
+    it on every page."""
+    numbered = html_to_pdf(
+        "<html><head><style>@page { @bottom-center { content: 'P' counter(page) } }"
+        "</style></head><body><p style='break-after: page'>一</p><p>二</p></body></html>"
+    )
+    pages = PdfReader(io.BytesIO(numbered)).pages
+    assert ["P1" in pages[0].extract_text(), "P2" in pages[1].extract_text()] == [True, True]
+    plain = html_to_pdf("<html><body><p>三</p></body></html>")
+    assert PdfReader(io.BytesIO(plain)).pages[0].extract_text().strip() == "三"
