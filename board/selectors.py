@@ -141,7 +141,9 @@ def open_votes(user: AbstractBaseUser) -> list[OpenVote]:
         counts = cursor.fetchall()
     if not counts:
         return []
-    decisions = Decision.objects.select_related("compound").in_bulk([row[0] for row in counts])
+    decisions = (
+        Decision.objects.select_related("compound").order_by().in_bulk([r[0] for r in counts])
+    )
     return [OpenVote(decisions[pk], items, voted) for pk, items, voted in counts]
 
 

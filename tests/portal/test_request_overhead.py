@@ -1,0 +1,126 @@
+"""Per-request overhead (issue 10, item 6): the pages and APIs people open most run a
+fixed, minimal number of queries, and what is kept between requests (the session in a
+shared cache) is never served after it ended. Timings live in ``bench/http_load.py``."""
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal.models import Membership, Role
+from tests.factories import PASSWORD
+from tests.voting.helpers import make_decision, publish
+
+pytestmark = pytest.mark.django_db
+
+DB_SESSIONS = "django.contrib.sessions.backends.db"
+CACHED_SESSIONS = "django.contrib.sessions.backends.cached_db"
+
+
+def count(client, path: str, **headers) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, **headers)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+def tally_url(decision) -> str:
+    return f"/api/v1/compounds/{decision.compound.code}/decisions/{decision.pk}/tally/"
+
+
+def token_for(client, username: str) -> str:
+    response = client.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+@pytest.fixture
+def db_sessions(settings):
+    settings.SESSION_ENGINE = DB_SESSIONS
+
+
+def test_login_page_runs_no_query(client, db_sessions):
+    assert count(client, "/accounts/login/")[0] == 0
+
+
+def test_resident_home_runs_six_queries_with_an_open_vote(cast, client, db_sessions):
+    """Session, user, memberships, flats with their balances, the open votes' counts and
+    their decisions: nothing for roles the resident does not hold."""
+    make_decision(cast, items=((4, None), (7, ["2"])))
+    client.force_login(cast.resident)
+    n, sql = count(client, "/")
+    assert n == 6, "\n".join(sql)
+    # No default ordering drags decision, compound or street office into a read.
+    assert not any("portal_streetoffice" in q for q in sql)
+
+
+def test_resident_home_without_open_votes_skips_the_decisions_query(cast, client, db_sessions):
+    client.force_login(cast.resident)
+    assert count(client, "/")[0] == 5
+
+
+def test_a_shared_cache_takes_the_session_query_off_every_page(cast, client, settings):
+    settings.SESSION_ENGINE = CACHED_SESSIONS
+    make_decision(cast)
+    client.force_login(cast.resident)
+    client.get("/")  # the first read fills the cache
+    n, sql = count(client, "/")
+    assert n == 5 and not any("django_session" in q for q in sql)
+
+
+def test_a_cached_session_ends_everywhere_at_logout(cast, client, settings):
+    """Logging out deletes the cached copy as well as the row: the old cookie is refused
+    on the next request (a page of any process reading the same shared cache)."""
+    settings.SESSION_ENGINE = CACHED_SESSIONS
+    client.force_login(cast.resident)
+    cookie = client.cookies["sessionid"].value
+    assert client.get("/").status_code == 200
+    client.post("/accounts/logout/")
+    client.cookies["sessionid"] = cookie
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert cache.get(CACHED_SESSIONS + cookie) is None
+
+
+def test_tally_api_runs_three_queries_with_a_token(cast, client):
+    """Token and user, memberships, the decision with its compound (one query, not two)."""
+    decision = make_decision(cast)
+    publish(decision, cast)
+    key = token_for(client, cast.resident.username)
+    n, sql = count(client, tally_url(decision), HTTP_AUTHORIZATION=f"Token {key}")
+    assert n == 3, "\n".join(sql)
+
+
+def test_tally_api_runs_four_queries_with_a_session(cast, client, db_sessions):
+    decision = make_decision(cast)
+    publish(decision, cast)
+    client.force_login(cast.resident)
+    assert count(client, tally_url(decision))[0] == 4
+
+
+def test_a_removed_role_takes_effect_on_the_next_request(cast, client):
+    """Memberships are read once per request, never kept across requests."""
+    decision = make_decision(cast)
+    publish(decision, cast)
+    key = token_for(client, cast.resident.username)
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert client.get(tally_url(decision), **auth).status_code == 200
+    Membership.objects.filter(user=cast.resident, role=Role.RESIDENT).delete()
+    assert client.get(tally_url(decision), **auth).status_code == 404
+
+
+def test_a_draft_stays_hidden_from_residents_and_an_outsider_gets_404(cast, client):
+    """The decision is now read with its compound in one query: the compound's role
+    check and the draft rule still apply."""
+    draft = make_decision(cast, state="draft")
+    url = f"/c/{draft.compound.code}/decisions/{draft.pk}/"
+    client.force_login(cast.resident)
+    assert client.get(url).status_code == 404
+    client.force_login(cast.committee)
+    assert client.get(url).status_code == 200
+    published = make_decision(cast)
+    publish(published, cast)
+    client.force_login(cast.outsider_resident)
+    assert client.get(tally_url(published)).status_code == 404
+    assert client.session[SESSION_KEY] == str(cast.outsider_resident.pk)
