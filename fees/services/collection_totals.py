@@ -16,6 +16,7 @@ command, the data migration, bulk-seeded benchmarks). The figures equal
 :func:`fees.selectors.collection_report_recomputed`, the plain computation from charges.
 """
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -159,41 +160,78 @@ def _lock(m: _Models, compound: Compound, building_ids: list[int] | None) -> Non
         list(buildings.select_for_update(no_key=True).order_by("pk").values_list("pk"))
 
 
+# Units whose charges a billing run's rebalancing changed, waiting for the run's closing
+# refresh (per thread, like Django's connections; see :func:`defer_units`).
+_pending = threading.local()
+
+
+def defer_units(compound: Compound, unit_ids: Iterable[int]) -> None:
+    """Note units whose charges changed, for the next :func:`refresh` of ``compound`` in
+    this transaction (a billing run's closing one). A run locks charges batch after batch;
+    locking buildings in the middle (as a refresh does) while a payment holds a unit's
+    charges and waits for its building would deadlock, so the run refreshes once, at the
+    end, after every charge lock it takes."""
+    pending = getattr(_pending, "units", None)
+    if pending is None:
+        pending = _pending.units = defaultdict(set)
+    pending[compound.pk].update(unit_ids)
+
+
+def _years_of_units(compound: Compound, unit_ids: Iterable[int]) -> dict[int, set[int]]:
+    """(year → buildings) holding a charge of one of these units."""
+    unit_ids = list(set(unit_ids))
+    by_year: dict[int, set[int]] = defaultdict(set)
+    if unit_ids:
+        pairs = (
+            Charge.objects.filter(compound=compound, unit_id__in=unit_ids)
+            .values_list("run__period_start__year", "building_id")
+            .distinct()
+            .order_by()
+        )
+        for year, building_id in pairs:
+            by_year[year].add(building_id)
+    return by_year
+
+
+def _refresh_years(compound: Compound, by_year: dict[int, set[int] | None]) -> None:
+    """Lock the buildings (in id order; all of them if any year asks for all), then
+    recompute each year's rows of its buildings (None: all)."""
+    if not by_year:
+        return
+    m = _Models()
+    chosen = list(by_year.values())
+    if any(ids is None for ids in chosen):
+        _lock(m, compound, None)
+    else:
+        _lock(m, compound, sorted(set().union(*(ids or set() for ids in chosen))))
+    for year, ids in sorted(by_year.items()):
+        _refresh(m, compound.pk, year, None if ids is None else sorted(ids))
+
+
 @transaction.atomic
 def refresh(compound: Compound, year: int, building_ids: Iterable[int] | None = None) -> None:
     """Recompute the kept totals of ``year`` for ``building_ids`` (every building of the
-    compound when None, e.g. after a billing run). Call it inside the writing
-    transaction, after the charges and allocations are written."""
-    ids = None if building_ids is None else sorted(set(building_ids))
-    if ids == []:
-        return
-    m = _Models()
-    _lock(m, compound, ids)
-    _refresh(m, compound.pk, year, ids)
+    compound when None, e.g. after a billing run), and those of the units noted by
+    :func:`defer_units`. Call it inside the writing transaction, after the charges and
+    allocations are written (and after the last charge lock it takes)."""
+    pending = getattr(_pending, "units", None)
+    deferred = pending.pop(compound.pk, set()) if pending is not None else set()
+    by_year: dict[int, set[int] | None] = dict(_years_of_units(compound, deferred))
+    if building_ids is None:
+        by_year[year] = None
+    else:
+        ids = set(building_ids)
+        if ids:
+            current = by_year.get(year, set())
+            by_year[year] = None if current is None else current | ids
+    _refresh_years(compound, by_year)
 
 
 @transaction.atomic
 def refresh_units(compound: Compound, unit_ids: Iterable[int]) -> None:
     """Recompute the totals that charges of these units feed: every (year, building)
     holding one of their charges (a payment settles charges of earlier years too)."""
-    unit_ids = list(set(unit_ids))
-    if not unit_ids:
-        return
-    pairs = (
-        Charge.objects.filter(compound=compound, unit_id__in=unit_ids)
-        .values_list("run__period_start__year", "building_id")
-        .distinct()
-        .order_by()
-    )
-    by_year: dict[int, set[int]] = defaultdict(set)
-    for year, building_id in pairs:
-        by_year[year].add(building_id)
-    if not by_year:
-        return
-    m = _Models()
-    _lock(m, compound, sorted(set().union(*by_year.values())))
-    for year, buildings in sorted(by_year.items()):
-        _refresh(m, compound.pk, year, sorted(buildings))
+    _refresh_years(compound, dict(_years_of_units(compound, unit_ids)))
 
 
 @transaction.atomic

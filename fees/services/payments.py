@@ -188,10 +188,13 @@ def unit_rebalance(compound: Compound, unit_ids: list[int]) -> None:
     """Restore the units' balance rule after their charges changed: no charge holds more
     than it is due (the excess becomes credit), and credit settles open charges oldest
     first, so paid − refunded = applied + credit and no credit waits beside an open bill.
-    The collection totals of the units whose charges changed are refreshed."""
+
+    The units whose charges changed are noted for the collection totals: the caller (a
+    billing run) ends its transaction with ``collection_totals.refresh``, which
+    recomputes them once every charge lock is taken."""
     changed = _release_overpaid(compound, unit_ids)
     changed |= _apply_credit(compound, unit_ids)
-    collection_totals.refresh_units(compound, changed)
+    collection_totals.defer_units(compound, changed)
 
 
 def _apply_credit(compound: Compound, unit_ids: list[int]) -> set[int]:
