@@ -374,18 +374,17 @@ def turnout_units(
         units = units.filter(building_id=building_id)
     if voted:
         units = units.filter(Q(has_voted=voted == "yes"))
-    return (
-        units.select_related("building", "entry__owner")
-        .annotate(entrance=_roll_unit_entrance())
-        .order_by(
-            "building__sort_key",
-            "building__number",
-            Length("entrance").asc(),
-            F("entrance").asc(),
-            Length("unit__number").asc(),
-            F("unit__number").asc(),
-            F("pk").asc(),
-        )
+    # The entrance is an ordering expression, not an annotation: the list's COUNT then
+    # drops it with the ordering and does not join the units.
+    entrance = _roll_unit_entrance()
+    return units.select_related("building", "entry__owner").order_by(
+        "building__sort_key",
+        "building__number",
+        Length(entrance).asc(),
+        entrance.asc(),
+        Length("unit__number").asc(),
+        F("unit__number").asc(),
+        F("pk").asc(),
     )
 
 
