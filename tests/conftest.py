@@ -1,4 +1,8 @@
+import fcntl
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -10,10 +14,21 @@ ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgr
 needs_postgres = pytest.mark.skipif(
     not ON_POSTGRES, reason="real-service test: set DATABASE_URL to PostgreSQL (as .ci/run does)"
 )
-needs_worker = pytest.mark.skipif(
+_skip_without_worker = pytest.mark.skipif(
     not (REAL_BROKER and ON_POSTGRES),
     reason="real-service test: set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)",
 )
+# Tests that start a real Celery worker never overlap, even across xdist processes: the
+# workers they start listen on the same broker queues, and ``celery_worker`` pings every
+# worker on the broker, so two at once could take each other's tasks (and each other's
+# test databases). They hold a lock file named after the test run while they run.
+# (pytest-xdist's ``xdist_group`` does not work with pytest 9: its group suffix is lost.)
+
+
+def needs_worker(test):
+    """Skip unless PostgreSQL and Redis are configured; mark ``celery_worker`` (one live
+    worker at a time, see above)."""
+    return _skip_without_worker(pytest.mark.celery_worker(test))
 
 
 def pytest_configure(config):
@@ -21,12 +36,45 @@ def pytest_configure(config):
 
     from portal.celery import app
 
+    # Files the tests write (notices, agreements, uploads) go to a folder of this process
+    # (each xdist worker has its own test database, so the same ids would name the same
+    # files), inherited by the Celery workers and commands the tests start.
+    media = Path(tempfile.mkdtemp(prefix=f"cp-test-media-{_xdist_worker() or 'main'}-"))
+    os.environ["MEDIA_ROOT"] = str(media)
+    settings.MEDIA_ROOT = media
+    config.add_cleanup(lambda: shutil.rmtree(media, ignore_errors=True))
     # Hashing with PBKDF2's full cost would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests run tasks inline unless they ask for the live worker (or the embedded thread).
     settings.PORTAL_EMBEDDED_TASKS = "eager"
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+
+
+def _xdist_worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "live_worker" in item.fixturenames:
+            item.add_marker(pytest.mark.celery_worker)
+
+
+@pytest.fixture(autouse=True)
+def _one_live_worker_at_a_time(request):
+    """Tests marked ``celery_worker`` run one at a time across the xdist processes."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None or request.node.get_closest_marker("celery_worker") is None:
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / f"cp-live-worker-{run}.lock"
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture
@@ -44,5 +92,6 @@ def live_worker(transactional_db):
     """
     from portal.worker_process import celery_worker
 
-    with celery_worker("test-worker.log", start_timeout=30) as worker:
+    # Generous: on a loaded 2-core machine the pool can take over 30 s to answer a ping.
+    with celery_worker("test-worker.log", start_timeout=120) as worker:
         yield worker

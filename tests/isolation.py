@@ -208,7 +208,7 @@ def shared_cast(django_db_blocker) -> Iterator[Cast | None]:
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         # As TestCase's class-level atomics (setUpTestData): durable blocks may nest in it.
-        outer._from_testcase = True
+        outer._from_testcase = True  # type: ignore[attr-defined]
         outer.__enter__()
         cast: Cast | None
         try:
