@@ -186,7 +186,9 @@ def building_files(
         elapsed = print_run(compound, run)
         after = cpu_seconds(tree(worker.pid))
         mine = time.process_time() - mine
-    cpu = sum(after.values()) - sum(before.get(pid, 0.0) for pid in after)
+    used = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    cpu = sum(used.values())
+    parent = used.get(worker.pid, 0.0)
     run.refresh_from_db()
     n = run.notices_done
     parts = run.chunks.exclude(part=0).count()
@@ -194,7 +196,8 @@ def building_files(
     print(
         f"building files through Celery (2 pool processes, parts of "
         f"{settings.FEES_NOTICE_PART_SIZE}): {n} notices, {parts} parts joined into {files} "
-        f"files; worker CPU {cpu:.1f} s = {cpu / n * 1000:.1f} ms per notice; wall "
+        f"files; worker CPU {cpu:.1f} s (pool processes {cpu - parent:.1f} s, the worker's "
+        f"main process {parent:.1f} s) = {cpu / n * 1000:.1f} ms per notice; wall "
         f"{elapsed:.1f} s = {n / elapsed:.1f} notices/s ({elapsed / n * 1000:.1f} ms per notice); "
         f"this process polled with {mine:.1f} s CPU"
     )
