@@ -5,7 +5,7 @@ The long ones (a building's units, the compound's units and owners) are lists of
 constant number of queries whatever the compound's size.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -66,17 +66,27 @@ def _unit_headers() -> list[str]:
     return [_("楼号"), _("房号"), _("单元"), _("建筑面积(m²)"), _("面积来源"), _("住宅"), _("业主")]
 
 
-def _unit_cells(unit: Unit, names_visible: bool) -> Sequence[object]:
-    (row,) = _unit_rows([unit], names_visible)
-    return [
-        unit.building.number,
-        unit.number,
-        unit.entrance,  # type: ignore[attr-defined]
-        unit.floor_area,
-        unit.get_area_source_display(),
-        _("是") if unit.is_residential else _("否"),
-        "、".join(row.owners),
-    ]
+def _unit_cells(names_visible: bool) -> Callable[[Unit], Sequence[object]]:
+    """The export row of a unit, labels translated once per file, not once per row."""
+    sources = {value: str(label) for value, label in AreaSource.choices}
+    yes, no = _("是"), _("否")
+
+    def cells(unit: Unit) -> Sequence[object]:
+        owners = [
+            selectors.owner_name_shown(o.owner.name, names_visible=names_visible)
+            for o in unit.current_ownerships  # type: ignore[attr-defined]
+        ]
+        return [
+            unit.building.number,
+            unit.number,
+            unit.entrance,  # type: ignore[attr-defined]
+            unit.floor_area,
+            sources.get(unit.area_source, unit.area_source),
+            yes if unit.is_residential else no,
+            "、".join(owners),
+        ]
+
+    return cells
 
 
 def _unit_export(filename: str, units: QuerySet[Unit], names_visible: bool) -> HttpResponseBase:
@@ -85,7 +95,7 @@ def _unit_export(filename: str, units: QuerySet[Unit], names_visible: bool) -> H
         Sheet(
             _("房屋"),
             _unit_headers(),
-            export_rows(units, lambda unit: _unit_cells(unit, names_visible)),
+            export_rows(units, _unit_cells(names_visible)),
             text_columns=[0, 1, 2],
         ),
     )
