@@ -44,7 +44,14 @@ from .models import (
     RollEntry,
     RollUnit,
 )
-from .snapshot import PARTICIPANTS_PER_PAGE, ItemResult, Reading, RollFigures, TallySnapshot
+from .snapshot import (
+    PARTICIPANTS_PER_PAGE,
+    ItemResult,
+    Reading,
+    RollFigures,
+    TallySnapshot,
+    TurnoutFigures,
+)
 
 PUBLICATION_PERIOD = dt.timedelta(days=3)
 
@@ -151,10 +158,11 @@ def tally_snapshot(
     decision: Decision, tallies: list[ItemTally], *, with_roll: bool = True
 ) -> TallySnapshot:
     """The tally in its certified form (what counting stores and published pages show),
-    with the roll's figures (:func:`roll_figures`) unless ``with_roll`` is false (a running
-    count, shown once and thrown away)."""
+    with the roll's figures and the turnout (:func:`roll_figures`, :func:`turnout_figures`)
+    unless ``with_roll`` is false (a running count, shown once and thrown away)."""
     return TallySnapshot(
         roll=roll_figures(decision) if with_roll else None,
+        turnout=turnout_figures(decision) if with_roll else None,
         decision=decision.pk,
         state=decision.state,
         items=tuple(
@@ -285,14 +293,51 @@ def _scoped_units(decision: Decision, scope: TurnoutScope) -> QuerySet[RollUnit]
     return units.annotate(has_voted=Exists(ballots))
 
 
+def _turnout_key(scope: TurnoutScope) -> str:
+    """Where a counted decision keeps a scope's turnout: "" for the decision's own scope,
+    the item ids otherwise."""
+    return "" if scope.item_ids is None else ",".join(str(i) for i in sorted(scope.item_ids))
+
+
+def _certified_turnout(decision: Decision, scope: TurnoutScope) -> TurnoutFigures | None:
+    certified = certified_tally(decision)
+    if certified is None or certified.turnout is None:
+        return None
+    return certified.turnout.get(_turnout_key(scope))
+
+
+def turnout_figures(decision: Decision) -> dict[str, TurnoutFigures]:
+    """The turnout counting certifies: the decision's, and each item's (two queries each)."""
+    figures = {}
+    for items in [(), *((item,) for item in decision_items(decision))]:
+        scope = turnout_scope(decision, *items)
+        summary = turnout_summary(decision, scope)
+        figures[_turnout_key(scope)] = TurnoutFigures(
+            voters=summary["voters"],
+            area_sum=int(summary["area_sum"]),
+            voted=summary["voted"],
+            ownerless=summary["ownerless"],
+            rows=tuple(
+                (r.building_id, r.label, r.voters, r.area, r.voted_voters, r.voted_area)
+                for r in turnout_by_building(decision, scope)
+            ),
+        )
+    return figures
+
+
 def turnout_by_building(
     decision: Decision, scope: TurnoutScope | None = None
 ) -> list[BuildingTurnout]:
     """Voters (anyone who cast a ballot in scope) and their area per building of the scope
-    (default: the decision's, see :func:`turnout_scope`), in one query. A voter with flats
-    in two buildings counts in both; flats outside the scope count nowhere."""
+    (default: the decision's, see :func:`turnout_scope`), in one query, or from the
+    certified snapshot once counted. A voter with flats in two buildings counts in both;
+    flats outside the scope count nowhere."""
+    scope = scope or turnout_scope(decision)
+    certified = _certified_turnout(decision, scope)
+    if certified is not None:
+        return [BuildingTurnout(*row) for row in certified.rows]
     voted = Q(has_voted=True)
-    units = _scoped_units(decision, scope or turnout_scope(decision))
+    units = _scoped_units(decision, scope)
     rows = (
         units.values("building_id", "building__number", "building__kind", "building__sort_key")
         .annotate(
@@ -320,8 +365,18 @@ def turnout_by_building(
 
 def turnout_summary(decision: Decision, scope: TurnoutScope | None = None) -> dict:
     """Voters, their area, how many have voted and how many units have no registered owner,
-    over the roll of the scope (default: the decision's), in one query."""
-    units = _scoped_units(decision, scope or turnout_scope(decision))
+    over the roll of the scope (default: the decision's), in one query, or from the
+    certified snapshot once counted."""
+    scope = scope or turnout_scope(decision)
+    certified = _certified_turnout(decision, scope)
+    if certified is not None:
+        return {
+            "voters": certified.voters,
+            "area_sum": certified.area_sum,
+            "voted": certified.voted,
+            "ownerless": certified.ownerless,
+        }
+    units = _scoped_units(decision, scope)
     summary = units.aggregate(
         voters=Count("entry_id", distinct=True),
         area_sum=Sum("area"),

@@ -282,14 +282,52 @@ class RollFigures:
 
 
 @dataclass(frozen=True)
+class TurnoutFigures:
+    """The turnout of one scope as counting found it — the decision's (key "") or one
+    item's (its id) — so the turnout page of a counted decision aggregates nothing: the
+    summary (voters, their area, voters who took part, units without a registered owner)
+    and per building (id, label, voters, area, voters who took part, their area)."""
+
+    voters: int
+    area_sum: int
+    voted: int
+    ownerless: int
+    rows: tuple[tuple[int, str, int, int, int, int], ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TurnoutFigures:
+        return cls(
+            voters=data["voters"],
+            area_sum=data["area_sum"],
+            voted=data["voted"],
+            ownerless=data["ownerless"],
+            rows=tuple(
+                (int(b), str(label), int(v), int(a), int(vv), int(va))
+                for b, label, v, a, vv, va in data["rows"]
+            ),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "voters": self.voters,
+            "area_sum": self.area_sum,
+            "voted": self.voted,
+            "ownerless": self.ownerless,
+            "rows": [list(row) for row in self.rows],
+        }
+
+
+@dataclass(frozen=True)
 class TallySnapshot:
     """The certified tally of one decision: one :class:`ItemResult` per item, by position,
-    and the roll's figures (None in snapshots counted before they were kept)."""
+    the roll's figures and the turnout of the decision and of each item (None in snapshots
+    counted before they were kept)."""
 
     decision: int
     state: str  # the decision's state when counted
     items: tuple[ItemResult, ...]
     roll: RollFigures | None = None
+    turnout: dict[str, TurnoutFigures] | None = None
 
     def item(self, item_id: int) -> ItemResult | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -297,11 +335,17 @@ class TallySnapshot:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TallySnapshot:
         roll = data.get("roll")
+        turnout = data.get("turnout")
         return cls(
             decision=data["decision"],
             state=data["state"],
             items=tuple(ItemResult.from_json(i) for i in data["items"]),
             roll=RollFigures.from_json(roll) if roll else None,
+            turnout=(
+                {key: TurnoutFigures.from_json(t) for key, t in turnout.items()}
+                if turnout is not None
+                else None
+            ),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -312,4 +356,6 @@ class TallySnapshot:
         }
         if self.roll is not None:
             data["roll"] = self.roll.to_json()
+        if self.turnout is not None:
+            data["turnout"] = {key: t.to_json() for key, t in self.turnout.items()}
         return data

@@ -156,3 +156,36 @@ def test_a_hostile_receipt_is_not_found_without_a_query(client, sized):
     assert response.status_code == 200
     assert response.context["counted"] == []
     assert not any("receipt_code" in q["sql"] for q in queries.captured_queries)
+
+
+def _turnouts(decision: Decision) -> list:
+    scopes = [selectors.turnout_scope(decision)] + [
+        selectors.turnout_scope(decision, item) for item in decision.items.order_by("position")
+    ]
+    return [
+        (selectors.turnout_summary(decision, s), selectors.turnout_by_building(decision, s))
+        for s in scopes
+    ]
+
+
+def test_a_counted_decisions_turnout_is_the_certified_one(client, sized):
+    """Counting certifies the turnout of the decision and of each item, the same figures
+    the live aggregates give; the turnout page then sums nothing (only its list of units
+    pages the roll), while a decision counted before turnout was kept sums it live."""
+    decision, member = sized(SMALL)
+    items = decision.items.all()
+    assert set(decision.tally_snapshot["turnout"]) == {"", *(str(i.pk) for i in items)}
+    certified = _turnouts(decision)
+    url = reverse("voting:turnout", args=[decision.compound.code, decision.pk])
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as read:
+        assert client.get(url).status_code == 200
+    assert [q["sql"] for q in read.captured_queries if "SUM(" in q["sql"]] == []
+    stored = dict(decision.tally_snapshot)
+    del stored["turnout"]
+    Decision.objects.filter(pk=decision.pk).update(tally_snapshot=stored)
+    decision.refresh_from_db()
+    assert _turnouts(decision) == certified
+    with CaptureQueriesContext(connection) as live:
+        assert client.get(url).status_code == 200
+    assert any("SUM(" in q["sql"] for q in live.captured_queries)
