@@ -7,6 +7,7 @@ the number of flats, decisions or items (the home page is the page residents ope
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
@@ -20,6 +21,7 @@ from django.urls import reverse
 from fees.models import Charge, Payment
 from households.models import Owner, Unit
 from portal.access import compounds_for
+from portal.models import Compound
 from voting.models import (
     Ballot,
     Decision,
@@ -99,11 +101,15 @@ WITH rows AS (
           SELECT 1 FROM {scope} s JOIN {unit} u ON u.building_id = s.building_id
           WHERE s.item_id = i.id AND u.entry_id = r.entry_id)
 )
-SELECT sc.decision_id, COUNT(*), COUNT(b.id)
+SELECT d.id, d.title, d.voting_closes_at, d.compound_id,
+       COUNT(*) AS open_items, COUNT(b.id) AS voted_items,
+       c.code AS compound_code, c.name AS compound_name
 FROM scoped sc
+JOIN {decision} d ON d.id = sc.decision_id
+JOIN {compound} c ON c.id = d.compound_id
 LEFT JOIN {ballot} b ON b.entry_id = sc.entry_id AND b.item_id = sc.item_id
-GROUP BY sc.decision_id, sc.voting_closes_at
-ORDER BY sc.voting_closes_at, sc.decision_id
+GROUP BY d.id, d.title, d.voting_closes_at, d.compound_id, c.code, c.name
+ORDER BY d.voting_closes_at, d.id
 """.format(
     entry=RollEntry._meta.db_table,
     decision=Decision._meta.db_table,
@@ -113,6 +119,7 @@ ORDER BY sc.voting_closes_at, sc.decision_id
     scope=ItemBuilding._meta.db_table,
     unit=RollUnit._meta.db_table,
     ballot=Ballot._meta.db_table,
+    compound=Compound._meta.db_table,
     compounds="{compounds}",
 )
 
@@ -120,31 +127,28 @@ ORDER BY sc.voting_closes_at, sc.decision_id
 def open_votes(user: AbstractBaseUser) -> list[OpenVote]:
     """Open decisions of the user's compounds with a roll row the user may vote for (the
     rows :func:`voting.selectors.roll_entries_for_user` gives, across decisions), with the
-    items of each row's scope and how many of them the row has voted on: one query for
-    the counts, one for the decisions when there are any."""
+    items of each row's scope and how many of them the row has voted on (one query)."""
     compounds = compounds_for(user).order_by().values("id")
     if compounds.query.is_empty():
         return []
     compound_sql, compound_params = compounds.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _OPEN_VOTES_SQL.format(compounds=compound_sql),
-            [
-                user.pk,
-                *compound_params,
-                DecisionState.OPEN,
-                user.pk,
-                *compound_params,
-                DecisionState.OPEN,
-            ],
-        )
-        counts = cursor.fetchall()
-    if not counts:
-        return []
-    decisions = (
-        Decision.objects.select_related("compound").order_by().in_bulk([r[0] for r in counts])
+    # A raw queryset converts the decision's columns as the ORM would (dates on SQLite);
+    # the fields not selected are deferred, the compound is what the card shows.
+    decisions = Decision.objects.raw(
+        _OPEN_VOTES_SQL.format(compounds=compound_sql),
+        [user.pk, *compound_params, DecisionState.OPEN]
+        + [user.pk, *compound_params, DecisionState.OPEN],
     )
-    return [OpenVote(decisions[pk], items, voted) for pk, items, voted in counts]
+    votes = []
+    for decision in decisions:
+        row: Any = decision  # the counts and the compound's columns come as attributes
+        decision.compound = Compound.from_db(
+            connection.alias,
+            ["id", "code", "name"],
+            [decision.compound_id, row.compound_code, row.compound_name],
+        )
+        votes.append(OpenVote(decision, row.open_items, row.voted_items))
+    return votes
 
 
 def _sum(sql: str) -> RawSQL:

@@ -44,9 +44,9 @@ def get_decision_for_user(
     see a draft when it is one), else 404."""
     # The decision and its compound in one query; the role check follows (404 either way).
     try:
-        decision = Decision.objects.select_related(
-            "compound", "compound__street_office", "compound__service_company"
-        ).get(compound__code=code, pk=decision_id)
+        decision = Decision.objects.select_related("compound", "compound__street_office").get(
+            compound__code=code, pk=decision_id
+        )
     except Decision.DoesNotExist:
         raise Http404 from None
     check_compound_access(user, decision.compound, roles)
