@@ -274,3 +274,17 @@ def test_the_compound_and_building_pages_link_the_lists(cast, client):
 )
 def test_mask_name_keeps_only_the_first_character(name, masked):
     assert mask_name(name) == masked
+
+
+def test_export_and_pager_links_keep_the_search_and_filters(cast, client):
+    big_building(cast.compound, "9", 130)
+    client.force_login(cast.committee)
+    _, page = queries(client, units_url(cast), building="9", q="-1", page="2", per_page="25")
+    export = re.search(r'id="list-export" href="([^"]+)"', page)[1].replace("&amp;", "&")
+    assert export == "?building=9&q=-1&per_page=25&export=xlsx"
+    pager = {
+        h.replace("&amp;", "&")
+        for h in re.findall(r'href="(\?[^"]+)"', page[page.index('class="pager"') :])
+    }
+    assert "?building=9&q=-1&page=1&per_page=25" in pager
+    assert all("export" not in link for link in pager)
