@@ -18,9 +18,10 @@ API (apps build on these; extend, do not change)::
             Filter("kind", _("类型"), BuildingKind.choices),
         ])                                            # never raises: see query.errors
         units = selectors.register_units(compound, search=query.search, **query.filters)
-        if query.wants_export:
-            return export_response(query, "房屋.xlsx", Sheet(_("房屋"), HEADERS,
-                                   export_rows(units, query, row_of_unit)))
+        if query.wants_export and not (refusal := export_too_large(units)):
+            return export_response("房屋.xlsx", Sheet(_("房屋"), HEADERS,
+                                   export_rows(units, row_of_unit)))
+        # (a refusal goes into query.errors: the page answers 400 and says why)
         page = paginate(units, query)                 # COUNT + one page of rows
         # or, for a list in groups (units by building), sorting only the page's groups:
         # page = paginate_groups(query, counts_per_group, fetch_rows_of_groups)
