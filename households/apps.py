@@ -12,3 +12,5 @@ class HouseholdsConfig(AppConfig):
         from .converters import BuildingNumberConverter
 
         register_converter(BuildingNumberConverter, "building")
+
+        from . import views  # noqa: F401  (registers the lists' exports: portal.exports)

@@ -16,15 +16,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.access import get_compound_for_user, is_staff_in
+from portal.access import check_compound_access, get_compound_for_user, is_staff_in
+from portal.exports import list_export, refuse_invalid, register_export
 from portal.lists import (
     Filter,
     ListPage,
     ListQuery,
     ListSpec,
-    export_response,
     export_rows,
-    export_too_large,
     paginate,
     paginate_groups,
 )
@@ -89,27 +88,47 @@ def _unit_cells(names_visible: bool) -> Callable[[Unit], Sequence[object]]:
     return cells
 
 
-def _unit_export(filename: str, units: QuerySet[Unit], names_visible: bool) -> HttpResponseBase:
-    return export_response(
-        filename,
-        Sheet(
-            _("房屋"),
-            _unit_headers(),
-            export_rows(units, _unit_cells(names_visible)),
-            text_columns=[0, 1, 2],
-        ),
+def _unit_sheet(units: QuerySet[Unit], names_visible: bool) -> Sheet:
+    return Sheet(
+        _("房屋"),
+        _unit_headers(),
+        export_rows(units, _unit_cells(names_visible)),
+        text_columns=[0, 1, 2],
     )
-
-
-def _refused_export(query: ListQuery, rows: QuerySet) -> bool:
-    """True (and the reason in ``query.errors``) when an export cannot be made."""
-    if message := export_too_large(rows):
-        query.errors.append(message)
-    return bool(query.errors)
 
 
 def _filename(stem: str, compound: Compound) -> str:
     return f"{stem}-{compound.code}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+def _building_list(building, user, params) -> tuple[ListQuery, QuerySet[Unit], bool]:
+    """The building page's query and units (the page and its export share it)."""
+    names_visible = sees_owner_names(user, building.compound)
+    entrances = selectors.building_entrances(building)
+    filters = []
+    if entrances:
+        label = _("%(entrance)s单元")
+        choices = [(e, label % {"entrance": e}) for e in entrances]
+        filters.append(Filter("entrance", _("单元"), choices))
+    query = ListQuery.from_params(params, BUILDING_LIST, filters)
+    units = selectors.building_units(
+        building,
+        search=query.search,
+        names_visible=names_visible,
+        entrance=query.filters.get("entrance", ""),
+    )
+    return query, units, names_visible
+
+
+def building_units_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
+    building = get_building_for_user(user, compound.code, params.get("number", ""))
+    query, units, names_visible = _building_list(building, user, params)
+    refuse_invalid(query)
+    stem = _("房屋") + "-" + building.number
+    return _filename(stem, compound), [_unit_sheet(units, names_visible)]
+
+
+register_export("households.building_units", building_units_export)
 
 
 @login_required
@@ -117,23 +136,13 @@ def building_detail(request: AuthenticatedHttpRequest, code: str, number: str) -
     """楼栋: the building's units by entrance and floor, a page at a time."""
     building = get_building_for_user(request.user, code, number)
     compound = building.compound
-    names_visible = sees_owner_names(request.user, compound)
-    entrances = selectors.building_entrances(building)
-    filters = []
-    if entrances:
-        label = _("%(entrance)s单元")
-        choices = [(e, label % {"entrance": e}) for e in entrances]
-        filters.append(Filter("entrance", _("单元"), choices))
-    query = ListQuery.from_request(request, BUILDING_LIST, filters)
-    units = selectors.building_units(
-        building,
-        search=query.search,
-        names_visible=names_visible,
-        entrance=query.filters.get("entrance", ""),
-    )
-    if query.wants_export and not _refused_export(query, units):
-        stem = _("房屋") + "-" + building.number
-        return _unit_export(_filename(stem, compound), units, names_visible)
+    query, units, names_visible = _building_list(building, request.user, request.GET)
+    if query.wants_export and (
+        response := list_export(
+            request, compound, "households.building_units", query, units, number=number
+        )
+    ):
+        return response
     page = paginate(units, query)
     return render(
         request,
@@ -149,18 +158,14 @@ def building_detail(request: AuthenticatedHttpRequest, code: str, number: str) -
     )
 
 
-@login_required
-def register_units(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
-    """房屋: every unit of the compound, searchable and filtered, for those who manage it,
-    by building (natural order) then entrance and floor. Owners' names are masked for
-    roles that may not read them."""
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    names_visible = sees_owner_names(request.user, compound)
+def _units_list(compound: Compound, user, params) -> tuple[ListQuery, QuerySet[Unit], bool, list]:
+    """The units register's query and units (the page and its export share it)."""
+    names_visible = sees_owner_names(user, compound)
     buildings = list(
         compound.buildings.order_by("sort_key", "number").only("compound", "number", "kind")
     )
-    query = ListQuery.from_request(
-        request,
+    query = ListQuery.from_params(
+        params,
         UNITS_LIST,
         [
             Filter("building", _("楼栋"), [(b.number, b.label) for b in buildings]),
@@ -171,8 +176,30 @@ def register_units(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
     units = selectors.register_units(
         compound, search=query.search, names_visible=names_visible, **query.filters
     )
-    if query.wants_export and not _refused_export(query, units):
-        return _unit_export(_filename(_("房屋"), compound), units, names_visible)
+    return query, units, names_visible, buildings
+
+
+def units_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
+    compound = check_compound_access(user, compound, STAFF_ROLES)
+    query, units, names_visible, _buildings = _units_list(compound, user, params)
+    refuse_invalid(query)
+    return _filename(_("房屋"), compound), [_unit_sheet(units, names_visible)]
+
+
+register_export("households.units", units_export)
+
+
+@login_required
+def register_units(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
+    """房屋: every unit of the compound, searchable and filtered, for those who manage it,
+    by building (natural order) then entrance and floor. Owners' names are masked for
+    roles that may not read them."""
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    query, units, names_visible, buildings = _units_list(compound, request.user, request.GET)
+    if query.wants_export and (
+        response := list_export(request, compound, "households.units", query, units)
+    ):
+        return response
     # By building: a page sorts only the buildings it spans, not the compound's units.
     page = paginate_groups(
         query,
@@ -222,15 +249,12 @@ def _owner_cells(owner: Owner, names_visible: bool) -> Sequence[object]:
     ]
 
 
-@login_required
-def register_owners(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
-    """业主: the compound's owners with the units they hold now, for those who manage it;
-    ID numbers and phones always masked, names masked for roles that may not read them."""
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    names_visible = sees_owner_names(request.user, compound)
+def _owners_list(compound: Compound, user, params) -> tuple[ListQuery, QuerySet[Owner], bool]:
+    """The owners register's query and owners (the page and its export share it)."""
+    names_visible = sees_owner_names(user, compound)
     buildings = compound.buildings.order_by("sort_key", "number").only("compound", "number", "kind")
-    query = ListQuery.from_request(
-        request,
+    query = ListQuery.from_params(
+        params,
         OWNERS_LIST,
         [
             Filter("building", _("楼栋"), [(b.number, b.label) for b in buildings]),
@@ -241,18 +265,37 @@ def register_owners(request: AuthenticatedHttpRequest, code: str) -> HttpRespons
     owners = selectors.register_owners(
         compound, search=query.search, names_visible=names_visible, **query.filters
     )
-    if query.wants_export and not _refused_export(query, owners):
-        headers = [_("姓名/名称"), _("类型"), _("证件号码"), _("电话")]
-        headers += [_("现持有房屋"), _("产权单位")]
-        return export_response(
-            _filename(_("业主"), compound),
-            Sheet(
-                _("业主"),
-                headers,
-                export_rows(owners, lambda owner: _owner_cells(owner, names_visible)),
-                text_columns=[2, 3],
-            ),
-        )
+    return query, owners, names_visible
+
+
+def owners_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
+    compound = check_compound_access(user, compound, STAFF_ROLES)
+    query, owners, names_visible = _owners_list(compound, user, params)
+    refuse_invalid(query)
+    headers = [_("姓名/名称"), _("类型"), _("证件号码"), _("电话")]
+    headers += [_("现持有房屋"), _("产权单位")]
+    sheet = Sheet(
+        _("业主"),
+        headers,
+        export_rows(owners, lambda owner: _owner_cells(owner, names_visible)),
+        text_columns=[2, 3],
+    )
+    return _filename(_("业主"), compound), [sheet]
+
+
+register_export("households.owners", owners_export)
+
+
+@login_required
+def register_owners(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
+    """业主: the compound's owners with the units they hold now, for those who manage it;
+    ID numbers and phones always masked, names masked for roles that may not read them."""
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    query, owners, names_visible = _owners_list(compound, request.user, request.GET)
+    if query.wants_export and (
+        response := list_export(request, compound, "households.owners", query, owners)
+    ):
+        return response
     page: ListPage = paginate(owners, query)
     return render(
         request,

@@ -232,3 +232,51 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.head_id} ({self.entry_count})"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ExportFile(models.Model):
+    """A whole filtered list written as XLSX in the background (see ``portal.exports``):
+    who asked, which list with which filters, how far the worker is, and the file, kept
+    under a name nobody can guess until it expires."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="exports", verbose_name=_("小区")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    list_name = models.CharField(max_length=64)
+    params = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=ExportState.choices, default=ExportState.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    filename = models.CharField(max_length=200, blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("导出文件")
+        verbose_name_plural = _("导出文件")
+
+    def __str__(self) -> str:
+        return f"{self.list_name} #{self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (ExportState.QUEUED, ExportState.RUNNING)

@@ -315,7 +315,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fees.tasks.requeue_stalled_notice_chunks",
         "schedule": 60,
     },
+    "expire-list-exports-hourly": {
+        "task": "portal.tasks.expire_exports",
+        "schedule": 60 * 60,
+    },
 }
+# A list export of more rows than this is written in the background (portal.exports).
+EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
 
 # Throttles (token issue, signing passwords) count in the cache: it must be shared by all
 # web processes, so real mode uses Redis (CACHE_URL, else the broker's Redis).

@@ -16,3 +16,19 @@ def audit_checkpoint() -> int | None:
     """Daily (beat): sign the audit log's length and head, so a later cut shows."""
     checkpoint = audit.audit_checkpoint()
     return checkpoint.pk if checkpoint else None
+
+
+@shared_task
+def export_list(export_id: int) -> str:
+    """Write a background list export's workbook (``portal.exports``)."""
+    from .exports import run_export
+
+    return run_export(export_id)
+
+
+@shared_task
+def expire_exports() -> int:
+    """Hourly (beat): delete list exports past their expiry, with their files."""
+    from .exports import expire_exports as expire
+
+    return expire()

@@ -27,6 +27,7 @@ urlpatterns = [
     path("c/<slug:code>/fees/", include("fees.urls")),
     path("c/<slug:code>/decisions/", include("voting.urls")),
     path("c/<slug:code>/agreements/", include("agreements.urls")),
+    path("c/<slug:code>/exports/", include("portal.export_urls")),
     path("public/", include("portal.public_urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
