@@ -145,6 +145,10 @@ def cast_ballots(decision: Decision, turnout: float, *, building: Building) -> i
             )
     Ballot.objects.bulk_create(ballots, batch_size=5000)
     decision.roll.filter(id__in=voted).update(voted_at=now)
+    # Counting (and any page) then plans with the ballots' statistics, as autovacuum would
+    # have them after ballots came in over days; stale ones made the per-item turnout scan
+    # every ballot for every roll unit.
+    analyze()
     return len(ballots)
 
 

@@ -3,7 +3,8 @@
 Target (issue 10 item 4): the tally API and the public result page of a counted and
 published decision at 50,000 voters answer within 1.5× of the same at the demo's 1,412
 households, with the same number of queries: both read the certified snapshot (the tally
-and the roll's figures, counted once), never recount per request. The decision page is
+and the roll's figures, counted once), never recount per request. The decision page and
+the turnout page (its certified turnout, and the first page of its list of units) are
 printed beside them.
 
 The script builds a throw-away test database (SQLite in memory by default, PostgreSQL when
@@ -94,6 +95,7 @@ def main() -> None:
                     "public result page": result,
                     "public result, last page": f"{result}?page={last_page}",
                     "decision page": reverse("voting:decision", args=[code, pk]),
+                    "turnout page": reverse("voting:turnout", args=[code, pk]),
                 },
             )
             print(
@@ -109,7 +111,7 @@ def main() -> None:
             ratio = wall_l / wall_s
             verdict = (
                 ""
-                if name.startswith("decision")
+                if name.startswith(("decision", "turnout"))
                 else f"  target ≤ {TARGET}×: {'met' if ratio <= TARGET else 'MISSED'}"
             )
             print(
