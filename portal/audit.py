@@ -70,7 +70,7 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry to the chain. ``data`` must be JSON-serialisable and must never
     hold ID numbers or private keys (the log is kept permanently)."""
-    tail = AuditEntry.objects.select_for_update().order_by("-id").first()
+    tail = AuditEntry.objects.select_for_update(of=("self",)).order_by("-id").first()
     entry = AuditEntry(
         compound=compound,
         actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
@@ -97,7 +97,7 @@ def audit_record(
 def audit_checkpoint() -> AuditCheckpoint | None:
     """Sign the log's current length and head; None while the log is empty. The file copy
     is appended only once the transaction commits, so it never names a rolled-back row."""
-    head = AuditEntry.objects.select_for_update().order_by("-id").first()
+    head = AuditEntry.objects.select_for_update(of=("self",)).order_by("-id").first()
     if head is None:
         return None
     count = AuditEntry.objects.filter(id__lte=head.id).count()

@@ -18,7 +18,7 @@ def agreement_file(
     *, agreement: Agreement, actor: User, at: dt.datetime | None = None
 ) -> Agreement:
     """The street office records that the effective agreement was filed (BJ 63)."""
-    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=agreement.pk)
     if agreement.status == AgreementStatus.FILED:
         raise ValidationError(_("该协议已经备案"))
     if agreement.status != AgreementStatus.EFFECTIVE:

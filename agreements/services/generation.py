@@ -47,7 +47,7 @@ def agreement_create(
     if template.compound_id != compound.id:
         raise ValidationError(_("协议模板不属于本小区"))
     if supersedes is not None:
-        supersedes = Agreement.objects.select_for_update().get(pk=supersedes.pk)
+        supersedes = Agreement.objects.select_for_update(of=("self",)).get(pk=supersedes.pk)
         if supersedes.compound_id != compound.id:
             raise ValidationError(_("被取代的协议不属于本小区"))
         if supersedes.status == AgreementStatus.SUPERSEDED:

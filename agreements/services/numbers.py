@@ -18,7 +18,7 @@ def _highest_on_file(compound: Compound, prefix: str) -> int:
 def _locked_counter(compound: Compound, year: int) -> AgreementNumberCounter:
     """The (compound, year) counter row, created on first use, locked until the caller's
     transaction ends: a second creation waits here for the first to commit."""
-    counters = AgreementNumberCounter.objects.select_for_update()
+    counters = AgreementNumberCounter.objects.select_for_update(of=("self",))
     try:
         return counters.get(compound=compound, year=year)
     except AgreementNumberCounter.DoesNotExist:

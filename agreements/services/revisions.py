@@ -48,7 +48,7 @@ def agreement_render(*, agreement_id: int) -> bool:
         )
         raise
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement_id)
+        agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=agreement_id)
         if agreement.revisions.filter(number=0).exists():
             return False
         _store_revision(agreement, 0, data)

@@ -56,7 +56,7 @@ def _lock_for_signing(agreement: Agreement, party: Party, user: User) -> tuple[A
     """Lock the agreement and refuse, with a specific message, every signature that must
     not happen: another party's, a second one, on a superseded or unrendered draft."""
     agreement = (
-        Agreement.objects.select_for_update()
+        Agreement.objects.select_for_update(of=("self",))
         .select_related("compound__street_office")
         .get(pk=agreement.pk)
     )

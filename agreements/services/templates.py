@@ -71,7 +71,7 @@ def agreement_template_update(
     """Save edited clauses as the next version; agreements keep the version they used."""
     cleaned = _clean_clauses(clauses)
     facts_mod.check_template_text([title, preamble, *(c["title"] + c["body"] for c in cleaned)])
-    latest = template.compound.agreement_templates.select_for_update().latest("version")
+    latest = template.compound.agreement_templates.select_for_update(of=("self",)).latest("version")
     new = AgreementTemplate(
         compound=template.compound,
         name=template.name,

@@ -223,7 +223,7 @@ def billing_run_create(
     if not compound.billing_runs.filter(period_start=start).exists():
         _refuse_without_standards(compound, tariffs, pending, start, end)
 
-    run, _created = BillingRun.objects.select_for_update().get_or_create(
+    run, _created = BillingRun.objects.select_for_update(of=("self",)).get_or_create(
         compound=compound,
         period_start=start,
         defaults={"months": months, "created_by": _actor(actor)},

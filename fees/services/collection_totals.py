@@ -157,7 +157,9 @@ def _lock(m: _Models, compound: Compound, building_ids: list[int] | None) -> Non
     if building_ids is not None:
         buildings = buildings.filter(pk__in=building_ids)
     if connection.features.has_select_for_update:
-        list(buildings.select_for_update(no_key=True).order_by("pk").values_list("pk"))
+        list(
+            buildings.select_for_update(no_key=True, of=("self",)).order_by("pk").values_list("pk")
+        )
 
 
 # Units whose charges a billing run's rebalancing changed, waiting for the run's closing

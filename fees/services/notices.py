@@ -202,7 +202,7 @@ def _render_part(chunk: "NoticeChunk", claim: str) -> bool:
             _file_name(chunk, claim), ContentFile(pdf.render_notices(compound, notices))
         )
     with transaction.atomic():
-        BillingRun.objects.select_for_update().filter(pk=run.pk).first()
+        BillingRun.objects.select_for_update(of=("self",)).filter(pk=run.pk).first()
         done = _finish(chunk, claim, file=name, notices=len(notices))
         if done:
             BillingRun.objects.filter(pk=run.pk).update(
@@ -251,7 +251,7 @@ def _join_parts(chunk: "NoticeChunk", claim: str) -> bool:
             joined.seek(0)
             name = default_storage.save(_file_name(chunk, claim), File(joined))
     with transaction.atomic():
-        BillingRun.objects.select_for_update().filter(pk=run.pk).first()
+        BillingRun.objects.select_for_update(of=("self",)).filter(pk=run.pk).first()
         done = _finish(chunk, claim, file=name, notices=sum(n for _f, n in parts))
         if done:
             NoticeChunk.objects.filter(run=run, building_id=chunk.building_id).exclude(

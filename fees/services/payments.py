@@ -123,7 +123,7 @@ def _open_charges(compound: Compound, unit_id: int) -> list[Charge]:
     """The unit's charges that still owe something, oldest first, locked for update."""
     return [
         c
-        for c in compound.charges.select_for_update()
+        for c in compound.charges.select_for_update(of=("self",))
         .filter(unit_id=unit_id)
         .order_by("run__period_start", "id")
         if c.outstanding > 0
@@ -162,13 +162,15 @@ def _release_overpaid(compound: Compound, unit_ids: list[int]) -> set[int]:
     the units whose charges changed.
     """
     changed: set[int] = set()
-    charges = compound.charges.select_for_update().filter(unit_id__in=unit_ids)
+    charges = compound.charges.select_for_update(of=("self",)).filter(unit_id__in=unit_ids)
     for charge in charges:
         due = max(charge.owner_due, ZERO)
         excess = charge.owner_paid - due
         if excess <= 0:
             continue
-        allocations = charge.allocations.select_for_update().filter(amount__gt=0).order_by("-id")
+        allocations = (
+            charge.allocations.select_for_update(of=("self",)).filter(amount__gt=0).order_by("-id")
+        )
         for allocation in allocations:
             if excess <= 0:
                 break
@@ -508,7 +510,7 @@ def _refund_insert(
 ) -> Payment:
     """A new refund: at most what is left of ``payment``, unapplied credit first, then
     the newest settlements undone."""
-    Payment.objects.select_for_update().filter(pk=payment.pk).first()
+    Payment.objects.select_for_update(of=("self",)).filter(pk=payment.pk).first()
     if received_on < payment.received_on:
         raise ValidationError(
             {
@@ -544,7 +546,7 @@ def _refund_insert(
     )
     to_unsettle = amount - min(credit, amount)
     settled = (
-        compound.charges.select_for_update()
+        compound.charges.select_for_update(of=("self",))
         .filter(unit_id=payment.unit_id, owner_paid__gt=0)
         .order_by("-run__period_start", "-id")
     )

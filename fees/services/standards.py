@@ -121,7 +121,7 @@ def fee_standard_create(
         raise ValidationError(errors)
 
     # Serialise versioning per compound: two officers saving at once get distinct versions.
-    Compound.objects.select_for_update().filter(pk=compound.pk).first()
+    Compound.objects.select_for_update(of=("self",)).filter(pk=compound.pk).first()
     existing = list(compound.fee_standards.filter(building_kind=building_kind))
     for other in existing:
         if other.overlaps(valid_from, valid_to):

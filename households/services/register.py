@@ -120,7 +120,7 @@ def property_right_unit_update(
     today: dt.date | None = None,
 ) -> PropertyRightUnit:
     """Record a property-right unit's transfer status (非经资产移交), date and receiver."""
-    pru = PropertyRightUnit.objects.select_for_update().get(pk=property_right_unit.pk)
+    pru = PropertyRightUnit.objects.select_for_update(of=("self",)).get(pk=property_right_unit.pk)
     receiver = receiver.strip()
     errors = _transfer_errors(
         transfer_status=transfer_status,

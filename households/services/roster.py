@@ -131,7 +131,7 @@ def roster_import(
     """
     today = today or timezone.localdate()
     # One import per compound at a time: the plan below is worked out from a snapshot.
-    Compound.objects.select_for_update().only("pk").get(pk=compound.pk)
+    Compound.objects.select_for_update(of=("self",)).only("pk").get(pk=compound.pk)
     report = ImportReport(dry_run=dry_run)
     try:
         table = read_table(data)

@@ -70,7 +70,11 @@ def _require_state(decision: Decision, *states: DecisionState, message: StrOrPro
 def _locked(decision_id: int, *states: DecisionState, message: StrOrPromise) -> Decision:
     """The decision re-read under a row lock, refused with ``message`` unless it is in one
     of ``states``: every change of a decision starts here."""
-    decision = Decision.objects.select_for_update().select_related("compound").get(pk=decision_id)
+    decision = (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=decision_id)
+    )
     _require_state(decision, *states, message=message)
     return decision
 

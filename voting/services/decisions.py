@@ -253,7 +253,11 @@ def decision_count(
 ) -> Decision:
     """Record the counting (计票): the record, the tally and the SHA-256 of the ballot set."""
     at = _now(at)
-    decision = Decision.objects.select_for_update().select_related("compound").get(pk=decision.pk)
+    decision = (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=decision.pk)
+    )
     if decision.state in (DecisionState.DRAFT, DecisionState.ANNOUNCED, DecisionState.OPEN):
         raise ValidationError(_("投票尚未结束，不能计票"))
     _require_state(decision, DecisionState.CLOSED, message=_("该决定已计票"))

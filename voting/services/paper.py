@@ -194,7 +194,11 @@ def paper_ballots_import(
     in use), one choice per voter for every item in the voter's scope. Not offered on any
     page: ballots keyed today go through :func:`paper_entry_record`. Each ballot is still
     audited one by one. Returns the number of ballots."""
-    decision = Decision.objects.select_for_update().select_related("compound").get(pk=decision.pk)
+    decision = (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=decision.pk)
+    )
     _require_state(decision, DecisionState.OPEN, message=_("只有投票中的决定可以导入书面选票"))
     if decision.ballots.filter(entry_id__in=list(choices_by_entry)).exists():
         raise ValidationError(_("导入的业主中有人已经投票"))

@@ -62,7 +62,7 @@ def _mark_revoked(
 
 
 def _revoke_proxy_in_person(entry: RollEntry, actor: User | None, at: dt.datetime) -> None:
-    for proxy in entry.proxies.filter(revoked_at__isnull=True).select_for_update():
+    for proxy in entry.proxies.filter(revoked_at__isnull=True).select_for_update(of=("self",)):
         _mark_revoked(
             proxy,
             entry,
@@ -136,7 +136,7 @@ def proxy_revoke(*, proxy: Proxy, actor: User, reason: str, at: dt.datetime | No
         raise ValidationError(_("只能在公告后、投票截止前撤销委托投票"))
     # The entry's lock orders this against a ballot the holder is casting right now.
     entry = _lock_entry(decision, proxy.entry_id)
-    proxy = entry.proxies.select_for_update().get(pk=proxy.pk)
+    proxy = entry.proxies.select_for_update(of=("self",)).get(pk=proxy.pk)
     if proxy.revoked_at is not None:
         raise ValidationError(_("该委托已撤销"))
     if proxy.ballots.exists():

@@ -24,7 +24,7 @@ class ReportBusy(Exception):
 @transaction.atomic
 def tally_report_request(*, decision: Decision, actor: User | None) -> Decision:
     """Queue the report; the page shows its progress."""
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    decision = Decision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
     if decision.state not in (DecisionState.COUNTED, DecisionState.PUBLISHED):
         raise ValidationError(_("计票完成后才能生成计票结果报告"))
     if decision.report_status in (ReportStatus.PENDING, ReportStatus.RUNNING):
@@ -57,7 +57,7 @@ def tally_report_render(*, decision_id: int) -> str:
     _progress(decision_id, 90)
     name = f"tally-{decision.compound.code}-{decision.pk}.pdf"
     with transaction.atomic():
-        decision = Decision.objects.select_for_update().get(pk=decision_id)
+        decision = Decision.objects.select_for_update(of=("self",)).get(pk=decision_id)
         if decision.report_file:
             decision.report_file.delete(save=False)
         decision.report_file.save(name, ContentFile(document), save=False)
