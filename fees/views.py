@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -26,17 +27,16 @@ from django.views.decorators.http import require_POST
 
 from households.access import get_building_for_user, sees_owner_names
 from households.selectors import units_of_user
-from portal.access import acting_roles, get_compound_for_user
+from portal import lists
+from portal.access import acting_roles, check_compound_access, get_compound_for_user
 from portal.errors import errors_to_form
+from portal.exports import list_export, refuse_invalid, register_export
 from portal.lists import (
     EXPORT_CHUNK,
-    EXPORT_MAX_ROWS,
     Filter,
     ListQuery,
     ListSpec,
-    export_response,
     export_rows,
-    export_too_large,
     paginate,
 )
 from portal.models import STAFF_ROLES, Compound, Role
@@ -310,13 +310,6 @@ def _building_filter(compound: Compound) -> Filter:
     return Filter("building", _("楼栋"), [(b.number, b.label) for b in buildings])
 
 
-def _refused_export(query: ListQuery, rows) -> bool:
-    """True (and the reason in ``query.errors``) when an export cannot be made."""
-    if message := export_too_large(rows):
-        query.errors.append(message)
-    return bool(query.errors)
-
-
 def _list_filename(stem: str, compound: Compound) -> str:
     return f"{stem}-{compound.code}-{timezone.localdate():%Y%m%d}.xlsx"
 
@@ -334,6 +327,51 @@ def _payment_cells(p) -> list[object]:
         _("是") if p.is_prepayment else "",
         p.note,
     ]
+
+
+def _payments_list(compound: Compound, user, params) -> tuple[ListQuery, QuerySet]:
+    """The payments list's query and rows (the page and its export share it)."""
+    today = timezone.localdate()
+    years = selectors.payment_years(compound, selectors.collection_years(compound), today)
+    query = ListQuery.from_params(
+        params,
+        PAYMENTS_LIST,
+        [
+            _building_filter(compound),
+            Filter("kind", _("类型"), PaymentKind.choices),
+            Filter("method", _("方式"), PaymentMethod.choices),
+            Filter("year", _("收款年度"), [(str(y), str(y)) for y in years]),
+            Filter("amount", _("金额"), selectors.AMOUNT_CHOICES),
+        ],
+    )
+    names_visible = sees_owner_names(user, compound)
+    rows = selectors.payments_list(
+        compound, search=query.search, names_visible=names_visible, **query.filters
+    )
+    return query, rows
+
+
+def payments_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
+    compound = check_compound_access(user, compound, STAFF_ROLES)
+    query, rows = _payments_list(compound, user, params)
+    refuse_invalid(query)
+    headers = [
+        _("收据号"),
+        _("楼号"),
+        _("房号"),
+        _("类型"),
+        _("方式"),
+        _("金额（元）"),
+        _("收款日期"),
+        _("交易流水号"),
+        _("预缴"),
+        _("备注"),
+    ]
+    sheet = Sheet(_("收款"), headers, export_rows(rows, _payment_cells), text_columns=[0, 1, 2, 7])
+    return _list_filename(_("收款"), compound), [sheet]
+
+
+register_export("fees.payments", payments_export)
 
 
 @login_required
@@ -359,40 +397,11 @@ def payments(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
     form, done = _submit(request, code, CASHIERS, PaymentForm, save, initial=initial)
     if done:
         return done
-    today = timezone.localdate()
-    years = selectors.payment_years(compound, selectors.collection_years(compound), today)
-    query = ListQuery.from_request(
-        request,
-        PAYMENTS_LIST,
-        [
-            _building_filter(compound),
-            Filter("kind", _("类型"), PaymentKind.choices),
-            Filter("method", _("方式"), PaymentMethod.choices),
-            Filter("year", _("收款年度"), [(str(y), str(y)) for y in years]),
-            Filter("amount", _("金额"), selectors.AMOUNT_CHOICES),
-        ],
-    )
-    names_visible = sees_owner_names(request.user, compound)
-    rows = selectors.payments_list(
-        compound, search=query.search, names_visible=names_visible, **query.filters
-    )
-    if query.wants_export and not _refused_export(query, rows):
-        headers = [
-            _("收据号"),
-            _("楼号"),
-            _("房号"),
-            _("类型"),
-            _("方式"),
-            _("金额（元）"),
-            _("收款日期"),
-            _("交易流水号"),
-            _("预缴"),
-            _("备注"),
-        ]
-        return export_response(
-            _list_filename(_("收款"), compound),
-            Sheet(_("收款"), headers, export_rows(rows, _payment_cells), text_columns=[0, 1, 2, 7]),
-        )
+    query, rows = _payments_list(compound, request.user, request.GET)
+    if query.wants_export and (
+        response := list_export(request, compound, "fees.payments", query, rows)
+    ):
+        return response
     return render(
         request,
         "fees/payments.html",
@@ -447,13 +456,14 @@ def _arrears_cells(row: selectors.ArrearsListRow) -> list[object]:
     ]
 
 
-@login_required
-def arrears(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
-    """欠费与催缴: the units that owe, by age of the bill, a page at a time, searchable and
-    filtered (building, how long, how much), exported whole as XLSX."""
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    query = ListQuery.from_request(
-        request,
+def _bucket_labels() -> list[str]:
+    return [_("3个月内"), _("3–6个月"), _("6–12个月"), _("12个月以上")]
+
+
+def _arrears_list(compound: Compound, user, params) -> tuple[ListQuery, QuerySet]:
+    """The arrears list's query and rows (the page and its export share it)."""
+    query = ListQuery.from_params(
+        params,
         ARREARS_LIST,
         [
             _building_filter(compound),
@@ -461,7 +471,7 @@ def arrears(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
             Filter("amount", _("欠费金额"), selectors.AMOUNT_CHOICES),
         ],
     )
-    names_visible = sees_owner_names(request.user, compound)
+    names_visible = sees_owner_names(user, compound)
     rows = selectors.arrears_units(
         compound,
         timezone.localdate(),
@@ -469,21 +479,40 @@ def arrears(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
         names_visible=names_visible,
         **query.filters,
     )
-    bucket_labels = [_("3个月内"), _("3–6个月"), _("6–12个月"), _("12个月以上")]
-    if query.wants_export and not _refused_export(query, rows):
-        headers = [
-            _("楼号"),
-            _("房号"),
-            *(_("%(age)s（元）") % {"age": label} for label in bucket_labels),
-            _("合计（元）"),
-            _("最早欠费期间"),
-            _("催缴进度"),
-        ]
-        listed = selectors.arrears_export_rows(compound, rows, EXPORT_CHUNK, EXPORT_MAX_ROWS)
-        return export_response(
-            _list_filename(_("欠费"), compound),
-            Sheet(_("欠费"), headers, map(_arrears_cells, listed), text_columns=[0, 1]),
-        )
+    return query, rows
+
+
+def arrears_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
+    compound = check_compound_access(user, compound, STAFF_ROLES)
+    query, rows = _arrears_list(compound, user, params)
+    refuse_invalid(query)
+    headers = [
+        _("楼号"),
+        _("房号"),
+        *(_("%(age)s（元）") % {"age": label} for label in _bucket_labels()),
+        _("合计（元）"),
+        _("最早欠费期间"),
+        _("催缴进度"),
+    ]
+    listed = selectors.arrears_export_rows(compound, rows, EXPORT_CHUNK, lists.EXPORT_MAX_ROWS)
+    sheet = Sheet(_("欠费"), headers, map(_arrears_cells, listed), text_columns=[0, 1])
+    return _list_filename(_("欠费"), compound), [sheet]
+
+
+register_export("fees.arrears", arrears_export)
+
+
+@login_required
+def arrears(request: AuthenticatedHttpRequest, code: str) -> HttpResponseBase:
+    """欠费与催缴: the units that owe, by age of the bill, a page at a time, searchable and
+    filtered (building, how long, how much), exported whole as XLSX."""
+    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
+    query, rows = _arrears_list(compound, request.user, request.GET)
+    bucket_labels = _bucket_labels()
+    if query.wants_export and (
+        response := list_export(request, compound, "fees.arrears", query, rows)
+    ):
+        return response
     page = paginate(rows, query)
     totals = selectors.arrears_totals(rows)
     return render(

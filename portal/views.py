@@ -1,4 +1,5 @@
-"""The foundation's one page: the favicon (dashboards and landing pages live in ``board``)."""
+"""The foundation's own pages: the favicon and background list exports' progress and
+file (dashboards and landing pages live in ``board``)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse

@@ -23,15 +23,15 @@ from django.views.decorators.http import require_POST
 from households.masking import mask_name
 from portal.access import get_compound_for_user, is_staff_in
 from portal.errors import errors_to_messages
+from portal.exports import list_export, refuse_invalid, register_export
 from portal.lists import (
     Filter,
     ListQuery,
     ListSpec,
-    export_response,
     export_rows,
-    export_too_large,
     paginate,
 )
+from portal.models import Compound
 from portal.typing import AuthenticatedHttpRequest
 from portal.xlsx import Sheet
 
@@ -370,9 +370,39 @@ def _voter(entry: RollEntry) -> str:
     return mask_name(entry.owner.name) if entry.owner else ""
 
 
-def _paper_export(decision: Decision, keyed: QuerySet[PaperEntry]) -> HttpResponseBase:
+def _export_decision(compound: Compound, user, params, roles) -> Decision:
+    """For a list's export build: the decision the URL named, if ``user`` still may."""
+    decision_id = str(params.get("decision_id", ""))
+    if not decision_id.isdigit():
+        raise Http404
+    return get_decision_for_user(user, compound.code, int(decision_id), roles)
+
+
+def _paper_list(decision: Decision, params) -> tuple[ListQuery, QuerySet[PaperEntry]]:
+    """The keyings list's query and rows (the page and its export share it)."""
+    query = ListQuery.from_params(
+        params,
+        PAPER_LIST,
+        [
+            _building_filter(decision),
+            Filter("status", _("录入状态"), PaperEntryStatus.choices),
+        ],
+    )
+    keyed = selectors.paper_entries(
+        decision,
+        search=query.search,
+        building_id=_chosen_id(query, "building"),
+        status=query.filters["status"],
+    )
+    return query, keyed
+
+
+def paper_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
     """The keyings without their choices: a file of who keyed which ballot, never how
     anyone voted."""
+    decision = _export_decision(compound, user, params, MANAGERS)
+    query, keyed = _paper_list(decision, params)
+    refuse_invalid(query)
 
     def cells(paper: PaperEntry) -> list[object]:
         return [
@@ -386,10 +416,16 @@ def _paper_export(decision: Decision, keyed: QuerySet[PaperEntry]) -> HttpRespon
 
     headers = [_("名册序号"), _("房屋"), _("业主"), _("录入状态"), _("录入人"), _("录入时间")]
     stem = _("书面选票录入记录")
-    return export_response(
-        f"{stem}-{decision.compound.code}-{decision.pk}-{timezone.localdate():%Y%m%d}.xlsx",
-        Sheet(stem, headers, export_rows(keyed, cells), text_columns=[1, 2]),
-    )
+    return _decision_filename(stem, decision), [
+        Sheet(stem, headers, export_rows(keyed, cells), text_columns=[1, 2])
+    ]
+
+
+register_export("voting.paper_entries", paper_export)
+
+
+def _decision_filename(stem: str, decision: Decision) -> str:
+    return f"{stem}-{decision.compound.code}-{decision.pk}-{timezone.localdate():%Y%m%d}.xlsx"
 
 
 @login_required
@@ -410,22 +446,18 @@ def paper_entry(request: AuthenticatedHttpRequest, code: str, decision_id: int) 
         except ValidationError as exc:
             errors_to_messages(request, exc)
         return redirect("voting:paper_entry", code, decision.pk)
-    query = ListQuery.from_request(
-        request,
-        PAPER_LIST,
-        [
-            _building_filter(decision),
-            Filter("status", _("录入状态"), PaperEntryStatus.choices),
-        ],
-    )
-    keyed = selectors.paper_entries(
-        decision,
-        search=query.search,
-        building_id=_chosen_id(query, "building"),
-        status=query.filters["status"],
-    )
-    if query.wants_export and not _refused_export(query, keyed):
-        return _paper_export(decision, keyed)
+    query, keyed = _paper_list(decision, request.GET)
+    if query.wants_export and (
+        response := list_export(
+            request,
+            decision.compound,
+            "voting.paper_entries",
+            query,
+            keyed,
+            decision_id=decision.pk,
+        )
+    ):
+        return response
     page = paginate(keyed, query)
     return render(
         request,
@@ -461,12 +493,13 @@ def review_queue(
         except ValidationError as exc:
             errors_to_messages(request, exc)
         return redirect("voting:review", code, decision.pk)
-    query = ListQuery.from_request(request, REVIEW_LIST, [_building_filter(decision)])
-    entries = selectors.review_entries(
-        decision, search=query.search, building_id=_chosen_id(query, "building")
-    )
-    if query.wants_export and not _refused_export(query, entries):
-        return _review_export(decision, entries)
+    query, entries = _review_list(decision, request.GET)
+    if query.wants_export and (
+        response := list_export(
+            request, decision.compound, "voting.review", query, entries, decision_id=decision.pk
+        )
+    ):
+        return response
     page = paginate(entries, query)
     titles = {str(item.pk): item.title for item in items}
     return render(
@@ -486,9 +519,21 @@ def review_queue(
     )
 
 
-def _review_export(decision: Decision, entries: QuerySet[RollEntry]) -> HttpResponseBase:
+def _review_list(decision: Decision, params) -> tuple[ListQuery, QuerySet[RollEntry]]:
+    """The review queue's query and rows (the page and its export share it)."""
+    query = ListQuery.from_params(params, REVIEW_LIST, [_building_filter(decision)])
+    entries = selectors.review_entries(
+        decision, search=query.search, building_id=_chosen_id(query, "building")
+    )
+    return query, entries
+
+
+def review_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
     """The ballots to pull from the box and review: voter number, units and who keyed them
     (never the keyed choices)."""
+    decision = _export_decision(compound, user, params, MANAGERS)
+    query, entries = _review_list(decision, params)
+    refuse_invalid(query)
 
     def cells(entry: RollEntry) -> list[object]:
         keyed_by = "、".join(p.entered_by.username for p in entry.mismatches)  # type: ignore[attr-defined]
@@ -496,10 +541,12 @@ def _review_export(decision: Decision, entries: QuerySet[RollEntry]) -> HttpResp
 
     headers = [_("名册序号"), _("房屋"), _("业主"), _("录入人")]
     stem = _("复核清单")
-    return export_response(
-        f"{stem}-{decision.compound.code}-{decision.pk}-{timezone.localdate():%Y%m%d}.xlsx",
-        Sheet(stem, headers, export_rows(entries, cells), text_columns=[1, 2]),
-    )
+    return _decision_filename(stem, decision), [
+        Sheet(stem, headers, export_rows(entries, cells), text_columns=[1, 2])
+    ]
+
+
+register_export("voting.review", review_export)
 
 
 TURNOUT_LIST = ListSpec(per_page=100)
@@ -516,34 +563,14 @@ def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> H
     exported whole as XLSX for volunteers to work through. A constant number of queries
     whatever the size of the roll."""
     decision = get_decision_for_user(request.user, code, decision_id, CANVASSERS)
-    items = selectors.decision_items(decision)
-    item_filter = Filter(
-        "item", _("表决事项"), [(str(i.pk), f"{i.position}. {i.title}") for i in items]
-    )
-    # The item decides the scope, and the scope the buildings one may filter by.
-    chosen = ListQuery.from_request(request, TURNOUT_LIST, [item_filter]).filters["item"]
-    item = next((i for i in items if str(i.pk) == chosen), None)
-    scope = selectors.turnout_scope(decision, *([item] if item else []))
-    rows = selectors.turnout_by_building(decision, scope)
-    query = ListQuery.from_request(
-        request,
-        TURNOUT_LIST,
-        [
-            item_filter,
-            Filter("building", _("楼栋"), [(str(r.building_id), r.label) for r in rows]),
-            Filter("voted", _("投票情况"), _voted_choices()),
-        ],
-    )
+    query, units, items, item, scope, rows = _turnout_list(decision, request.GET)
     chosen_building = query.filters["building"]
-    units = selectors.turnout_units(
-        decision,
-        scope,
-        search=query.search,
-        building_id=int(chosen_building) if chosen_building else None,
-        voted=query.filters["voted"],
-    )
-    if query.wants_export and not _refused_export(query, units):
-        return _turnout_export(decision, units)
+    if query.wants_export and (
+        response := list_export(
+            request, decision.compound, "voting.turnout", query, units, decision_id=decision.pk
+        )
+    ):
+        return response
     page = paginate(units, query)
     return render(
         request,
@@ -565,11 +592,47 @@ def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> H
     )
 
 
-def _refused_export(query: ListQuery, rows: QuerySet) -> bool:
-    """True (and the reason in ``query.errors``) when an export cannot be made."""
-    if message := export_too_large(rows):
-        query.errors.append(message)
-    return bool(query.errors)
+def _turnout_list(decision: Decision, params) -> tuple:
+    """The turnout list's query and units, with what the page shows around them: the
+    items, the chosen item, its scope and the per-building turnout (the page and its
+    export share it)."""
+    items = selectors.decision_items(decision)
+    item_filter = Filter(
+        "item", _("表决事项"), [(str(i.pk), f"{i.position}. {i.title}") for i in items]
+    )
+    # The item decides the scope, and the scope the buildings one may filter by.
+    chosen = ListQuery.from_params(params, TURNOUT_LIST, [item_filter]).filters["item"]
+    item = next((i for i in items if str(i.pk) == chosen), None)
+    scope = selectors.turnout_scope(decision, *([item] if item else []))
+    rows = selectors.turnout_by_building(decision, scope)
+    query = ListQuery.from_params(
+        params,
+        TURNOUT_LIST,
+        [
+            item_filter,
+            Filter("building", _("楼栋"), [(str(r.building_id), r.label) for r in rows]),
+            Filter("voted", _("投票情况"), _voted_choices()),
+        ],
+    )
+    chosen_building = query.filters["building"]
+    units = selectors.turnout_units(
+        decision,
+        scope,
+        search=query.search,
+        building_id=int(chosen_building) if chosen_building else None,
+        voted=query.filters["voted"],
+    )
+    return query, units, items, item, scope, rows
+
+
+def turnout_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
+    decision = _export_decision(compound, user, params, CANVASSERS)
+    query, units, *_shown = _turnout_list(decision, params)
+    refuse_invalid(query)
+    return _turnout_file(decision, units)
+
+
+register_export("voting.turnout", turnout_export)
 
 
 @dataclass(frozen=True)
@@ -603,7 +666,7 @@ def _canvass_row(unit: RollUnit) -> CanvassLine:
     )
 
 
-def _turnout_export(decision: Decision, units: QuerySet[RollUnit]) -> HttpResponseBase:
+def _turnout_file(decision: Decision, units: QuerySet[RollUnit]) -> tuple[str, list[Sheet]]:
     def cells(unit: RollUnit) -> list[object]:
         line = _canvass_row(unit)
         area = None if line.area is None else Decimal(line.area) / 100
@@ -611,10 +674,9 @@ def _turnout_export(decision: Decision, units: QuerySet[RollUnit]) -> HttpRespon
 
     headers = [_("楼栋"), _("房屋"), _("业主"), _("面积 (m²)"), _("投票情况")]
     stem = _("扫楼名单")
-    return export_response(
-        f"{stem}-{decision.compound.code}-{decision.pk}-{timezone.localdate():%Y%m%d}.xlsx",
-        Sheet(stem, headers, export_rows(units, cells), text_columns=[0, 1, 2]),
-    )
+    return _decision_filename(stem, decision), [
+        Sheet(stem, headers, export_rows(units, cells), text_columns=[0, 1, 2])
+    ]
 
 
 def _qr_svg(data: str) -> str:

@@ -1,0 +1,85 @@
+"""The turnout, keyings and review exports, long ones in the background (portal.exports):
+the file the task writes is the one the request would have streamed, and a user who is
+no longer a manager when it runs gets none."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from portal.models import ExportFile, ExportState, Membership
+from voting import services
+
+from .helpers import make_decision
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(response) -> list[tuple]:
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
+
+
+def _mismatches(decision, cast, second) -> None:
+    item = decision.items.get()
+    for number in (1, 2, 3):
+        code = decision.roll.get(number=number).ballot_code
+        for actor, choice in ((cast.committee, "agree"), (second, "disagree")):
+            services.paper_entry_record(
+                decision=decision, ballot_code=code, actor=actor, choices={item.pk: choice}
+            )
+
+
+@pytest.mark.parametrize(
+    ("route", "name", "params"),
+    [
+        ("voting:turnout", "voting.turnout", {"voted": "no"}),
+        ("voting:paper_entry", "voting.paper_entries", {"status": "mismatch"}),
+        ("voting:review", "voting.review", {}),
+    ],
+)
+def test_a_long_voting_list_is_exported_in_the_background_as_the_same_file(
+    cast,
+    client,
+    settings,
+    second_committee,
+    django_capture_on_commit_callbacks,
+    route,
+    name,
+    params,
+):
+    decision = make_decision(cast)
+    _mismatches(decision, cast, second_committee)
+    client.force_login(cast.committee)
+    url = reverse(route, args=[cast.compound.code, decision.pk])
+    inline = _rows(client.get(url, {"export": "xlsx", **params}))
+    assert len(inline) > 2
+    settings.EXPORT_INLINE_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url, {"export": "xlsx", **params})
+    job = ExportFile.objects.get()
+    assert response.status_code == 302 and job.list_name == name
+    assert job.params["decision_id"] == str(decision.pk)
+    job.refresh_from_db()
+    assert job.state == ExportState.DONE and job.rows_done == job.rows_total == len(inline) - 1
+    download = client.get(reverse("export_download", args=[cast.compound.code, job.pk]))
+    assert _rows(download) == inline
+
+
+def test_a_manager_no_more_when_the_task_runs_gets_no_file(
+    cast, client, settings, second_committee, django_capture_on_commit_callbacks
+):
+    decision = make_decision(cast)
+    _mismatches(decision, cast, second_committee)
+    client.force_login(cast.committee)
+    settings.EXPORT_INLINE_ROWS = 1
+    url = reverse("voting:paper_entry", args=[cast.compound.code, decision.pk])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.get(url, {"export": "xlsx"}).status_code == 302
+    Membership.objects.filter(user=cast.committee).delete()
+    for callback in callbacks:
+        callback()
+    job = ExportFile.objects.get()
+    assert job.state == ExportState.FAILED and not job.file
