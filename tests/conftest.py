@@ -62,6 +62,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: API throttles, login lockouts and cached
+    sessions of earlier tests in the same process (which differ with xdist's split, and
+    fill faster the faster the suite runs) must not decide a test's outcome."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _one_live_worker_at_a_time(request):
     """Tests marked ``celery_worker`` run one at a time across the xdist processes."""
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
