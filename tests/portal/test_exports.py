@@ -199,3 +199,27 @@ def test_the_task_runs_once(cast, client, low_inline, django_capture_on_commit_c
     client.force_login(cast.committee)
     job, _url = start(client, units_url(cast), {}, django_capture_on_commit_callbacks)
     assert exports.run_export(job.pk) == "skipped"
+
+
+def test_starting_a_background_export_costs_the_same_queries_at_any_length(
+    cast, client, low_inline, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.households.test_register_lists import big_building
+
+    client.force_login(cast.committee)
+
+    def started() -> int:
+        with (
+            django_capture_on_commit_callbacks(execute=False),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            assert client.get(units_url(cast), {"export": "xlsx"}).status_code == 302
+        return len(queries)
+
+    small = started()
+    big_building(cast.compound, "9", 300)
+    assert started() == small
+    assert ExportFile.objects.count() == 2
