@@ -43,8 +43,9 @@ def get_decision_for_user(
     """The decision of compound ``code`` if ``user`` holds one of ``roles`` there (and may
     see a draft when it is one), else 404."""
     # The decision and its compound in one query; the role check follows (404 either way).
+    # The role check needs only the compound's street office id, not the office's row.
     try:
-        decision = Decision.objects.select_related("compound", "compound__street_office").get(
+        decision = Decision.objects.select_related("compound").get(
             compound__code=code, pk=decision_id
         )
     except Decision.DoesNotExist:

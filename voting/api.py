@@ -6,6 +6,7 @@ checking, their ValidationErrors become 400s in the project's exception handler.
 
 from collections.abc import Iterable
 from functools import cached_property
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -414,4 +415,33 @@ class TallyView(CompoundScopedAPIView, generics.GenericAPIView):
         if not may_see_tally(request.user, decision):
             raise ValidationError("计票结果公布后业主才能查看")
         data = selectors.decision_result(decision).to_json()
-        return Response(TallyItemSerializer(data["items"], many=True).data)
+        # The certified snapshot is already JSON of the documented shape: the serializer
+        # documents it (schema) and names the fields returned, without building its
+        # fields on every request (a fifth of the request's CPU).
+        return Response([_tally_item(item) for item in data["items"]])
+
+
+def _field_tree(serializer: serializers.Serializer) -> dict[str, Any]:
+    """The field names of ``serializer``, with those of its nested serializers."""
+    tree: dict[str, Any] = {}
+    for name, field in serializer.fields.items():
+        if isinstance(field, serializers.ListSerializer):
+            field = field.child
+        tree[name] = _field_tree(field) if isinstance(field, serializers.Serializer) else None
+    return tree
+
+
+_TALLY_FIELDS = _field_tree(TallyItemSerializer())
+
+
+def _project(data: Any, tree: dict[str, Any]) -> Any:
+    if data is None:
+        return None
+    if isinstance(data, list):
+        return [_project(x, tree) for x in data]
+    return {k: data[k] if sub is None else _project(data[k], sub) for k, sub in tree.items()}
+
+
+def _tally_item(item: dict[str, Any]) -> dict[str, Any]:
+    """One item of the snapshot with exactly the fields of :class:`TallyItemSerializer`."""
+    return _project(item, _TALLY_FIELDS)
