@@ -106,7 +106,7 @@ class AgreementTemplate(models.Model):
     class Meta:
         verbose_name = _("协议模板")
         verbose_name_plural = _("协议模板")
-        ordering = ["compound", "-version"]
+        ordering = ["compound_id", "-version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["compound", "version"], name="agreement_template_unique_version"
@@ -194,7 +194,7 @@ class Agreement(models.Model):
     class Meta:
         verbose_name = _("四方协议")
         verbose_name_plural = _("四方协议")
-        ordering = ["compound", "-created_at"]
+        ordering = ["compound_id", "-created_at"]
         indexes = [
             models.Index(fields=["compound", "status"]),
             models.Index(fields=["compound", "-created_at"]),

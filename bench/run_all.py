@@ -12,8 +12,17 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["roster_import.py", "fees_billing.py", "fees_notices.py", "voting_tally.py"]
-NEEDS_REAL_SERVICES = {"fees_notices.py"}
+SCRIPTS = [
+    "roster_import.py",
+    "fees_billing.py",
+    "fees_notices.py",
+    "voting_tally.py",
+    "register_pages.py",
+    "fees_collection.py",
+    "voting_pages.py",
+    "http_load.py",
+]
+NEEDS_REAL_SERVICES = {"fees_notices.py", "http_load.py"}
 
 
 def main() -> int:

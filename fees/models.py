@@ -119,7 +119,7 @@ class FeeStandard(models.Model):
     class Meta:
         verbose_name = _("收费标准")
         verbose_name_plural = _("收费标准")
-        ordering = ["compound", "building_kind", "-valid_from"]
+        ordering = ["compound_id", "building_kind", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
                 fields=["compound", "building_kind", "version"], name="fee_standard_unique_version"
@@ -196,7 +196,7 @@ class SubsidyPayer(models.Model):
     class Meta:
         verbose_name = _("补贴方")
         verbose_name_plural = _("补贴方")
-        ordering = ["compound", "id"]
+        ordering = ["compound_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["compound", "name"], name="subsidy_payer_unique_name")
         ]
@@ -257,7 +257,7 @@ class BillingRun(models.Model):
     class Meta:
         verbose_name = _("计费批次")
         verbose_name_plural = _("计费批次")
-        ordering = ["compound", "-period_start"]
+        ordering = ["compound_id", "-period_start"]
         constraints = [
             models.UniqueConstraint(
                 fields=["compound", "period_start"], name="billing_run_unique_period"
@@ -444,7 +444,7 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("收款记录")
         verbose_name_plural = _("收款记录")
-        ordering = ["compound", "-received_on", "-id"]
+        ordering = ["compound_id", "-received_on", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["compound", "idempotency_key"], name="payment_unique_idempotency_key"
@@ -602,7 +602,7 @@ class AnnualAccount(models.Model):
     class Meta:
         verbose_name = _("年度收支")
         verbose_name_plural = _("年度收支")
-        ordering = ["compound", "-year"]
+        ordering = ["compound_id", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["compound", "year"], name="annual_account_unique")
         ]

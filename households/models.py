@@ -48,7 +48,7 @@ class Building(models.Model):
     class Meta:
         verbose_name = _("楼栋")
         verbose_name_plural = _("楼栋")
-        ordering = ["compound", "sort_key", "number"]
+        ordering = ["compound_id", "sort_key", "number"]
         constraints = [
             models.UniqueConstraint(fields=["compound", "number"], name="building_unique_number")
         ]
@@ -187,7 +187,7 @@ class Owner(models.Model):
     class Meta:
         verbose_name = _("业主")
         verbose_name_plural = _("业主")
-        ordering = ["compound", "name"]
+        ordering = ["compound_id", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["compound", "id_number"],
@@ -303,7 +303,7 @@ class PropertyRightUnit(models.Model):
     class Meta:
         verbose_name = _("产权单位")
         verbose_name_plural = _("产权单位")
-        ordering = ["compound", "name"]
+        ordering = ["compound_id", "name"]
         constraints = [models.UniqueConstraint(fields=["compound", "name"], name="pru_unique_name")]
 
     def __str__(self) -> str:
@@ -321,7 +321,7 @@ class Committee(models.Model):
     class Meta:
         verbose_name = _("物业管理委员会")
         verbose_name_plural = _("物业管理委员会")
-        ordering = ["compound", "-formed_on"]
+        ordering = ["compound_id", "-formed_on"]
 
     def __str__(self) -> str:
         return f"{self.compound} 物管会 ({self.formed_on:%Y})"

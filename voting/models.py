@@ -124,7 +124,7 @@ class Decision(models.Model):
     class Meta:
         verbose_name = _("业主共同决定")
         verbose_name_plural = _("业主共同决定")
-        ordering = ["compound", "-created_at"]
+        ordering = ["compound_id", "-created_at"]
         indexes = [models.Index(fields=["compound", "state", "-created_at"])]
 
     def __str__(self) -> str:

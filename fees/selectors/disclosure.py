@@ -8,6 +8,7 @@ from portal.models import Compound
 
 from ..models import (
     AnnualAccount,
+    CollectionTotal,
     FeeStandard,
     FenSum,
 )
@@ -45,10 +46,11 @@ def disclosure(compound: Compound, today: dt.date) -> Disclosure:
     fee_income = (
         compound.payments.filter(received_on__year=year).aggregate(s=FenSum("amount"))["s"] or ZERO
     )
+    # The kept per-building totals of the year, not every charge (a public page).
     subsidy_income = (
-        compound.charges.filter(run__period_start__year=year).aggregate(s=FenSum("subsidy_due"))[
-            "s"
-        ]
+        CollectionTotal.objects.filter(compound=compound, year=year).aggregate(
+            s=FenSum("subsidy_due")
+        )["s"]
         or ZERO
     )
     account = AnnualAccount.objects.filter(compound=compound, year=year).first()
