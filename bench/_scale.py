@@ -3,7 +3,8 @@
 ``scaled_compound`` builds buildings, units, owners and ownerships in a few bulk inserts
 (50,000 units in seconds); ``counted_decision`` adds a decision announced on that register,
 with ballots for a share of the voters, closed and counted (its certified snapshot written).
-Each benchmark adds what it measures on top (standards and billing, payments, print jobs).
+``fee_standards`` gives a compound the case's fee standards. Each benchmark adds what it
+measures on top (billing, payments, print jobs).
 Import after ``_harness``.
 """
 
@@ -15,8 +16,11 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from fees import demo as fees_demo
+from fees import services as fees_services
 from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
 from portal.models import Compound, StreetOffice
+from tests.fees.helpers import fee_basis_item
 from voting import services as voting_services
 from voting.models import Ballot, Decision
 
@@ -29,6 +33,23 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def fee_standards(compound: Compound) -> None:
+    """The case's fee standards (the demo's rates per building kind, its term and shares)
+    on ``compound``, based on a passed decision item as voting leaves it."""
+    basis_item_id = fee_basis_item(compound).pk
+    for kind, (appraised, charged) in fees_demo.RATES.items():
+        fees_services.fee_standard_create(
+            compound=compound,
+            building_kind=kind,
+            appraised_rate=appraised,
+            charged_rate=charged,
+            valid_from=fees_demo.TERM_START,
+            valid_to=fees_demo.TERM_END,
+            shares=fees_demo.SHARES,
+            basis_item_id=basis_item_id,
+        )
 
 
 def scaled_compound(

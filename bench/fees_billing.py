@@ -39,12 +39,11 @@ from _harness import print_load, throwaway_database  # sets up Django first
 from django.conf import settings
 from django.db import connection
 
-from fees import demo, services
+from fees import services
 from fees.models import Charge, ChargeSubsidyLine
 from households.demo import seed_register
 from households.models import BuildingKind
 from portal.models import Compound, StreetOffice
-from tests.fees.helpers import fee_basis_item
 
 START = dt.date(2022, 1, 1)
 BIG_UNITS = 150_000
@@ -52,20 +51,6 @@ BIG_BUILDINGS = 300  # 500 units a building, kinds in turn
 KINDS = (BuildingKind.LOW_RISE, BuildingKind.HIGH_RISE, BuildingKind.BUNGALOW)
 PEAK_TARGET_MB = 300
 RATE_TARGET = 0.8
-
-
-def standards(compound: Compound) -> None:
-    for kind, (appraised, charged) in demo.RATES.items():
-        services.fee_standard_create(
-            compound=compound,
-            building_kind=kind,
-            appraised_rate=appraised,
-            charged_rate=charged,
-            valid_from=demo.TERM_START,
-            valid_to=demo.TERM_END,
-            shares=demo.SHARES,
-            basis_item_id=fee_basis_item(compound).pk,
-        )
 
 
 def maxrss_mb() -> float:
@@ -144,9 +129,9 @@ def measure(code: str, warm: str, *, again: bool) -> dict:
 
 
 def warm_compound(office: StreetOffice, code: str) -> None:
-    from _scale import scaled_compound
+    from _scale import fee_standards, scaled_compound
 
-    standards(scaled_compound(office, code, 36, buildings=3, kinds=KINDS))
+    fee_standards(scaled_compound(office, code, 36, buildings=3, kinds=KINDS))
 
 
 def met(ok: bool) -> str:
@@ -175,11 +160,11 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
         throwaway_database(Path(tmp) / "bench.sqlite3", report_load=True),
     ):
-        from _scale import analyze, scaled_compound
+        from _scale import analyze, fee_standards, scaled_compound
 
         office = StreetOffice.objects.create(code="bench-office", name="基准街道")
         compound = seed_register()
-        standards(compound)
+        fee_standards(compound)
         warm_compound(office, "warm1")
         warm_compound(office, "warm2")
         print(f"database: {vendor}; batch {settings.FEES_BILLING_BATCH_UNITS} units")
@@ -191,7 +176,7 @@ def main() -> None:
             return
         t = time.perf_counter()
         big = scaled_compound(office, "big", BIG_UNITS, buildings=BIG_BUILDINGS, kinds=KINDS)
-        standards(big)
+        fee_standards(big)
         analyze()
         print(
             f"built one compound of {BIG_UNITS:,} units in {BIG_BUILDINGS} buildings in "

@@ -34,19 +34,18 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 
-from _scale import analyze, scaled_compound
+from _scale import analyze, fee_standards, scaled_compound
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fees import demo, selectors, services
+from fees import selectors, services
 from fees.models import BillingRun, Charge, Payment, PaymentAllocation, PaymentMethod
 from fees.money import to_fen
 from fees.services import collection_totals
 from portal.models import Compound, Membership, Role, StreetOffice
-from tests.fees.helpers import fee_basis_item
 
 SIZES = (1_412, 50_000)
 RUNS = 15
@@ -61,17 +60,7 @@ def member_of(compound: Compound) -> User:
 
 
 def bill(compound: Compound) -> BillingRun:
-    for kind, (appraised, charged) in demo.RATES.items():
-        services.fee_standard_create(
-            compound=compound,
-            building_kind=kind,
-            appraised_rate=appraised,
-            charged_rate=charged,
-            valid_from=demo.TERM_START,
-            valid_to=demo.TERM_END,
-            shares=demo.SHARES,
-            basis_item_id=fee_basis_item(compound).pk,
-        )
+    fee_standards(compound)
     return services.billing_run_create(
         compound=compound, period_start=START, months=12, today=START
     ).run

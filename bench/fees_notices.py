@@ -46,7 +46,6 @@ from fees.models import BillingRun, NoticeStatus
 from households.demo import seed_register
 from portal.models import Compound, StreetOffice
 from portal.worker_process import celery_worker
-from tests.fees.helpers import fee_basis_item
 
 SINGLE_RUNS = 30
 BASELINE_SAMPLE = 150
@@ -112,25 +111,11 @@ def print_run(compound: Compound, run: BillingRun, timeout: float = 300) -> floa
     return time.perf_counter() - t
 
 
-def standards(compound: Compound) -> None:
-    for kind, (appraised, charged) in demo.RATES.items():
-        services.fee_standard_create(
-            compound=compound,
-            building_kind=kind,
-            appraised_rate=appraised,
-            charged_rate=charged,
-            valid_from=demo.TERM_START,
-            valid_to=demo.TERM_END,
-            shares=demo.SHARES,
-            basis_item_id=fee_basis_item(compound).pk,
-        )
-
-
 def billed(office: StreetOffice, code: str, sizes: tuple[int, ...]) -> tuple[Compound, BillingRun]:
-    from _scale import scaled_compound
+    from _scale import fee_standards, scaled_compound
 
     compound = scaled_compound(office, code, sum(sizes), sizes=sizes)
-    standards(compound)
+    fee_standards(compound)
     run = services.billing_run_create(
         compound=compound, period_start=START, months=12, today=START
     ).run
