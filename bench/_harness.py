@@ -1,12 +1,15 @@
 """What every benchmark script needs first: Django set up from this checkout, a throw-away
-test database, and the machine's load printed beside the figures.
+test database, the machine's load printed beside the figures, and requests timed alike
+(``timed_requests``).
 
 Import it before any project module (``import _harness`` then ``# isort: split``).
 """
 
 import os
+import statistics
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 
 def print_load(when: str) -> None:
@@ -46,3 +50,26 @@ def throwaway_database(
             print_load("after")
         connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def timed_requests(*gets: Callable[[], object], runs: int) -> list[tuple[float, float, int]]:
+    """Per request function: median wall and CPU milliseconds over ``runs`` requests
+    (after one each to warm up), and the queries of one. Several are requested in turn,
+    so all see the same load on this shared machine. CPU is this process's (view, ORM,
+    template, driver); wall adds the database server. Each response must be a 200."""
+    samples: list[tuple[list[float], list[float]]] = [([], []) for _ in gets]
+    for get in gets:
+        get()  # warm
+    for _ in range(runs):
+        for get, (walls, cpus) in zip(gets, samples, strict=True):
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = get()
+            cpus.append((time.process_time() - cpu) * 1000)
+            walls.append((time.perf_counter() - wall) * 1000)
+            assert response.status_code == 200, response.status_code  # type: ignore[attr-defined]
+    figures = []
+    for get, (walls, cpus) in zip(gets, samples, strict=True):
+        with CaptureQueriesContext(connection) as queries:
+            get()
+        figures.append((statistics.median(walls), statistics.median(cpus), len(queries)))
+    return figures

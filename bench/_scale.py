@@ -3,7 +3,8 @@
 ``scaled_compound`` builds buildings, units, owners and ownerships in a few bulk inserts
 (50,000 units in seconds); ``counted_decision`` adds a decision announced on that register,
 with ballots for a share of the voters, closed and counted (its certified snapshot written).
-``fee_standards`` gives a compound the case's fee standards. Each benchmark adds what it
+``fee_standards`` gives a compound the case's fee standards, ``committee_member`` a user to
+request its pages as. Each benchmark adds what it
 measures on top (billing, payments, print jobs).
 Import after ``_harness``.
 """
@@ -13,13 +14,14 @@ import random
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
 from fees import demo as fees_demo
 from fees import services as fees_services
 from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
-from portal.models import Compound, StreetOffice
+from portal.models import Compound, Membership, Role, StreetOffice
 from tests.fees.helpers import fee_basis_item
 from voting import services as voting_services
 from voting.models import Ballot, Decision
@@ -33,6 +35,13 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def committee_member(compound: Compound) -> User:
+    """A user on ``compound``'s committee, to request its pages as."""
+    user = User.objects.create_user(f"committee-{compound.code}", password="x")
+    Membership.objects.create(user=user, role=Role.COMMITTEE_MEMBER, compound=compound)
+    return user
 
 
 def fee_standards(compound: Compound) -> None:

@@ -30,12 +30,10 @@ import datetime as dt
 import random
 import statistics
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 
-from _scale import analyze, fee_standards, scaled_compound
-from django.contrib.auth.models import User
+from _scale import analyze, committee_member, fee_standards, scaled_compound
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -45,18 +43,12 @@ from fees import selectors, services
 from fees.models import BillingRun, Charge, Payment, PaymentAllocation, PaymentMethod
 from fees.money import to_fen
 from fees.services import collection_totals
-from portal.models import Compound, Membership, Role, StreetOffice
+from portal.models import Compound, StreetOffice
 
 SIZES = (1_412, 50_000)
 RUNS = 15
 TARGET = 2.0
 START = dt.date(2022, 1, 1)
-
-
-def member_of(compound: Compound) -> User:
-    user = User.objects.create_user(f"committee-{compound.code}", password="x")
-    Membership.objects.create(user=user, role=Role.COMMITTEE_MEMBER, compound=compound)
-    return user
 
 
 def bill(compound: Compound) -> BillingRun:
@@ -114,20 +106,6 @@ def pay_in_bulk(compound: Compound, run: BillingRun) -> int:
     return len(plans)
 
 
-def timed(get: Callable[[], object]) -> tuple[float, int]:
-    """Median milliseconds over RUNS requests (after one to warm up) and the queries of one."""
-    get()
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        response = get()
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code  # type: ignore[attr-defined]
-    with CaptureQueriesContext(connection) as queries:
-        get()
-    return statistics.median(times), len(queries)
-
-
 def one_payment(compound: Compound, n: int) -> tuple[float, int]:
     """Milliseconds and queries of recording one payment (median of 5 units)."""
     unpaid = list(
@@ -174,7 +152,7 @@ def main() -> None:
                 f"built in {built:.1f} s (billing incl. totals {billed:.1f} s)"
             )
             client = Client()
-            client.force_login(member_of(compound))
+            client.force_login(committee_member(compound))
             code = compound.code
             pages = {
                 "collection page": reverse("fees:collection", args=[code]) + "?year=2022",
@@ -183,7 +161,10 @@ def main() -> None:
                 "collection.xlsx": reverse("fees:collection-xlsx", args=[code]) + "?year=2022",
             }
             for name, url in pages.items():
-                figures.setdefault(name, {})[size] = timed(partial(client.get, url))
+                [(wall, _cpu, queries)] = _harness.timed_requests(
+                    partial(client.get, url), runs=RUNS
+                )
+                figures.setdefault(name, {})[size] = (wall, queries)
             figures.setdefault("payment_record (info)", {})[size] = one_payment(compound, size)
         small, large = SIZES
         for name, by_size in figures.items():

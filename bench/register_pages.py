@@ -22,15 +22,15 @@ or on PostgreSQL (the script makes and drops test_<name>):
 import _harness  # sets up Django: before any project import
 
 # isort: split
-import statistics
 import time
+from functools import partial
 
 from _scale import scaled_compound
 from django.contrib.auth.models import User
 from django.db import connection
 from django.http import FileResponse
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 from django.urls import reverse
 
 from households.models import BuildingKind
@@ -46,19 +46,9 @@ Figure = tuple[float, int, float]  # median wall ms, queries, median CPU ms (thi
 
 def timed(client: Client, url: str) -> Figure:
     """Median wall and CPU milliseconds over RUNS requests (after one to warm up), and
-    the queries of one. CPU is this process's (the view, ORM and template), not the
-    database server's."""
-    client.get(url)
-    walls, cpus = [], []
-    for _ in range(RUNS):
-        wall, cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        walls.append((time.perf_counter() - wall) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(walls), len(queries), statistics.median(cpus)
+    the queries of one."""
+    [(wall, cpu, queries)] = _harness.timed_requests(partial(client.get, url), runs=RUNS)
+    return wall, queries, cpu
 
 
 def export_once(client: Client, url: str) -> tuple[float, float, int]:

@@ -24,52 +24,19 @@ or on PostgreSQL (the script makes and drops test_<name>):
 import _harness  # sets up Django: before any project import
 
 # isort: split
-import statistics
 import time
-from collections.abc import Callable
 from functools import partial
 
-from _scale import counted_decision, scaled_compound
-from django.contrib.auth.models import User
+from _scale import committee_member, counted_decision, scaled_compound
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.models import Compound, Membership, Role, StreetOffice
+from portal.models import StreetOffice
 
 SIZES = (1_412, 50_000)
 RUNS = 15
 TARGET = 1.5
-
-
-def member_of(compound: Compound) -> User:
-    user = User.objects.create_user(f"committee-{compound.code}", password="x")
-    Membership.objects.create(user=user, role=Role.COMMITTEE_MEMBER, compound=compound)
-    return user
-
-
-def timed(small: Callable[[], object], large: Callable[[], object]) -> list[tuple]:
-    """Per size: median wall and CPU milliseconds over RUNS requests, and the queries of
-    one. The two sizes are requested in turn, so both see the same load on this shared
-    machine; CPU is this process's (view, template, driver), wall adds PostgreSQL."""
-    samples: list[tuple[list[float], list[float]]] = [([], []), ([], [])]
-    gets = (small, large)
-    for get in gets:
-        get()  # warm
-    for _ in range(RUNS):
-        for get, (walls, cpus) in zip(gets, samples, strict=True):
-            wall, cpu = time.perf_counter(), time.process_time()
-            response = get()
-            cpus.append((time.process_time() - cpu) * 1000)
-            walls.append((time.perf_counter() - wall) * 1000)
-            assert response.status_code == 200, response.status_code  # type: ignore[attr-defined]
-    figures = []
-    for get, (walls, cpus) in zip(gets, samples, strict=True):
-        with CaptureQueriesContext(connection) as queries:
-            get()
-        figures.append((statistics.median(walls), statistics.median(cpus), len(queries)))
-    return figures
 
 
 def main() -> None:
@@ -85,7 +52,7 @@ def main() -> None:
             voted = decision.roll.filter(voted_at__isnull=False).count()
             last_page = (voted + 199) // 200
             client = Client()
-            client.force_login(member_of(compound))
+            client.force_login(committee_member(compound))
             code, pk = compound.code, decision.pk
             result = reverse("voting_public:result", args=[code, pk])
             pages_by_size[size] = (
@@ -105,8 +72,8 @@ def main() -> None:
         small, large = SIZES
         (client_s, urls_s), (client_l, urls_l) = pages_by_size[small], pages_by_size[large]
         for name in urls_s:
-            (wall_s, cpu_s, q_s), (wall_l, cpu_l, q_l) = timed(
-                partial(client_s.get, urls_s[name]), partial(client_l.get, urls_l[name])
+            (wall_s, cpu_s, q_s), (wall_l, cpu_l, q_l) = _harness.timed_requests(
+                partial(client_s.get, urls_s[name]), partial(client_l.get, urls_l[name]), runs=RUNS
             )
             ratio = wall_l / wall_s
             verdict = (
