@@ -1,6 +1,9 @@
 """Role-aware home page and the dashboards of street offices and compounds."""
 
+from typing import TypeVar
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -17,6 +20,13 @@ from portal.typing import AuthenticatedHttpRequest
 
 from . import selectors
 
+_Row = TypeVar("_Row", bound=Model)
+
+
+def _listed(rows: QuerySet[_Row]) -> list[_Row]:
+    """The rows of ``rows``; none() is known empty without compiling a query."""
+    return [] if rows.query.is_empty() else list(rows)
+
 
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -25,10 +35,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     # Residents open this page most: what they do not hold costs no query (the role
     # lookups read the memberships loaded once per request).
-    managed = list(compounds_for(user, STAFF_ROLES - {Role.STREET_OFFICER}))
-    balances = selectors.units_with_balances(register.units_of_user_everywhere(user))
+    managed = _listed(compounds_for(user, STAFF_ROLES - {Role.STREET_OFFICER}))
+    balances = selectors.resident_balances(user)
     context = {
-        "street_offices": list(street_offices_for(user)),
+        "street_offices": _listed(street_offices_for(user)),
         "managed_compounds": register.compound_summaries(managed) if managed else [],
         "my_units": [b.unit for b in balances],
         "open_votes": selectors.open_votes(user),

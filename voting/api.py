@@ -425,9 +425,8 @@ def _field_tree(serializer: serializers.Serializer) -> dict[str, Any]:
     """The field names of ``serializer``, with those of its nested serializers."""
     tree: dict[str, Any] = {}
     for name, field in serializer.fields.items():
-        if isinstance(field, serializers.ListSerializer):
-            field = field.child
-        tree[name] = _field_tree(field) if isinstance(field, serializers.Serializer) else None
+        item = field.child if isinstance(field, serializers.ListSerializer) else field
+        tree[name] = _field_tree(item) if isinstance(item, serializers.Serializer) else None
     return tree
 
 

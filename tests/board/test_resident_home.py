@@ -136,3 +136,47 @@ def test_home_queries_do_not_grow_with_flats_votes_or_charges(cast, client):
     page = client.get("/").content.decode()
     assert page.count('data-role="balance"') == 5 and len(vote_cards(page)) == 2
     assert _queries(client) == small
+
+
+def test_resident_balances_read_what_the_orm_reads(cast):
+    """The home page's one-statement read of the resident's flats gives the flats, order
+    and sums of ``units_with_balances(units_of_user_everywhere(user))``: an ended ownership
+    drops its flat, a flat held through two owner records of the user comes once."""
+    from households import selectors as register
+
+    data = home_fees(cast)
+    owner = Owner.objects.get(user=cast.resident)
+    others = list(cast.compound.units.exclude(ownerships__owner=owner)[:3])
+    for unit in others:
+        Ownership.objects.create(
+            compound=cast.compound, unit=unit, owner=owner, valid_from=dt.date(2020, 1, 1)
+        )
+    second = Owner.objects.create(
+        compound=cast.compound, name="同一人", id_number="110101199001011234", user=cast.resident
+    )
+    Ownership.objects.create(
+        compound=cast.compound, unit=data["unit"], owner=second, valid_from=dt.date(2020, 1, 1)
+    )
+    Ownership.objects.filter(owner=owner, unit=others[0]).update(valid_to=dt.date(2021, 1, 1))
+
+    def shown(balances):
+        return [
+            (
+                b.unit.pk,
+                b.unit.label,
+                b.unit.compound.name,
+                b.unit.get_absolute_url(),
+                b.fees_url,
+                b.unit.floor_area,
+                b.owed,
+                b.credit,
+            )
+            for b in balances
+        ]
+
+    expected = shown(resident.units_with_balances(register.units_of_user_everywhere(cast.resident)))
+    with CaptureQueriesContext(connection) as ctx:
+        got = shown(resident.resident_balances(cast.resident))
+    assert got == expected and len(got) == 3
+    assert any(b[6] > 0 for b in got)
+    assert len(ctx.captured_queries) == 1
