@@ -124,14 +124,15 @@ def unit_ownerships(unit: Unit, *, viewer: User, staff: bool) -> QuerySet[Owners
 ENTRANCE_MARKS = ("-", "门", "单元")
 
 
-def unit_entrance() -> Case:
-    """The entrance part of ``number`` as an SQL expression ("" when none), so pages can
-    group, filter and order by it without reading every unit."""
+def unit_entrance(number: str = "number") -> Case:
+    """The entrance part of the unit number at ``number`` (a field path: ``"unit__number"``
+    from a row pointing at a unit) as an SQL expression ("" when none), so pages can group,
+    filter and order by it without reading every unit."""
     return Case(
         *(
             When(
-                number__contains=mark,
-                then=Substr("number", 1, StrIndex("number", Value(mark)) - 1),
+                **{f"{number}__contains": mark},
+                then=Substr(number, 1, StrIndex(number, Value(mark)) - 1),
             )
             for mark in ENTRANCE_MARKS
         ),

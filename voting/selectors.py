@@ -9,8 +9,6 @@ from fractions import Fraction
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -20,15 +18,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Length, StrIndex, Substr
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from households.models import building_label
-from households.selectors import ENTRANCE_MARKS
+from households.selectors import unit_entrance
 from portal.lists import Search
 from portal.models import Compound
 
@@ -387,22 +383,6 @@ def turnout_summary(decision: Decision, scope: TurnoutScope | None = None) -> di
     return summary
 
 
-def _roll_unit_entrance() -> Case:
-    """The entrance (单元) part of the roll unit's number, as households' unit lists read
-    it (:data:`households.selectors.ENTRANCE_MARKS`), for their natural order."""
-    return Case(
-        *(
-            When(
-                unit__number__contains=mark,
-                then=Substr("unit__number", 1, StrIndex("unit__number", Value(mark)) - 1),
-            )
-            for mark in ENTRANCE_MARKS
-        ),
-        default=Value(""),
-        output_field=CharField(),
-    )
-
-
 def turnout_units(
     decision: Decision,
     scope: TurnoutScope,
@@ -431,7 +411,7 @@ def turnout_units(
         units = units.filter(Q(has_voted=voted == "yes"))
     # The entrance is an ordering expression, not an annotation: the list's COUNT then
     # drops it with the ordering and does not join the units.
-    entrance = _roll_unit_entrance()
+    entrance = unit_entrance("unit__number")
     return units.select_related("building", "entry__owner").order_by(
         "building__sort_key",
         "building__number",
