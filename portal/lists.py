@@ -288,16 +288,12 @@ def _whole_number(raw: object, *, default: int) -> int | None:
     return int(text)
 
 
-@dataclass
-class ListPage:
-    """One page of a list, and what the controls and the pager show."""
+class PageNumbers:
+    """What a pager asks of page ``number`` of ``num_pages`` (1-based), as Django's
+    ``Page`` answers it; the page classes mixing it in are dataclasses holding both."""
 
-    query: ListQuery
-    rows: list[Any]
-    count: int
     number: int
     num_pages: int
-    clamped: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -306,6 +302,30 @@ class ListPage:
     @property
     def has_next(self) -> bool:
         return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+@dataclass
+class ListPage(PageNumbers):
+    """One page of a list, and what the controls and the pager show."""
+
+    query: ListQuery
+    rows: list[Any]
+    count: int
+    number: int
+    num_pages: int
+    clamped: bool = False
 
     @property
     def start_index(self) -> int:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 
 from households.models import building_label
 from households.selectors import unit_entrance
-from portal.lists import Search
+from portal.lists import PageNumbers, Search
 from portal.models import Compound
 
 from . import rules
@@ -524,32 +524,12 @@ def participants_found(
 
 
 @dataclass(frozen=True)
-class ParticipantsPage:
+class ParticipantsPage(PageNumbers):
     """One page of :func:`participants`: ``number`` of ``num_pages`` (1-based)."""
 
     rows: list[tuple[str, int]]
     number: int
     num_pages: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.num_pages > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def participant_pages(decision: Decision) -> int:
