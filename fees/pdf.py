@@ -37,6 +37,8 @@ def render_notices(compound: Compound, notices: list[Notice]) -> bytes:
             "methods": [label for _v, label in PaymentMethod.choices],
             "issued_on": notices[0].issued_on,
         },
+        # The notice uses only the elements the simple user-agent sheet styles.
+        simple_ua=True,
     )
 
 
