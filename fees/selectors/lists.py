@@ -7,7 +7,7 @@ owner's name as masked, 张*) and take the filters' values as the lists validate
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -53,17 +53,26 @@ def _amount_q(field: str, value: str) -> Q:
     return q
 
 
-def _owner_of_unit_named(unit_field: str) -> Callable[[str, str], Q]:
-    def named(lookup: str, value: str) -> Q:
-        return Q(
-            Exists(
-                Ownership.objects.current().filter(
-                    unit=OuterRef(unit_field), **{f"owner__name__{lookup}": value}
-                )
+def _owner_of_unit_named(lookup: str, value: str) -> Q:
+    """Rows whose unit (``unit_id``) has a current owner named so (``search.q``'s ``name``)."""
+    return Q(
+        Exists(
+            Ownership.objects.current().filter(
+                unit=OuterRef("unit_id"), **{f"owner__name__{lookup}": value}
             )
         )
+    )
 
-    return named
+
+def _unit_search_q(search: Search, *, building: str, names_visible: bool) -> Q:
+    """``search`` over rows of one unit each (a charge, a payment): the number of the
+    building at the field path ``building``, the unit's number, a current owner's name."""
+    return search.q(
+        building=building,
+        unit="unit__number",
+        name=_owner_of_unit_named,
+        names_visible=names_visible,
+    )
 
 
 # --- arrears ------------------------------------------------------------------------------
@@ -96,12 +105,7 @@ def arrears_units(
         charges = charges.filter(building__number=building)
     if search:
         charges = charges.filter(
-            search.q(
-                building="building__number",
-                unit="unit__number",
-                name=_owner_of_unit_named("unit_id"),
-                names_visible=names_visible,
-            )
+            _unit_search_q(search, building="building__number", names_visible=names_visible)
         )
     cut3, cut6, cut12 = _bucket_cuts(today)
     owed = F("owner_due") - F("owner_paid")
@@ -235,11 +239,6 @@ def payments_list(
         payments = payments.filter(size)
     if search:
         payments = payments.filter(
-            search.q(
-                building="unit__building__number",
-                unit="unit__number",
-                name=_owner_of_unit_named("unit_id"),
-                names_visible=names_visible,
-            )
+            _unit_search_q(search, building="unit__building__number", names_visible=names_visible)
         )
     return payments.order_by("-created_at", "-id")
