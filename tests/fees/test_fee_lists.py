@@ -3,19 +3,18 @@ building, unit or masked owner name, filtered, exported whole as XLSX, hostile p
 refused plainly, and as many queries for a large compound as for a small one."""
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from fees import selectors, services
 from fees.models import ReminderKind
 from tests.factories import make_compound
 from tests.fees.helpers import bill, low_rise_standard
+from tests.portal.helpers import xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +60,6 @@ def _url(name: str, compound, query: str = "") -> str:
     return reverse(f"fees:{name}", args=[compound.code]) + query
 
 
-def _xlsx_rows(response) -> list[tuple]:
-    assert response.status_code == 200
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
-
-
 def test_arrears_list_pages_searches_filters_and_exports(cast, client):
     compound = _compound(cast, "arl", buildings=3, units=10)
     client.force_login(cast.officer)
@@ -94,7 +87,7 @@ def test_arrears_list_pages_searches_filters_and_exports(cast, client):
     assert "共 30 条" in client.get(_url("arrears", compound, "?age=3")).content.decode()
     assert text.count('<span class="badge warn">催缴提醒</span>') == 1
 
-    rows = _xlsx_rows(client.get(_url("arrears", compound, "?amount=500-2000&export=xlsx")))
+    rows = xlsx_rows(client.get(_url("arrears", compound, "?amount=500-2000&export=xlsx")))
     assert len(rows) == 1 + 20
     assert rows[0][0] == "楼号" and rows[1][:2] == ("1", "0201")
     assert sum(Decimal(str(r[6])) for r in rows[1:]) == 20 * 2 * RUN
@@ -126,7 +119,7 @@ def test_payments_list_pages_searches_filters_and_exports(cast, client):
     assert "共 4 条" in client.get(_url("payments", compound, "?amount=lt100")).content.decode()
     one = client.get(_url("payments", compound, "?q=1号楼 0101")).content.decode()
     assert "共 2 条" in one  # the payment and its refund
-    rows = _xlsx_rows(client.get(_url("payments", compound, "?kind=payment&export=xlsx")))
+    rows = xlsx_rows(client.get(_url("payments", compound, "?kind=payment&export=xlsx")))
     assert len(rows) == 1 + 10 and rows[0][0] == "收据号"
     assert {Decimal(str(r[5])) for r in rows[1:]} == {RUN}
 

@@ -2,24 +2,16 @@
 the file the task writes is the one the request would have streamed, and a user who is
 no longer a manager when it runs gets none."""
 
-import io
-
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from portal.models import ExportFile, ExportState, Membership
+from tests.portal.helpers import exported_in_background_as_inline
 from voting import services
 
 from .helpers import make_decision
 
 pytestmark = pytest.mark.django_db
-
-
-def _rows(response) -> list[tuple]:
-    assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
 
 
 def _mismatches(decision, cast, second) -> None:
@@ -54,18 +46,10 @@ def test_a_long_voting_list_is_exported_in_the_background_as_the_same_file(
     _mismatches(decision, cast, second_committee)
     client.force_login(cast.committee)
     url = reverse(route, args=[cast.compound.code, decision.pk])
-    inline = _rows(client.get(url, {"export": "xlsx", **params}))
-    assert len(inline) > 2
-    settings.EXPORT_INLINE_ROWS = 1
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(url, {"export": "xlsx", **params})
-    job = ExportFile.objects.get()
-    assert response.status_code == 302 and job.list_name == name
+    job = exported_in_background_as_inline(
+        client, settings, django_capture_on_commit_callbacks, url, params, name
+    )
     assert job.params["decision_id"] == str(decision.pk)
-    job.refresh_from_db()
-    assert job.state == ExportState.DONE and job.rows_done == job.rows_total == len(inline) - 1
-    download = client.get(reverse("export_download", args=[cast.compound.code, job.pk]))
-    assert _rows(download) == inline
 
 
 def test_a_manager_no_more_when_the_task_runs_gets_no_file(
