@@ -1,11 +1,16 @@
 """Builders for voting tests: decisions of the cast's home compound in any state."""
 
 import datetime as dt
+import importlib.util
+from functools import cache
+from pathlib import Path
+from types import ModuleType
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from households.models import Owner
-from portal.models import Role
+from portal.models import Role, StreetOffice
 from tests.factories import make_member
 from voting import rules, services
 from voting.models import Decision
@@ -116,3 +121,28 @@ def certify_passed(decision, *items) -> None:
     )
     decision.tally_snapshot = snapshot.to_json()
     decision.save(update_fields=["tally_snapshot"])
+
+
+@cache
+def _bench_scale() -> ModuleType:
+    """bench/_scale.py (the benchmarks' bulk builders), loaded once from its file."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_scale", Path(__file__).resolve().parents[2] / "bench" / "_scale.py"
+    )
+    assert spec is not None and spec.loader is not None
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    return scale
+
+
+def scaled_decision(
+    office: StreetOffice, code: str, units: int, *, publish: bool = True
+) -> tuple[Decision, User]:
+    """A decision counted by the system (actor None) at 80% turnout on a compound ``code``
+    of ``units`` units in 4 buildings, bulk-made by bench/_scale.py (published; with
+    ``publish`` false still open with its ballots), and a committee member of that
+    compound."""
+    scale = _bench_scale()
+    compound = scale.scaled_compound(office, code, units, buildings=4)
+    decision, _ballots = scale.counted_decision(compound, publish=publish)
+    return Decision.objects.get(pk=decision.pk), scale.committee_member(compound)

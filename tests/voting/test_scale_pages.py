@@ -3,9 +3,7 @@ The tally API, the public result page (any page of its participants) and the dec
 run the same queries for a decision of 20 voters and one of 200, none of them aggregating
 the roll or the ballots."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,19 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.models import Membership, Role
 from voting import selectors
 from voting.models import Decision
 from voting.snapshot import PARTICIPANTS_PER_PAGE
 
+from .helpers import scaled_decision
+
 pytestmark = pytest.mark.django_db
 
-_spec = importlib.util.spec_from_file_location(
-    "bench_scale", Path(__file__).resolve().parents[2] / "bench" / "_scale.py"
-)
-assert _spec is not None and _spec.loader is not None
-scale = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(scale)
 
 SMALL, LARGE = 20, 200
 
@@ -36,13 +29,7 @@ def sized(cast):
     compound of ``voters`` units, and a committee member of that compound."""
 
     def build(voters: int) -> tuple[Decision, User]:
-        compound = scale.scaled_compound(
-            cast.compound.street_office, f"s{voters}", voters, buildings=4
-        )
-        decision, _ballots = scale.counted_decision(compound)
-        member = User.objects.create_user(f"committee-s{voters}")
-        Membership.objects.create(user=member, role=Role.COMMITTEE_MEMBER, compound=compound)
-        return Decision.objects.get(pk=decision.pk), member
+        return scaled_decision(cast.compound.street_office, f"s{voters}", voters)
 
     return build
 

@@ -3,9 +3,7 @@ queue are lists of portal.lists — a page at a time, searched by building, unit
 name, filtered, exported whole as XLSX — at the same number of queries whatever their
 length; the public participants list is searched by building or unit, never by name."""
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -14,20 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from portal.models import Membership, Role
 from voting import selectors, services
 from voting.models import Decision
 
-from .helpers import make_decision
+from .helpers import make_decision, scaled_decision
 
 pytestmark = pytest.mark.django_db
-
-_spec = importlib.util.spec_from_file_location(
-    "bench_scale", Path(__file__).resolve().parents[2] / "bench" / "_scale.py"
-)
-assert _spec is not None and _spec.loader is not None
-scale = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(scale)
 
 
 @pytest.fixture
@@ -36,13 +26,7 @@ def open_vote(cast):
     units in 4 buildings, and a committee member of that compound."""
 
     def build(units: int, *, publish: bool = False) -> tuple[Decision, User]:
-        compound = scale.scaled_compound(
-            cast.compound.street_office, f"l{units}", units, buildings=4
-        )
-        decision, _ballots = scale.counted_decision(compound, publish=publish)
-        member = User.objects.create_user(f"committee-l{units}")
-        Membership.objects.create(user=member, role=Role.COMMITTEE_MEMBER, compound=compound)
-        return Decision.objects.get(pk=decision.pk), member
+        return scaled_decision(cast.compound.street_office, f"l{units}", units, publish=publish)
 
     return build
 
