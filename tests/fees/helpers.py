@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.test import TestCase
 
-from fees import services
+from fees import selectors, services
 from fees.models import FeeStandard
-from households.models import BuildingKind
+from households.models import BuildingKind, Unit
 from portal.models import Compound
 from voting import rules
 from voting.models import Decision, DecisionState, Item
@@ -93,6 +93,41 @@ def low_rise_standard(compound: Compound, **overrides) -> FeeStandard:
     if not kwargs.get("pending_vote") and "basis_item_id" not in kwargs:
         kwargs["basis_item_id"] = fee_basis_item(compound).pk
     return services.fee_standard_create(**kwargs)
+
+
+def remeasure(compound: Compound, unit: Unit, area: Decimal | str) -> None:
+    """A roster correction of ``unit``'s area, then every run of ``compound`` billed again
+    (as of 2022-01-01)."""
+    Unit.objects.filter(pk=unit.pk).update(floor_area=Decimal(area))
+    for run in compound.billing_runs.order_by("period_start"):
+        services.billing_run_create(
+            compound=compound,
+            period_start=run.period_start,
+            months=run.months,
+            today=dt.date(2022, 1, 1),
+        )
+
+
+def refund_at_most(
+    compound: Compound, pick: int, amount: Decimal, *, not_before: dt.date, key: str
+) -> None:
+    """Refund up to ``amount`` in cash of ``compound``'s payment number ``pick`` (modulo
+    their number, in the order recorded), on ``not_before`` or the payment's own day when
+    later; nothing when there is no payment or nothing of it left to refund."""
+    payments = list(compound.payments.filter(kind="payment").order_by("id"))
+    if not payments:
+        return
+    payment = payments[pick % len(payments)]
+    amount = min(amount, selectors.refundable(payment))
+    if amount > 0:
+        services.refund_record(
+            compound=compound,
+            payment=payment,
+            amount=amount,
+            method="cash",
+            received_on=max(payment.received_on, not_before),
+            idempotency_key=key,
+        )
 
 
 def enqueue_chunks(run) -> int:

@@ -21,7 +21,7 @@ from fees.models import CollectionMonthTotal, CollectionRunTotal, CollectionTota
 from fees.services import collection_totals
 from households.models import Unit
 from tests.factories import make_compound
-from tests.fees.helpers import bill, low_rise_standard
+from tests.fees.helpers import bill, low_rise_standard, refund_at_most, remeasure
 
 pytestmark = pytest.mark.django_db
 
@@ -67,11 +67,7 @@ def _apply(compound, n: int, op: tuple) -> None:
             compound=compound, period_start=PERIODS[op[1]], months=1, today=TODAY
         )
     elif kind == "remeasure":
-        Unit.objects.filter(pk=units[op[1] % len(units)].pk).update(floor_area=op[2])
-        for run in compound.billing_runs.order_by("period_start"):
-            services.billing_run_create(
-                compound=compound, period_start=run.period_start, months=run.months, today=TODAY
-            )
+        remeasure(compound, units[op[1] % len(units)], op[2])
     elif kind == "pay":
         unit = units[op[1] % len(units)]
         owed, _oldest = services.unit_outstanding(compound, unit.pk)
@@ -92,20 +88,7 @@ def _apply(compound, n: int, op: tuple) -> None:
 
             assert isinstance(exc, ValidationError)
     elif kind == "refund":
-        payments = list(compound.payments.filter(kind="payment").order_by("id"))
-        if not payments:
-            return
-        payment = payments[op[1] % len(payments)]
-        amount = min(op[2], selectors.refundable(payment))
-        if amount > 0:
-            services.refund_record(
-                compound=compound,
-                payment=payment,
-                amount=amount,
-                method="cash",
-                received_on=max(payment.received_on, _day(17)),
-                idempotency_key=f"r{n}",
-            )
+        refund_at_most(compound, op[1], op[2], not_before=_day(17), key=f"r{n}")
 
 
 @settings(

@@ -14,7 +14,7 @@ from fees import selectors, services
 from fees.models import Charge, FenSum, Payment, PaymentAllocation, PaymentKind
 from households.models import Unit
 
-from .helpers import low_rise_standard
+from .helpers import low_rise_standard, refund_at_most, remeasure
 
 PAID_ON = dt.date(2022, 6, 1)
 ZERO = Decimal("0.00")
@@ -40,18 +40,6 @@ def _pay(cast, unit, amount, key, prepay=True):
         idempotency_key=key,
         is_prepayment=prepay,
     )
-
-
-def _remeasure(compound, unit, area) -> None:
-    """A roster correction of ``unit``'s area, then every run billed again."""
-    Unit.objects.filter(pk=unit.pk).update(floor_area=Decimal(area))
-    for run in compound.billing_runs.order_by("period_start"):
-        services.billing_run_create(
-            compound=compound,
-            period_start=run.period_start,
-            months=run.months,
-            today=dt.date(2022, 1, 1),
-        )
 
 
 def assert_balance_rule(compound) -> None:
@@ -83,7 +71,7 @@ def test_a_lowered_paid_charge_releases_credit_that_settles_the_next_bill(cast, 
     unit = _unit(cast)  # 60.50 m²: 60.50 a month
     first = _bill(compound, 1).run
     _pay(cast, unit, "60.50", "p1", prepay=False)
-    _remeasure(compound, unit, "50.00")
+    remeasure(compound, unit, "50.00")
     charge = first.charges.get(unit=unit)
     assert (charge.owner_due, charge.owner_paid) == (Decimal("50.00"), Decimal("50.00"))
     assert services.unit_credit(compound, unit.pk) == Decimal("10.50")
@@ -113,7 +101,7 @@ def test_a_raised_charge_takes_up_waiting_credit(cast):
     unit = _unit(cast)
     _bill(compound, 1)
     _pay(cast, unit, "100.00", "p1")  # 60.50 due, 39.50 credit
-    _remeasure(compound, unit, "70.00")
+    remeasure(compound, unit, "70.00")
     charge = Charge.objects.get(unit=unit)
     assert charge.owner_due == charge.owner_paid == Decimal("70.00")
     assert services.unit_credit(compound, unit.pk) == Decimal("30.00")
@@ -126,7 +114,7 @@ def test_a_refund_after_a_release_comes_from_the_credit_first(cast):
     unit = _unit(cast)
     _bill(compound, 1)
     payment = _pay(cast, unit, "60.50", "p1", prepay=False)
-    _remeasure(compound, unit, "50.00")
+    remeasure(compound, unit, "50.00")
     services.refund_record(
         compound=compound,
         payment=payment,
@@ -170,24 +158,10 @@ def test_any_sequence_keeps_the_balance_rule_to_the_fen(cast, operations):
                 months += 1
                 _bill(compound, months)
             elif op[0] == "remeasure":
-                _remeasure(compound, _unit(cast, op[1]), op[2])
+                remeasure(compound, _unit(cast, op[1]), op[2])
             elif op[0] == "pay":
                 _pay(cast, _unit(cast, op[1]), op[2], f"p{n}")
             elif op[0] == "refund":
-                payments = list(compound.payments.filter(kind="payment").order_by("id"))
-                if not payments:
-                    continue
-                payment = payments[op[1] % len(payments)]
-                left = selectors.refundable(payment)
-                amount = min(op[2], left)
-                if amount > 0:
-                    services.refund_record(
-                        compound=compound,
-                        payment=payment,
-                        amount=amount,
-                        method="cash",
-                        received_on=PAID_ON,
-                        idempotency_key=f"r{n}",
-                    )
+                refund_at_most(compound, op[1], op[2], not_before=PAID_ON, key=f"r{n}")
             assert_balance_rule(compound)
         transaction.set_rollback(True)
