@@ -20,6 +20,7 @@ SCRIPTS = [
     "register_pages.py",
     "fees_collection.py",
     "voting_pages.py",
+    "list_exports.py",
     "http_load.py",
 ]
 NEEDS_REAL_SERVICES = {"fees_notices.py", "http_load.py"}
