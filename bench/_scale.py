@@ -21,7 +21,8 @@ from django.utils import timezone
 from fees import demo as fees_demo
 from fees import services as fees_services
 from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
-from portal.models import Compound, Membership, Role, StreetOffice
+from portal.models import Compound, Role, StreetOffice
+from tests.factories import make_member
 from tests.fees.helpers import fee_basis_item
 from voting import services as voting_services
 from voting.models import Ballot, Decision
@@ -39,9 +40,7 @@ def analyze() -> None:
 
 def committee_member(compound: Compound) -> User:
     """A user on ``compound``'s committee, to request its pages as."""
-    user = User.objects.create_user(f"committee-{compound.code}", password="x")
-    Membership.objects.create(user=user, role=Role.COMMITTEE_MEMBER, compound=compound)
-    return user
+    return make_member(f"committee-{compound.code}", Role.COMMITTEE_MEMBER, compound=compound)
 
 
 def fee_standards(compound: Compound) -> None:
