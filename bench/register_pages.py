@@ -1,7 +1,8 @@
 """The register's pages at any size: a building's page, the units and owners lists.
 
 Targets (issue 10 items 1 and 8): the page of a 1,250-unit building runs the same number
-of queries as a 108-unit building's and answers within 2× of the compound page; the units
+of queries as a 108-unit building's and answers within 2× of its compound's page (the
+50,000-unit compound of 40 buildings of 1,250 units, as in the issue's measurement); the units
 and owners lists of a 50,000-unit compound run the same queries as at the demo's 1,412
 units (a COUNT, one page of rows, small lookups), at any page, for a search too.
 
@@ -98,6 +99,7 @@ def main() -> None:
             ("compound page (1,412)", reverse("compound", args=["r1412"])),
             ("compound page (50,000)", reverse("compound", args=["r50000"])),
             ("building 1,250 units", page("building", "r1412", "1")),
+            ("building 1,250 units (50,000)", page("building", "r50000", "1")),
             ("building 108 units", page("building", "r1412", "2")),
             ("building 1,250, last page", page("building", "r1412", "1") + "?page=999999"),
             ("building 1,250, entrance 20", page("building", "r1412", "1") + "?entrance=20"),
@@ -116,21 +118,23 @@ def main() -> None:
             figures[name] = timed(client, url)
             line(name, figures[name])
 
-        compound_page = figures["compound page (1,412)"]
         building_large = figures["building 1,250 units"]
-        ratio = building_large[0] / compound_page[0]
         print()
         compare("building 108 → 1,250 units", figures["building 108 units"], building_large)
+        # The issue's setting: a 1,250-unit building of the 50,000-unit compound (40
+        # buildings of 1,250) against that compound's page.
+        wide, in_wide = figures["compound page (50,000)"], figures["building 1,250 units (50,000)"]
+        ratio = in_wide[0] / wide[0]
         print(
-            f"building 1,250 / compound page: ratio {ratio:.2f}× wall "
-            f"(target ≤ {TARGET_BUILDING}×: {'met' if ratio <= TARGET_BUILDING else 'MISSED'}), "
-            f"{building_large[2] / compound_page[2]:.2f}× CPU "
-            "(its own compound's page: 3 buildings)"
+            f"building 1,250 / its compound's page (50,000 units, 40 buildings): ratio "
+            f"{ratio:.2f}× wall (target ≤ {TARGET_BUILDING}×: "
+            f"{'met' if ratio <= TARGET_BUILDING else 'MISSED'}), {in_wide[2] / wide[2]:.2f}× CPU"
         )
-        wide = figures["compound page (50,000)"]
+        small = figures["compound page (1,412)"]
         print(
-            f"building 1,250 / a 40-building compound page (50,000): "
-            f"{building_large[0] / wide[0]:.2f}× wall, {building_large[2] / wide[2]:.2f}× CPU"
+            f"building 1,250 / the page of a 3-building compound (1,412 units), for "
+            f"information: {building_large[0] / small[0]:.2f}× wall, "
+            f"{building_large[2] / small[2]:.2f}× CPU"
         )
         for kind in ("units list", "owners list"):
             for suffix in ("", ", last page"):
