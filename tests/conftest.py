@@ -45,6 +45,11 @@ def pytest_configure(config):
     config.add_cleanup(lambda: shutil.rmtree(media, ignore_errors=True))
     # Hashing with PBKDF2's full cost would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A checkpoint is written when an audit entry's id is a multiple of
+    # AUDIT_CHECKPOINT_EVERY; PostgreSQL never reuses the ids of rolled-back tests, so
+    # whether one falls inside a test would depend on the tests before it (and add queries
+    # to a query count). Tests of checkpoints set their own cadence (tests/portal/test_audit).
+    settings.AUDIT_CHECKPOINT_EVERY = 10**9
     # Tests run tasks inline unless they ask for the live worker (or the embedded thread).
     settings.PORTAL_EMBEDDED_TASKS = "eager"
     app.conf.task_always_eager = True
