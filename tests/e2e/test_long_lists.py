@@ -2,14 +2,11 @@
 searches and filters inside the screen, and its whole-list export runs in the background
 with a progress page and a download (issue 10 item 8)."""
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 from openpyxl import load_workbook
 
-from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
 from tests.e2e.conftest import PHONE, horizontal_overflow
+from tests.households.helpers import big_building
 
 pytestmark = pytest.mark.e2e
 
@@ -18,28 +15,7 @@ FLATS = 130  # more than two pages of 50
 
 @pytest.fixture
 def long_building(cast):
-    compound = cast.compound
-    building = Building.objects.create(
-        compound=compound, number="9", kind=BuildingKind.HIGH_RISE, floors=18, sort_key=9
-    )
-    units = Unit.objects.bulk_create(
-        Unit(
-            compound=compound,
-            building=building,
-            number=f"{i // 36 + 1}-{i % 36 // 2 + 1}{i % 2 + 1:02d}",
-            floor_area=Decimal("70.00"),
-            area_source=AreaSource.REGISTERED,
-        )
-        for i in range(FLATS)
-    )
-    owners = Owner.objects.bulk_create(
-        Owner(compound=compound, name=f"长楼业主{i}") for i in range(FLATS)
-    )
-    Ownership.objects.bulk_create(
-        Ownership(compound=compound, unit=u, owner=o, valid_from=dt.date(2020, 1, 1))
-        for u, o in zip(units, owners, strict=True)
-    )
-    return building
+    return big_building(cast.compound, "9", FLATS)
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 (issue 10 items 1 and 8). Constant queries whatever the size, pages and filters,
 masking by role, export read back, refusals."""
 
-import datetime as dt
 import io
 import re
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -14,35 +12,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from households.masking import mask_name
-from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
+from households.models import AreaSource, Building, BuildingKind, Owner, Unit
+from tests.households.helpers import big_building
 
 pytestmark = pytest.mark.django_db
-
-
-def big_building(compound, number: str, units: int) -> Building:
-    """A building of ``units`` flats numbered as registers do (3-1802: entrance 3, floor
-    18, flat 02; 18 floors of 2 flats per entrance), one owner each."""
-    building = Building.objects.create(
-        compound=compound, number=number, kind=BuildingKind.HIGH_RISE, floors=18, sort_key=50
-    )
-    made = Unit.objects.bulk_create(
-        Unit(
-            compound=compound,
-            building=building,
-            number=f"{i // 36 + 1}-{i % 36 // 2 + 1}{i % 2 + 1:02d}",
-            floor_area=Decimal("88.00"),
-            area_source=AreaSource.REGISTERED,
-        )
-        for i in range(units)
-    )
-    owners = Owner.objects.bulk_create(
-        Owner(compound=compound, name=f"王{number}-{i}") for i in range(units)
-    )
-    Ownership.objects.bulk_create(
-        Ownership(compound=compound, unit=u, owner=o, valid_from=dt.date(2020, 1, 1))
-        for u, o in zip(made, owners, strict=True)
-    )
-    return building
 
 
 def queries(client, url: str, **params) -> tuple[int, str]:
