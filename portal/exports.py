@@ -65,6 +65,10 @@ Build = Callable[[Compound, Any, Mapping[str, str]], tuple[str, Sequence[Sheet]]
 _BUILDS: dict[str, Build] = {}
 
 EXPORT_LIFETIME = timedelta(hours=24)
+#: Background exports one person may have waiting or running at once, and how long a job
+#: counts as waiting (a job whose worker died stops counting after that).
+EXPORT_MAX_PENDING = 3
+EXPORT_PENDING_FOR = timedelta(hours=1)
 
 
 class ExportRefused(Exception):
@@ -106,8 +110,9 @@ def list_export(
 ) -> HttpResponseBase | None:
     """The export asked for by ``query``: the file itself for up to
     ``settings.EXPORT_INLINE_ROWS`` rows, else a background job and a redirect to its
-    progress page. None when refused (bad params or over ``EXPORT_MAX_ROWS`` rows:
-    the reason is added to ``query.errors``), and then no job is created."""
+    progress page. None when refused (bad params, over ``EXPORT_MAX_ROWS`` rows, or
+    :data:`EXPORT_MAX_PENDING` of the user's exports still waiting: the reason is added to
+    ``query.errors``), and then no job is created."""
     if query.errors:
         return None
     count = rows.count()
@@ -122,6 +127,16 @@ def list_export(
     if count <= settings.EXPORT_INLINE_ROWS:
         filename, sheets = build(compound, request.user, params)
         return export_response(filename, *sheets)
+    pending = ExportFile.objects.filter(
+        requested_by=request.user,
+        state__in=[ExportState.QUEUED, ExportState.RUNNING],
+        created_at__gte=timezone.now() - EXPORT_PENDING_FOR,
+    ).count()
+    if pending >= EXPORT_MAX_PENDING:  # one person cannot keep the workers busy
+        query.errors.append(
+            _("您已有 %(count)d 个导出正在生成，请等其完成后再导出。") % {"count": pending}
+        )
+        return None
     with transaction.atomic():
         job = ExportFile.objects.create(
             compound=compound,

@@ -3,9 +3,11 @@ written by a task, with progress, downloaded by its requester only; the inline a
 background file are the same; access is checked again when the task runs."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from households.models import Unit
@@ -172,6 +174,24 @@ def test_over_the_bound_no_job_is_made(cast, client, low_inline, monkeypatch):
     response = client.get(units_url(cast), {"export": "xlsx"})
     assert response.status_code == 400 and "导出最多 3 行" in response.content.decode()
     assert not ExportFile.objects.exists()
+
+
+def test_one_person_cannot_queue_exports_without_end(cast, client, low_inline):
+    client.force_login(cast.committee)
+    for _ in range(exports.EXPORT_MAX_PENDING):  # queued: nothing runs them in this test
+        assert client.get(units_url(cast), {"export": "xlsx"}).status_code == 302
+    response = client.get(units_url(cast), {"export": "xlsx"})
+    assert response.status_code == 400
+    assert f"您已有 {exports.EXPORT_MAX_PENDING} 个导出正在生成" in response.content.decode()
+    assert ExportFile.objects.count() == exports.EXPORT_MAX_PENDING
+    # Another person is not held up, and a job stuck for over an hour stops counting.
+    client.force_login(cast.officer)
+    assert client.get(units_url(cast), {"export": "xlsx"}).status_code == 302
+    ExportFile.objects.filter(requested_by=cast.committee).update(
+        created_at=timezone.now() - exports.EXPORT_PENDING_FOR - timedelta(minutes=1)
+    )
+    client.force_login(cast.committee)
+    assert client.get(units_url(cast), {"export": "xlsx"}).status_code == 302
 
 
 def test_expired_exports_are_gone_with_their_files(
