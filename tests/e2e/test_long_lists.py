@@ -67,3 +67,19 @@ def test_a_long_export_shows_progress_and_downloads_the_whole_list(
     numbers = {cell for row in rows[1:] for cell in row if isinstance(cell, str)}
     assert len(rows) - 1 == FLATS  # a header and one row a flat
     assert {"1-101", "3-1802", "4-1102"} <= numbers
+
+
+def test_a_bad_page_number_and_an_empty_search_read_plainly_on_a_phone(
+    cast, long_building, phone, screenshot
+):
+    response = phone.goto("/c/home/units/?page=abc")
+    assert response is not None and response.status == 400
+    errors = phone.locator("#list-errors")
+    assert errors.is_visible() and "页码须为正整数" in errors.inner_text()
+    assert "1-101" in phone.inner_text("main table tbody")  # the list as if page were absent
+    assert horizontal_overflow(phone) <= 0
+
+    phone.goto("/c/home/units/?q=9号楼 99-9999")
+    screenshot(phone, "units-list-empty-phone")
+    assert "没有符合条件" in phone.inner_text("main table tbody")
+    assert horizontal_overflow(phone) <= 0
