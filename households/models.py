@@ -376,3 +376,112 @@ class CommitteeMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"
+
+
+class ActivationCode(models.Model):
+    """开通码: the one-time code printed on a household's activation letter (开通通知书).
+
+    One per household (unit) at a time: printing again revokes the open code. Any current
+    owner of the unit activates with it and their own ID suffix; it is then used. The
+    secret half is stored hashed (portal.codes); after ACTIVATION_MAX_ATTEMPTS wrong tries
+    the code locks."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="activation_codes")
+    selector = models.CharField(max_length=8, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("开通码")
+        verbose_name_plural = _("开通码")
+        ordering = ["compound_id", "unit", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="activation_code_one_open_per_unit",
+            )
+        ]
+        indexes = [models.Index(fields=["compound", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.selector}"
+
+
+class ActivationFailure(models.Model):
+    """A wrong activation attempt from one client address: after a few within the window
+    the address is refused, whichever codes it tries (no probing across codes)."""
+
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("开通失败记录")
+        verbose_name_plural = _("开通失败记录")
+        indexes = [models.Index(fields=["ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("已驳回")
+
+
+class OwnershipClaim(models.Model):
+    """房屋认领: a resident without a letter asks to be linked to a unit; the committee
+    approves it only when the ID number matches a current owner of the unit on the roster,
+    or rejects it with a reason the resident sees."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownership_claims"
+    )
+    name = models.CharField(_("姓名"), max_length=100)
+    id_number = models.CharField(_("证件号码"), max_length=32)
+    certificate_number = models.CharField(_("不动产权证号"), max_length=64, blank=True)
+    photo = models.FileField(_("权属证明照片"), upload_to="claims/", blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
+    )
+    reason = models.CharField(_("驳回理由"), max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("房屋认领")
+        verbose_name_plural = _("房屋认领")
+        ordering = ["compound_id", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit"],
+                condition=models.Q(status="pending"),
+                name="claim_one_pending_per_user_unit",
+            )
+        ]
+        indexes = [models.Index(fields=["compound", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.name} ({self.get_status_display()})"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)

@@ -133,6 +133,9 @@ class Membership(models.Model):
         blank=True,
         related_name="memberships",
     )
+    # A company's staff member who may also manage that company's staff accounts
+    # (企业管理员); only ever set on a company_staff membership.
+    can_manage_staff = models.BooleanField(_("企业管理员"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -170,11 +173,94 @@ class Membership(models.Model):
                 )
                 for scope in ("street_office", "compound", "service_company")
             ),
+            models.CheckConstraint(
+                name="membership_staff_admin_is_company_staff",
+                condition=models.Q(can_manage_staff=False) | models.Q(role="company_staff"),
+            ),
         ]
 
     def __str__(self) -> str:
         scope = self.street_office or self.compound or self.service_company
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class AccountState(models.Model):
+    """What the portal keeps about an account beyond Django's user: whether its password is
+    a one-time password that must be changed before anything else, and who made it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="account_state",
+    )
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("账号状态")
+        verbose_name_plural = _("账号状态")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class SignIn(models.Model):
+    """登录记录: one successful sign-in, shown to its user (recent sign-ins)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_ins"
+    )
+    created_at = models.DateTimeField(_("时间"))
+    ip = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=200, blank=True)
+    method = models.CharField(_("方式"), max_length=16, default="password")
+
+    class Meta:
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ResetCode(models.Model):
+    """重置码: a one-time password-reset code that a committee member or street officer
+    issued after checking the person's identity (portal.codes: the secret is stored
+    hashed). Single use, expiring, locked after a few wrong tries."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reset_codes"
+    )
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    selector = models.CharField(max_length=8, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("密码重置码")
+        verbose_name_plural = _("密码重置码")
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.selector}"
 
 
 class AuditEntry(models.Model):

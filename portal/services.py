@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
-from .models import Compound, Membership, Role, ServiceCompany, StreetOffice
+from .codes import code_format, random_string
+from .models import AccountState, Compound, Membership, Role, ServiceCompany, StreetOffice
 
 # Roles whose membership is scoped to one compound (company staff are resolved from the
 # compound to the company that serves it).
@@ -178,3 +179,29 @@ def membership_grant(*, user: User, role: Role, scope: MembershipScope) -> tuple
         data={"username": user.get_username(), "role": role.value},
     )
     return membership, True
+
+
+ONE_TIME_PASSWORD_LENGTH = 12
+
+
+def one_time_password_issue(*, user: User, actor: User | None = None) -> str:
+    """Give ``user`` a fresh one-time password and return it, to be shown once.
+
+    It is the account's password until its first change: a normal login works with it,
+    and the first page after login asks for a new one (``AccountState.must_change_password``).
+    Audited without the password."""
+    plain = code_format(random_string(ONE_TIME_PASSWORD_LENGTH))
+    user.set_password(plain)
+    user.save(update_fields=["password"])
+    AccountState.objects.update_or_create(
+        user=user,
+        defaults={"must_change_password": True},
+        create_defaults={"must_change_password": True, "created_by": actor},
+    )
+    audit_record(
+        action="user.one_time_password",
+        actor=actor,
+        obj=user,
+        data={"username": user.get_username()},
+    )
+    return plain

@@ -44,7 +44,10 @@ def pytest_configure(config):
     settings.MEDIA_ROOT = media
     config.add_cleanup(lambda: shutil.rmtree(media, ignore_errors=True))
     # Hashing with PBKDF2's full cost would dominate the suite's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "portal.hashers.CodeHasher",
+    ]
     # A checkpoint is written when an audit entry's id is a multiple of
     # AUDIT_CHECKPOINT_EVERY; PostgreSQL never reuses the ids of rolled-back tests, so
     # whether one falls inside a test would depend on the tests before it (and add queries
