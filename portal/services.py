@@ -156,9 +156,11 @@ def account_save(
     )
 
 
-def membership_grant(*, user: User, role: Role, scope: MembershipScope) -> tuple[Membership, bool]:
-    """The membership of ``user`` in ``role`` within ``scope``, created (and audited) if
-    missing; returns it and whether it was created."""
+def membership_grant(
+    *, user: User, role: Role, scope: MembershipScope, actor: User | None = None
+) -> tuple[Membership, bool]:
+    """The membership of ``user`` in ``role`` within ``scope``, created (and audited, with
+    ``actor`` as who granted it) if missing; returns it and whether it was created."""
     fields = {
         "user": user,
         "role": role,
@@ -174,6 +176,7 @@ def membership_grant(*, user: User, role: Role, scope: MembershipScope) -> tuple
     membership.save()
     audit_record(
         action="membership.create",
+        actor=actor,
         compound=scope.compound,
         obj=membership,
         data={"username": user.get_username(), "role": role.value},
