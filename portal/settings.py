@@ -208,6 +208,14 @@ PASSWORD_HASHERS = [
 # How long a printed activation code (开通码) and a reset code stay valid.
 ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=30)
 RESET_CODE_HOURS = env.int("RESET_CODE_HOURS", default=24)
+# Activation (households.services.activation): a code locks after this many wrong tries;
+# an address with ACTIVATION_ADDRESS_LIMIT wrong tries within the window is refused (kept
+# generous: many homes share one carrier address).
+ACTIVATION_MAX_ATTEMPTS = env.int("ACTIVATION_MAX_ATTEMPTS", default=5)
+ACTIVATION_ADDRESS_LIMIT = env.int("ACTIVATION_ADDRESS_LIMIT", default=20)
+ACTIVATION_ADDRESS_WINDOW_MINUTES = env.int("ACTIVATION_ADDRESS_WINDOW_MINUTES", default=60)
+# A claim's photo of the property certificate (JPEG/PNG), before re-encoding.
+CLAIM_PHOTO_MAX_BYTES = env.int("CLAIM_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
