@@ -9,14 +9,19 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from rest_framework import generics
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from households.models import Building, Unit
-from portal.access import compounds_for
+from portal.access import compounds_for, street_offices_for
 from portal.api import CompoundScopedAPIView
-from portal.models import Compound
+from portal.models import Compound, StreetOffice
+from portal.services_compounds import compound_create
 
-from .serializers import CompoundDetailSerializer, CompoundSerializer
+from .serializers import CompoundCreateSerializer, CompoundDetailSerializer, CompoundSerializer
 
 
 def _with_household_counts(compounds: QuerySet[Compound]) -> QuerySet[Compound]:
@@ -59,8 +64,9 @@ def _with_register_totals(compounds: QuerySet[Compound]) -> QuerySet[Compound]:
     )
 
 
-class CompoundListView(generics.ListAPIView):
-    """The compounds the caller holds any role in, with their household counts."""
+class CompoundListView(generics.ListCreateAPIView):
+    """GET: the compounds the caller holds any role in, with their household counts.
+    POST: a new compound of a street office the caller works at (街道工作人员)."""
 
     serializer_class = CompoundSerializer
 
@@ -68,6 +74,35 @@ class CompoundListView(generics.ListAPIView):
         return _with_household_counts(compounds_for(self.request.user)).order_by(
             "street_office__name", "name", "id"
         )
+
+    def _office(self, code: object) -> StreetOffice:
+        """The caller's street office named ``code``; 403 for any other (existing or
+        not, so nobody learns which codes exist)."""
+        office = (
+            street_offices_for(self.request.user).filter(code=code).first()
+            if isinstance(code, str)
+            else None
+        )
+        if office is None:
+            raise exceptions.PermissionDenied(_("只有该街道的工作人员可以在该街道新建小区"))
+        return office
+
+    @extend_schema(request=CompoundCreateSerializer, responses={201: CompoundSerializer})
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        # Refuse a caller who is no street officer at all before reading the body.
+        if not street_offices_for(request.user).exists():
+            self._office(None)
+        serializer = CompoundCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        office = self._office(values.pop("street_office"))
+        compound = compound_create(street_office=office, actor=request.user, **values)
+        created = _with_household_counts(
+            Compound.objects.filter(pk=compound.pk).select_related(
+                "street_office", "service_company"
+            )
+        ).get()
+        return Response(CompoundSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
 class CompoundDetailView(CompoundScopedAPIView, generics.RetrieveAPIView):

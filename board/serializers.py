@@ -46,3 +46,16 @@ class CompoundDetailSerializer(CompoundSerializer):
             "known_area",
             "units_without_area",
         ]
+
+
+class CompoundCreateSerializer(serializers.Serializer):
+    """A new compound of the caller's street office (``street_office``: its code)."""
+
+    code = serializers.CharField(
+        max_length=32, help_text="小区代码: 2–32 lowercase letters, digits or hyphens"
+    )
+    name = serializers.CharField(max_length=100, help_text="小区名称")
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    street_office = serializers.CharField(
+        max_length=32, help_text="街道代码 of a street office the caller works at, e.g. btpz"
+    )

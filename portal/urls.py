@@ -3,17 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import first_login, views
 
 urlpatterns = [
     # Landing page, street-office and compound boards: home, so/<code>/, c/<code>/.
     path("", include("board.urls")),
+    # Bringing a compound on board: so/<code>/onboarding/, c/<code>/onboarding/….
+    path("", include("households.onboarding_urls")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        first_login.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -22,6 +24,11 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # My account, the landing redirect, password reset by code (and by mail if configured).
+    path("accounts/", include("portal.account_urls")),
+    path("so/<slug:code>/accounts/", include("households.office_account_urls")),
+    # Residents' own way in: activation letters' codes and claims (households).
+    path("", include("households.resident_urls")),
     path("so/<slug:code>/agreements/", include("agreements.office_urls")),
     path("c/<slug:code>/", include("households.urls")),
     path("c/<slug:code>/fees/", include("fees.urls")),

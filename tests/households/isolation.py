@@ -22,3 +22,29 @@ register_markers(
         for name in Owner.objects.filter(compound=cast.compound).values_list("name", flat=True)
     ]
 )
+
+
+# --- onboarding (issue 11 item 1): a seat of the home compound's committee ---------------
+
+
+@per_cast
+def home_committee_member(cast):
+    import datetime as dt
+
+    from households.models import Committee, CommitteeMember, CommitteeRole
+
+    committee = Committee.objects.create(
+        compound=cast.compound, formed_on=dt.date(2024, 1, 1), term_end=dt.date(2026, 12, 31)
+    )
+    return CommitteeMember.objects.create(
+        compound=cast.compound,
+        committee=committee,
+        name="home 委员甲乙",
+        role=CommitteeRole.CHAIR,
+        term_start=committee.formed_on,
+        term_end=committee.term_end,
+    )
+
+
+register_kwarg("member_id", lambda cast: home_committee_member(cast).pk)
+register_markers(lambda cast: [home_committee_member(cast).name])
