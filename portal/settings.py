@@ -341,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.expire_exports",
         "schedule": 60 * 60,
     },
+    # The board's deadlines (issue 12): open, update and resolve alerts once a day.
+    "board-alerts-daily": {
+        "task": "board.tasks.refresh_alerts",
+        "schedule": 24 * 60 * 60,
+    },
 }
 # A list export of more rows than this is written in the background (portal.exports).
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
