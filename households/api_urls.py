@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import api_accounts
 from . import api
 
 urlpatterns = [
@@ -15,4 +16,9 @@ urlpatterns = [
         name="api-unit-detail",
     ),
     path("compounds/<slug:code>/owners/", api.OwnerListView.as_view(), name="api-owner-list"),
+    path(
+        "compounds/<slug:code>/members/",
+        api_accounts.MemberCreateView.as_view(),
+        name="api-member-create",
+    ),
 ]
