@@ -16,6 +16,9 @@ from django.db.models.expressions import CombinedExpression
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Building, BuildingKind, Unit
+
+# BUILDING_FILE and ChunkStatus are re-exported: fees' pages and tests read them from here.
+from households.printing import BUILDING_FILE, BuildingPrintChunk, ChunkStatus  # noqa: F401
 from portal.models import Compound
 
 
@@ -524,40 +527,13 @@ class ReminderStep(models.Model):
         return f"{self.unit_id} {self.get_kind_display()}"
 
 
-class ChunkStatus(models.TextChoices):
-    PENDING = "pending", _("待生成")
-    RUNNING = "running", _("生成中")
-    DONE = "done", _("已完成")
+class NoticeChunk(BuildingPrintChunk):
+    """A piece of work of a run's print job (households.printing: parts of at most
+    FEES_NOTICE_PART_SIZE households, joined into the building's print file), claimed by
+    one task at a time. ``notices`` is the pages its file holds."""
 
-
-class NoticeChunk(models.Model):
-    """A piece of work of a run's print job, claimed by one task at a time.
-
-    A building's notices are printed in parts of at most FEES_NOTICE_PART_SIZE households
-    (``part`` 1..``parts``, the households ``offset`` .. ``offset + size`` of the building
-    in unit order), so a task's memory and time do not grow with the building. A building
-    of one part has that part's file as its print file; a building of several parts has
-    one more row, ``part`` 0, the step that joins the parts' files into the building's
-    print file once they are all done (and removes them)."""
-
-    MERGE = 0
-
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks")
-    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
-    part = models.PositiveSmallIntegerField(default=1)
-    parts = models.PositiveSmallIntegerField(default=1)
-    offset = models.PositiveIntegerField(default=0)
-    size = models.PositiveIntegerField(null=True, blank=True)  # None: the whole building
-    status = models.CharField(
-        max_length=8, choices=ChunkStatus.choices, default=ChunkStatus.PENDING
-    )
-    claimed_by = models.CharField(max_length=64, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     notices = models.PositiveIntegerField(default=0)
-    file = models.CharField(max_length=255, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知单打印文件")
@@ -574,19 +550,6 @@ class NoticeChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} · {self.building} · {self.part}/{self.parts}"
-
-    @property
-    def is_merge(self) -> bool:
-        return self.part == self.MERGE
-
-    @property
-    def holds_building_file(self) -> bool:
-        """Whether this row's file, once done, is the building's print file."""
-        return self.is_merge or self.parts == 1
-
-
-#: The rows whose file is a building's print file (see NoticeChunk).
-BUILDING_FILE = Q(part=NoticeChunk.MERGE) | Q(parts=1)
 
 
 class AnnualAccount(models.Model):

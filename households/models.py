@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Compound
 
 from .masking import mask_id_number, mask_phone
+from .printing import BuildingPrintChunk
 from .validators import validate_register_number
 
 if TYPE_CHECKING:
@@ -485,3 +486,73 @@ class OwnershipClaim(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+
+class LetterJobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ActivationLetterJob(models.Model):
+    """开通通知书打印任务: one request to print the activation letters of some buildings,
+    one letter per household (unit) with a current owner, as building print files
+    (households.printing). The codes are issued when each part is rendered
+    (households.services.letters), so their plaintext exists only in the worker's memory
+    and the PDF."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="activation_letter_jobs"
+    )
+    buildings = models.ManyToManyField(Building, related_name="+", verbose_name=_("楼栋"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=LetterJobStatus.choices, default=LetterJobStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(_("已生成"), default=0)
+    total = models.PositiveIntegerField(_("通知书数"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"))
+
+    class Meta:
+        verbose_name = _("开通通知书打印任务")
+        verbose_name_plural = _("开通通知书打印任务")
+        ordering = ["compound_id", "-created_at", "-id"]
+        indexes = [models.Index(fields=["compound", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.compound_id} letters #{self.pk}"
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the letters made, for the progress bar."""
+        if self.total == 0:
+            return 100 if self.status == LetterJobStatus.DONE else 0
+        return min(100, self.done * 100 // self.total)
+
+
+class ActivationLetterChunk(BuildingPrintChunk):
+    """A part of a letter job's building print file (households.printing): the units it
+    prints were fixed when the job started (``unit_ids``, in unit order), so an ownership
+    recorded meanwhile neither shifts nor repeats a letter. ``letters`` is the pages its
+    file holds."""
+
+    job = models.ForeignKey(ActivationLetterJob, on_delete=models.CASCADE, related_name="chunks")
+    unit_ids = models.JSONField(default=list, blank=True)
+    letters = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("开通通知书打印文件")
+        verbose_name_plural = _("开通通知书打印文件")
+        ordering = ["job", "building__sort_key", "building__number", "-part"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "building", "part"], name="letter_chunk_part_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["compound", "job", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} · {self.building_id} · {self.part}/{self.parts}"

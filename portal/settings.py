@@ -334,6 +334,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
     "requeue-stalled-notice-chunks": {
+# Other building print files (activation letters, households.printing) print in parts of
+# PRINT_PART_SIZE households with the notices' heartbeat and lease unless set.
+PRINT_PART_SIZE = env.int("PRINT_PART_SIZE", default=FEES_NOTICE_PART_SIZE)
+PRINT_HEARTBEAT_SECONDS = env.float(
+    "PRINT_HEARTBEAT_SECONDS", default=FEES_NOTICE_HEARTBEAT_SECONDS
+)
+PRINT_LEASE_SECONDS = env.float("PRINT_LEASE_SECONDS", default=FEES_NOTICE_LEASE_SECONDS)
+if PRINT_LEASE_SECONDS < 3 * PRINT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("PRINT_LEASE_SECONDS must be at least 3 × PRINT_HEARTBEAT_SECONDS")
+# Test hook like FEES_CHUNK_DELAY_FOR_TESTS, for the other print jobs (ignored in production).
+PRINT_CHUNK_DELAY_FOR_TESTS = (
+    0.0 if PRODUCTION else env.float("PRINT_CHUNK_DELAY_FOR_TESTS", default=0.0)
+)
         "task": "fees.tasks.requeue_stalled_notice_chunks",
         "schedule": 60,
     },
@@ -349,6 +362,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A list export of more rows than this is written in the background (portal.exports).
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
+    "requeue-stalled-letter-chunks": {
+        "task": "households.tasks.requeue_stalled_letter_chunks",
+        "schedule": 60,
+    },
 
 # Throttles (token issue, signing passwords) count in the cache: it must be shared by all
 # web processes, so real mode uses Redis (CACHE_URL, else the broker's Redis).
