@@ -1,0 +1,338 @@
+"""The street-office board (issue 12): milestones derived from the apps' data, alerts with
+an explicit clock (raised, kept, acknowledged, resolved), validation of what the street
+office types, the board page and API (queries constant in the number of compounds,
+404 for residents, company staff and other street offices)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from board import services
+from board.alerts import wanted_alerts
+from board.milestones import compounds_progress, derive, load_facts
+from board.models import Alert, AlertKind, AlertState, BoardSettings, Renovation
+from portal.models import AuditEntry
+from tests.board.helpers import add_committee, open_alert, transition_compound
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2025, 3, 1)
+
+
+def kinds(compound, today=TODAY):
+    (p,) = compounds_progress([compound], today)
+    return {w.kind for w in wanted_alerts(p, today)}
+
+
+# --- milestones --------------------------------------------------------------------------
+
+
+def test_a_bare_compound_is_at_renovation_with_nothing_done(cast):
+    (p,) = compounds_progress([cast.compound], TODAY)
+    assert p.stage == "renovation"
+    assert not any(m.reached for m in p.milestones)
+    assert [m.key for m in p.milestones][:2] == ["renovation", "committee"]
+    assert p.latest_collection is None
+
+
+def test_milestones_follow_the_case_in_order(cast):
+    compound = transition_compound(cast.office, "t1", paid=4)
+    services.renovation_record(
+        compound=compound,
+        actor=cast.officer,
+        started_on=dt.date(2021, 5, 1),
+        money_invested="3000000",
+        illegal_structures_removed="13000",
+        ground_locks_removed=200,
+        buildings_renovated=20,
+        today=TODAY,
+    )
+    (p,) = compounds_progress([compound], TODAY)
+    by_key = {m.key: m for m in p.milestones}
+    assert by_key["renovation"].done_on == dt.date(2021, 5, 1)
+    assert by_key["committee"].done_on == dt.date(2021, 6, 18)
+    assert by_key["committee"].due == dt.date(2024, 6, 17)
+    assert by_key["decision_published"].reached
+    assert by_key["disclosure"].done_on == dt.date(2022, 1, 1)
+    assert by_key["first_billing"].done_on == dt.date(2022, 1, 1)
+    assert by_key["subsidy"].due == dt.date(2024, 12, 31)
+    assert by_key["subsidy"].evidence == reverse("fees:subsidies", args=["t1"])
+    assert not by_key["works"].reached
+    # No agreement: the furthest step reached is collecting all the same.
+    assert p.stage == "collecting"
+    c = p.latest_collection
+    assert c.year == 2022 and c.households == 6 and c.paid_households == 4
+    assert c.rate_households == Decimal("66.67")
+    assert p.subsidy_months_left == 0
+    # A lapsed committee term is the next deadline until a new committee is formed.
+    assert p.next_deadline == dt.date(2024, 6, 17)
+
+
+def test_a_compound_with_only_a_committee_is_at_committee(cast):
+    compound = transition_compound(cast.office, "t2", step="committee")
+    (p,) = compounds_progress([compound], dt.date(2022, 1, 1))
+    assert p.stage == "committee"
+    assert p.next_deadline == dt.date(2024, 6, 17)
+
+
+def test_facts_take_a_fixed_number_of_queries(cast):
+    small = [transition_compound(cast.office, f"q{i}", paid=1) for i in range(2)]
+    large = small + [transition_compound(cast.office, f"r{i}", paid=2) for i in range(5)]
+    counts = []
+    for compounds in (small, large):
+        with CaptureQueriesContext(connection) as q:
+            load_facts(compounds)
+        counts.append(len(q.captured_queries))
+    assert counts[0] == counts[1] == 9
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+
+def test_committee_term_alerts_move_from_ending_to_ended(cast):
+    add_committee(cast.compound, term_end=dt.date(2025, 5, 1))
+    assert kinds(cast.compound, dt.date(2025, 1, 1)) == set()
+    assert kinds(cast.compound, dt.date(2025, 3, 1)) == {AlertKind.COMMITTEE_TERM_ENDING}
+    assert kinds(cast.compound, dt.date(2025, 5, 2)) == {AlertKind.COMMITTEE_TERM_ENDED}
+
+
+def test_subsidy_ending_says_what_households_face_after(cast):
+    compound = transition_compound(cast.office, "s1", paid=6)
+    (p,) = compounds_progress([compound], dt.date(2024, 9, 1))
+    (w,) = [w for w in wanted_alerts(p, dt.date(2024, 9, 1)) if w.kind == "subsidy_ending"]
+    # 60.50 m² × 1.78 after (no later standard: the appraised rate) vs × 1.00 now.
+    assert w.params["average_now"] == "60.50"
+    assert w.params["average_after"] == "107.69"
+    assert w.params["needed_rate_now"] == "178.00"
+    assert w.params["needed_rate_after"] == "100.00"
+    assert w.due == dt.date(2024, 12, 31)
+    assert {"subsidy_ended", "fee_standard_expired", "committee_term_ended"} <= kinds(
+        compound, dt.date(2025, 1, 2)
+    )
+
+
+def test_collection_below_the_offices_target(cast):
+    compound = transition_compound(cast.office, "c1", paid=3)  # 50 % of households
+    assert AlertKind.COLLECTION_BELOW_TARGET in kinds(compound, dt.date(2023, 2, 1))
+    services.collection_target_set(office=cast.office, actor=cast.officer, target="40")
+    assert AlertKind.COLLECTION_BELOW_TARGET not in kinds(compound, dt.date(2023, 2, 1))
+
+
+def test_refresh_raises_keeps_acknowledged_and_resolves(cast):
+    add_committee(cast.compound, term_end=dt.date(2025, 5, 1))
+    first = services.alerts_refresh(today=dt.date(2025, 3, 1))
+    assert [k for _c, k, _s in first.opened] == [AlertKind.COMMITTEE_TERM_ENDING]
+    # Idempotent: the same day again changes nothing.
+    again = services.alerts_refresh(today=dt.date(2025, 3, 1))
+    assert not again.opened and not again.resolved
+    alert = Alert.objects.get()
+    with pytest.raises(ValidationError):
+        services.alert_acknowledge(alert=alert, actor=cast.officer, note="  ")
+    alert = services.alert_acknowledge(alert=alert, actor=cast.officer, note="换届已安排")
+    assert alert.state == AlertState.ACKNOWLEDGED
+    assert AuditEntry.objects.filter(action="board.alert_acknowledge").exists()
+    services.alerts_refresh(today=dt.date(2025, 3, 2))
+    assert Alert.objects.get(pk=alert.pk).state == AlertState.ACKNOWLEDGED
+    # The term ends: "ending" is resolved, "ended" opens.
+    later = services.alerts_refresh(today=dt.date(2025, 5, 2))
+    assert [k for _c, k, _s in later.resolved] == [AlertKind.COMMITTEE_TERM_ENDING]
+    assert [k for _c, k, _s in later.opened] == [AlertKind.COMMITTEE_TERM_ENDED]
+    assert Alert.objects.get(pk=alert.pk).state == AlertState.RESOLVED
+    # A new committee is formed: the condition is gone.
+    add_committee(cast.compound, formed=dt.date(2025, 5, 10), term_end=dt.date(2028, 5, 9))
+    services.alerts_refresh(today=dt.date(2025, 5, 11))
+    assert not Alert.objects.exclude(state=AlertState.RESOLVED).exists()
+
+
+def test_the_beat_job_runs_the_check_daily(cast):
+    entry = settings.CELERY_BEAT_SCHEDULE["board-alerts-daily"]
+    assert entry["task"] == "board.tasks.refresh_alerts"
+    assert entry["schedule"] == 24 * 60 * 60
+    from board.tasks import refresh_alerts
+
+    add_committee(cast.compound, term_end=dt.date(2000, 1, 1))
+    assert refresh_alerts.delay().get()["opened"] == 1
+    assert Alert.objects.filter(kind=AlertKind.COMMITTEE_TERM_ENDED).count() == 1
+
+
+def test_the_command_checks_as_of_a_day(cast, capsys):
+    add_committee(cast.compound, term_end=dt.date(2025, 5, 1))
+    call_command("alerts_refresh", "--today", "2025-03-01", "--street-office", "home-office")
+    assert "1 opened" in capsys.readouterr().out
+    assert Alert.objects.get().kind == AlertKind.COMMITTEE_TERM_ENDING
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("started_on", dt.date(2099, 1, 1)),
+        ("finished_on", dt.date(2099, 1, 1)),
+        ("finished_on", dt.date(2020, 1, 1)),
+        ("money_invested", "-1"),
+        ("illegal_structures_removed", "-0.01"),
+        ("ground_locks_removed", -3),
+        ("money_invested", "NaN"),
+        ("money_invested", "1e40"),
+        ("buildings_renovated", "many"),
+    ],
+)
+def test_renovation_rejects_impossible_values_and_saves_nothing(cast, field, value):
+    data = {
+        "started_on": dt.date(2021, 5, 1),
+        "money_invested": "1000",
+        "illegal_structures_removed": "10",
+        "ground_locks_removed": 1,
+        "buildings_renovated": 1,
+        field: value,
+    }
+    with pytest.raises(ValidationError) as error:
+        services.renovation_record(compound=cast.compound, actor=cast.officer, today=TODAY, **data)
+    assert field in error.value.message_dict
+    assert not Renovation.objects.exists()
+    assert not AuditEntry.objects.filter(action="board.renovation_record").exists()
+
+
+@pytest.mark.parametrize("target", ["-1", "100.01", "abc", "Infinity"])
+def test_a_target_outside_0_to_100_is_refused(cast, target):
+    with pytest.raises(ValidationError):
+        services.collection_target_set(office=cast.office, actor=cast.officer, target=target)
+    assert not BoardSettings.objects.exists()
+
+
+def test_renovation_form_shows_the_error_and_saves_nothing(cast, client):
+    client.force_login(cast.officer)
+    url = reverse("board:renovation", args=["home"])
+    response = client.post(
+        url,
+        {
+            "started_on": "2099-01-01",
+            "money_invested": "10",
+            "illegal_structures_removed": "1",
+            "ground_locks_removed": "0",
+            "buildings_renovated": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "开始日期不能晚于今天" in response.content.decode()
+    assert not Renovation.objects.exists()
+    client.force_login(cast.committee)  # only the street office records it
+    assert client.get(url).status_code == 404
+
+
+# --- pages and API -----------------------------------------------------------------------
+
+
+def _board_queries(client, url):
+    with CaptureQueriesContext(connection) as q:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(q.captured_queries), response
+
+
+def test_board_page_and_api_queries_are_constant_in_compounds(cast, client):
+    client.force_login(cast.officer)
+    transition_compound(cast.office, "b1", paid=2)
+    open_alert(cast.compound)
+    page, api = (
+        reverse("board:office-board", args=["home-office"]),
+        reverse("api-street-office-board", args=["home-office"]),
+    )
+    small = (_board_queries(client, page)[0], _board_queries(client, api)[0])
+    for i in range(4):
+        c = transition_compound(cast.office, f"b{i + 2}", paid=i)
+        open_alert(c)
+    large_page, response = _board_queries(client, page)
+    large_api, api_response = _board_queries(client, api)
+    assert (large_page, large_api) == small
+    assert response.content.decode().count('data-code="') == 7
+    data = api_response.json()
+    assert len(data["compounds"]) == 7
+    row = next(c for c in data["compounds"] if c["code"] == "b3")
+    assert row["stage"] == "collecting"
+    assert row["collection"] == {"year": 2022, "rate_households": "16.67", "rate_amount": "16.67"}
+    home = next(c for c in data["compounds"] if c["code"] == "home")
+    assert home["collection"] is None
+    assert home["alerts"][0]["kind"] == "committee_term_ended"
+    assert home["alerts"][0]["due"] == "2024-06-17"
+
+
+def test_board_sorts_filters_and_exports(cast, client):
+    client.force_login(cast.officer)
+    transition_compound(cast.office, "x1", name="甲小区", paid=6)
+    transition_compound(cast.office, "x2", name="乙小区", step="committee")
+    url = reverse("board:office-board", args=["home-office"])
+    page = client.get(url, {"stage": "committee"}).content.decode()
+    assert "乙小区" in page and "甲小区" not in page
+    page = client.get(url, {"q": "甲"}).content.decode()
+    assert "甲小区" in page and "乙小区" not in page
+    page = client.get(url, {"sort": "stage", "dir": "desc"}).content.decode()
+    assert page.index("甲小区") < page.index("乙小区")
+    response = client.get(url, {"format": "xlsx", "sort": "bogus", "stage": "<script>"})
+    assert response["Content-Type"].startswith("application/vnd.openxml")
+    from tests.portal.helpers import xlsx_rows
+
+    rows = xlsx_rows(response)
+    assert {r[1] for r in rows[1:]} >= {"甲小区", "乙小区"}
+
+
+@pytest.mark.parametrize("who", ["resident", "company_staff", "outsider_office", "committee"])
+def test_the_board_is_404_for_all_but_its_street_office(cast, client, who):
+    client.force_login(getattr(cast, who))
+    assert client.get(reverse("board:office-board", args=["home-office"])).status_code == 404
+    assert client.get(reverse("api-street-office-board", args=["home-office"])).status_code == 404
+    assert client.post(reverse("board:office-refresh", args=["home-office"])).status_code == 404
+
+
+def test_acknowledge_needs_a_note_and_a_role_that_can_act(cast, client):
+    alert = open_alert(cast.compound)  # committee term: street office and committee
+    url = reverse("api-alert-acknowledge", args=["home", alert.pk])
+    client.force_login(cast.company_staff)
+    assert client.post(url, {"note": "x"}).status_code == 404
+    client.force_login(cast.outsider_compound)
+    assert client.post(url, {"note": "x"}).status_code == 404
+    client.force_login(cast.committee)
+    assert client.post(url, {"note": ""}).status_code == 400
+    response = client.post(url, {"note": "已报街道"})
+    assert response.status_code == 200 and response.json()["state"] == "acknowledged"
+    assert client.post(url, {"note": "again"}).status_code == 400
+
+
+def test_alerts_show_on_the_landing_pages_of_who_can_act(cast, client):
+    open_alert(cast.compound)
+    open_alert(cast.compound, AlertKind.SUBSIDY_ENDED)
+    client.force_login(cast.officer)
+    page = client.get(reverse("street_office", args=["home-office"])).content.decode()
+    assert 'data-kind="committee_term_ended"' in page and 'data-kind="subsidy_ended"' in page
+    client.force_login(cast.company_staff)
+    page = client.get(reverse("compound", args=["home"])).content.decode()
+    assert 'data-kind="subsidy_ended"' in page
+    assert 'data-kind="committee_term_ended"' not in page
+    client.force_login(cast.committee)
+    page = client.get(reverse("compound", args=["home"])).content.decode()
+    assert 'data-kind="committee_term_ended"' in page
+
+
+def test_acknowledge_page_form_redirects_only_inside_the_site(cast, client):
+    alert = open_alert(cast.compound)
+    client.force_login(cast.officer)
+    url = reverse("board:alert-acknowledge", args=["home", alert.pk])
+    response = client.post(url, {"note": "ok", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/c/home/"
+    assert Alert.objects.get().acknowledge_note == "ok"
+
+
+def test_derive_is_pure(cast):
+    (facts,) = load_facts([cast.compound])
+    with CaptureQueriesContext(connection) as q:
+        derive(facts, TODAY)
+    assert not q.captured_queries
