@@ -5,7 +5,7 @@ from django.http import Http404
 from portal.access import AnyUser, get_compound_for_user, has_role, is_staff_in
 from portal.models import STAFF_ROLES, Compound, Role
 
-from .models import Building, PropertyRightUnit, Unit, UnitQuerySet
+from .models import Building, OwnershipClaim, PropertyRightUnit, Unit, UnitQuerySet
 
 
 def get_building_for_user(user: AnyUser, code: str, number: str) -> Building:
@@ -57,3 +57,22 @@ OWNER_NAME_READERS = REGISTER_KEEPERS | {Role.COMPANY_STAFF}
 
 def sees_owner_names(user: AnyUser, compound: Compound) -> bool:
     return has_role(user, compound, OWNER_NAME_READERS)
+
+
+# Who reviews ownership claims (房屋认领): those who keep the roster it is checked against.
+CLAIM_REVIEWERS = REGISTER_KEEPERS
+
+
+def get_claim_for_user(user: AnyUser, code: str, claim_id: int) -> OwnershipClaim:
+    """A claim on a unit of the compound, for those who review its claims (404 else)."""
+    compound = get_compound_for_user(user, code, CLAIM_REVIEWERS)
+    try:
+        claim = (
+            OwnershipClaim.objects.filter(compound=compound)
+            .select_related("unit__building", "user", "decided_by")
+            .get(pk=claim_id)
+        )
+    except OwnershipClaim.DoesNotExist:
+        raise Http404 from None
+    claim.compound = compound
+    return claim

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import api_accounts
-from . import api
+from . import api, api_accounts, api_activation
 
 urlpatterns = [
     path(
@@ -16,6 +15,7 @@ urlpatterns = [
         name="api-unit-detail",
     ),
     path("compounds/<slug:code>/owners/", api.OwnerListView.as_view(), name="api-owner-list"),
+    path("activate/", api_activation.ActivateView.as_view(), name="api-activate"),
     path(
         "compounds/<slug:code>/members/",
         api_accounts.MemberCreateView.as_view(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import roster_views, views
+from . import activation_views, roster_views, views
 
 urlpatterns = [
     path("buildings/<building:number>/", views.building_detail, name="building"),
@@ -23,4 +23,7 @@ urlpatterns = [
         roster_views.property_right_unit_edit,
         name="property_right_unit_edit",
     ),
+    path("claims/", activation_views.claims_queue, name="claims_queue"),
+    path("claims/<int:claim_id>/", activation_views.claim_detail, name="claim_detail"),
+    path("claims/<int:claim_id>/photo/", activation_views.claim_photo, name="claim_photo"),
 ]

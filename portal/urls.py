@@ -29,6 +29,8 @@ urlpatterns = [
     path("so/<slug:code>/accounts/", include("households.office_account_urls")),
     # Residents' own way in: activation letters' codes and claims (households).
     path("", include("households.resident_urls")),
+    # Residents' own way in: activation letters' codes and claims (households).
+    path("", include("households.resident_urls")),
     path("so/<slug:code>/agreements/", include("agreements.office_urls")),
     path("c/<slug:code>/", include("households.urls")),
     path("c/<slug:code>/fees/", include("fees.urls")),
