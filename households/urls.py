@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import activation_views, roster_views, views
+from . import activation_views, reset_views, roster_views, views
 
 urlpatterns = [
     path("buildings/<building:number>/", views.building_detail, name="building"),
+    path("accounts/reset/", reset_views.compound_reset, name="compound_reset"),
     path("units/", views.register_units, name="register_units"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
     path("owners/", views.register_owners, name="register_owners"),

@@ -13,6 +13,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from .audit import audit_record
 from .auth import LockedOut, lockout_message, token_expired
+from .sign_ins import sign_in_record
 
 
 class TokenObtainThrottle(SimpleRateThrottle):
@@ -64,4 +65,5 @@ class TokenObtainView(ObtainAuthToken):
             token, created = Token.objects.create(user=user), True
         if created:
             audit_record(action="api.token_issued", actor=user, obj=user)
+        sign_in_record(user=user, request=request, method="api")
         return Response({"token": token.key})

@@ -7,3 +7,4 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import auth  # noqa: F401  (connects the token-revoking signal receivers)
+        from . import first_login, sign_ins  # noqa: F401  (login receivers)

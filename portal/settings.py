@@ -158,6 +158,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A one-time password must be changed before any other page (portal/first_login.py).
+    "portal.first_login.FirstLoginMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -208,6 +210,15 @@ PASSWORD_HASHERS = [
 # How long a printed activation code (开通码) and a reset code stay valid.
 ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=30)
 RESET_CODE_HOURS = env.int("RESET_CODE_HOURS", default=24)
+# Failed reset-code attempts one client address may make per hour (portal/resets.py).
+RESET_CODE_FAILURES_PER_HOUR = env.int("RESET_CODE_FAILURES_PER_HOUR", default=10)
+# E-mail (django-environ's URL form, e.g. smtp+tls://user:pass@host:587 or, in the demo,
+# consolemail://). Unset: no mail is sent and the reset-by-mail pages do not exist; people
+# reset their password with a code from their committee or street office.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 # Activation (households.services.activation): a code locks after this many wrong tries;
 # an address with ACTIVATION_ADDRESS_LIMIT wrong tries within the window is refused (kept
 # generous: many homes share one carrier address).
@@ -240,7 +251,8 @@ AXES_LOCKOUT_CALLABLE = "portal.auth.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # successful logins need no second log with addresses
 AXES_VERBOSE = False
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# Each role lands on its own page after login (portal/landing.py); ?next= still wins.
+LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
