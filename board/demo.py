@@ -20,7 +20,13 @@ from households.services.accounts import user_add
 from portal.models import Compound, Role
 
 DEMO_PASSWORD = "portal-demo-2021"
-APP_SEEDS = ("fees.demo", "voting.demo", "agreements.demo", "board.demo_board")
+APP_SEEDS = (
+    "fees.demo",
+    "voting.demo",
+    "agreements.demo",
+    "board.demo_board",
+    "households.demo_claims",
+)
 
 
 @dataclass(frozen=True)
