@@ -27,6 +27,9 @@ urlpatterns = [
     # My account, the landing redirect, password reset by code (and by mail if configured).
     path("accounts/", include("portal.account_urls")),
     path("so/<slug:code>/accounts/", include("households.office_account_urls")),
+    # Staff accounts: a street office's (so/<code>/accounts/) and a company admin's.
+    path("so/<slug:code>/accounts/", include("households.staff_urls")),
+    path("company/<int:company_id>/staff/", include("households.company_staff_urls")),
     # Residents' own way in: activation letters' codes and claims (households).
     path("", include("households.resident_urls")),
     # Residents' own way in: activation letters' codes and claims (households).
