@@ -17,6 +17,7 @@ from django.db import transaction
 from households import demo as register_demo
 from households.models import CommitteeRole
 from households.services.accounts import user_add
+from households.services.committee import committee_member_account_set
 from portal.models import Compound, Role
 
 DEMO_PASSWORD = "portal-demo-2021"
@@ -154,9 +155,11 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
         logins.append(DemoLogin(kwargs["username"], kwargs["role"], scope, path, sees, sees_en))
         if kwargs["username"] == "wuguanhui":
             # The demo committee member holds the chair's seat (and signs for the owners).
-            compound.committee_members.filter(role=CommitteeRole.CHAIR, user__isnull=True).update(
-                user=result.user
-            )
+            seat = compound.committee_members.filter(
+                role=CommitteeRole.CHAIR, user__isnull=True
+            ).first()
+            if seat is not None:
+                committee_member_account_set(member=seat, user=result.user)
     return logins
 
 

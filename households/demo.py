@@ -11,7 +11,9 @@ mainland 18-digit format with a correct ISO 7064 MOD 11-2 check digit, and mobil
 numbers. Any likeness to a real person is an accident.
 """
 
+import csv
 import datetime as dt
+import io
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,15 +21,14 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from portal.models import Compound, ServiceCompany, StreetOffice
+from portal.models import Compound, StreetOffice
+from portal.services_compounds import compound_create, service_company_create
 
 from .id_numbers import id_check_character
 from .models import (
     AreaSource,
     Building,
     BuildingKind,
-    Committee,
-    CommitteeMember,
     CommitteeRole,
     Owner,
     OwnerKind,
@@ -36,6 +37,10 @@ from .models import (
     TransferStatus,
     Unit,
 )
+from .roster import AREA_SOURCE_LABELS, HEADERS, OWNER_KIND_LABELS
+from .services import roster_import
+from .services.committee import committee_form, committee_member_add
+from .services.roster_buildings import roster_buildings_create
 
 SEED = "compound-portal-demo-2021"
 TOTAL_HOUSEHOLDS = 1412
@@ -53,8 +58,13 @@ MAIN_COMPANY = {
 }
 OTHER_COMPANY = {
     "name": "嘉园物业",
+    "legal_name": "北京嘉园物业服务有限公司",
     "contact_phone": "010-62020101",
     "address": "北京市海淀区牡丹园北里",
+    # Invented for the demo, like the main company's.
+    "bank_account_name": "北京嘉园物业服务有限公司",
+    "bank_name": "中国建设银行北京花园路支行",
+    "bank_account_number": "1100 0000 0000 0000 0101",
 }
 MAIN_COMPOUND = {
     "code": "xynl32",
@@ -416,7 +426,7 @@ def _form_committee(compound: Compound) -> None:
     owner representatives, formed in 2021 for three years."""
     rng = random.Random(f"{SEED}-committee")
     people = People(f"{SEED}-committee-people")
-    committee = Committee.objects.create(
+    committee = committee_form(
         compound=compound, formed_on=COMMITTEE_FORMED, term_end=COMMITTEE_TERM_END
     )
     # Owner seats go to sole owners of buildings spread over the compound.
@@ -432,9 +442,8 @@ def _form_committee(compound: Compound) -> None:
     owner_seats = [by_building[n] for n in ("3", "9", "16", "21", "平房三区", "12")]
     rng.shuffle(owner_seats)
 
-    def seat(name: str, role: str, affiliation: str) -> CommitteeMember:
-        return CommitteeMember(
-            compound=compound,
+    def seat(name: str, role: str, affiliation: str) -> None:
+        committee_member_add(
             committee=committee,
             name=name,
             role=role,
@@ -447,33 +456,100 @@ def _form_committee(compound: Compound) -> None:
         return f"业主 · {row.unit.label}"
 
     vice, *reps = owner_seats
-    CommitteeMember.objects.bulk_create(
-        [
-            seat(people.name(), CommitteeRole.CHAIR, RESIDENTS_COMMITTEE),
-            seat(vice.owner.name, CommitteeRole.VICE_CHAIR, owner_of(vice)),
-            *(seat(r.owner.name, CommitteeRole.OWNER_REPRESENTATIVE, owner_of(r)) for r in reps),
-            seat(people.name(), CommitteeRole.MEMBER, "物业使用人代表"),
-            seat(people.name(), CommitteeRole.MEMBER, f"产权单位代表 · {DEMO_PROPERTY_UNIT}"),
-        ]
-    )
+    seat(people.name(), CommitteeRole.CHAIR, RESIDENTS_COMMITTEE)
+    seat(vice.owner.name, CommitteeRole.VICE_CHAIR, owner_of(vice))
+    for r in reps:
+        seat(r.owner.name, CommitteeRole.OWNER_REPRESENTATIVE, owner_of(r))
+    seat(people.name(), CommitteeRole.MEMBER, "物业使用人代表")
+    seat(people.name(), CommitteeRole.MEMBER, f"产权单位代表 · {DEMO_PROPERTY_UNIT}")
 
 
-def _build_other_register(compound: Compound) -> None:
-    """牡丹园北里: three buildings, 24 flats, one of them without a known area."""
+def _other_roster() -> bytes:
+    """牡丹园北里's roster as the street office would upload it: three buildings, 24 flats
+    (one without a known area), one owner each, as a CSV file in the import's columns."""
     rng = random.Random(f"{SEED}-mdybl")
     people = People(f"{SEED}-mdybl-people")
-    specs = [(str(n), BuildingKind.LOW_RISE, 4, 0, n) for n in (1, 2, 3)]
     plans = []
-    for number, *_ in specs:
+    for number in ("1", "2", "3"):
         plans += _flats(rng, number, 4, 1, 2, tall=False)
     plans[-1].floor_area, plans[-1].area_source = None, AreaSource.UNKNOWN
-    buildings = _create_buildings(compound, specs)
-    units = _create_units(compound, buildings, plans)
-    owners = Owner.objects.bulk_create(people.person(compound) for _ in units)
-    Ownership.objects.bulk_create(
-        Ownership(compound=compound, unit=unit, owner=owner, valid_from=_purchase_date(rng))
-        for unit, owner in zip(units, owners, strict=True)
+    # In the order People.person draws them, as the register used to be built.
+    owners = [(people.name(), people.id_number(), people.phone()) for _ in plans]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    for plan, (name, id_number, phone) in zip(plans, owners, strict=True):
+        writer.writerow(
+            [
+                plan.building_number,
+                plan.number,
+                plan.floor_area if plan.floor_area is not None else "",
+                AREA_SOURCE_LABELS[plan.area_source],
+                "是",
+                OWNER_KIND_LABELS[OwnerKind.PERSON],
+                name,
+                id_number,
+                phone,
+                "",
+                "",
+                "",
+                _purchase_date(rng).isoformat(),
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+def _onboard_other_compound(office: StreetOffice) -> Compound:
+    """牡丹园北里 brought on board by 花园路街道 through the onboarding services, step by
+    step as on the pages: compound, service company, buildings taken from the roster,
+    the roster, and a lawful committee of seven. Each step is skipped once done."""
+    compound = Compound.objects.filter(code=OTHER_COMPOUND["code"]).first()
+    if compound is None:
+        compound = compound_create(street_office=office, **OTHER_COMPOUND)
+    if compound.service_company_id is None:
+        service_company_create(compound=compound, **OTHER_COMPANY)
+    if not compound.units.exists():
+        roster = _other_roster()
+        roster_buildings_create(compound=compound, data=roster)
+        report = roster_import(compound=compound, data=roster)
+        if not report.ok:  # a programming error in the roster above
+            raise AssertionError(f"demo roster refused: {report.errors[:3]}")
+    if not compound.committees.exists():
+        _form_other_committee(compound)
+    return compound
+
+
+def _form_other_committee(compound: Compound) -> None:
+    """Seven members (BJ 54): a chair from the residents' committee, four owner
+    representatives (one per floor of building 1), two other members."""
+    people = People(f"{SEED}-mdybl-committee-people")
+    formed = dt.date(2025, 4, 1)
+    committee = committee_form(compound=compound, formed_on=formed, term_end=dt.date(2028, 3, 31))
+    committee_member_add(
+        committee=committee,
+        name=people.name(),
+        role=CommitteeRole.CHAIR,
+        affiliation="牡丹园北里社区居委会",
     )
+    owners = (
+        compound.ownerships.current()
+        .select_related("owner", "unit__building")
+        .order_by("unit__building__sort_key", "unit__number")[:4]
+    )
+    for row in owners:
+        committee_member_add(
+            committee=committee,
+            name=row.owner.name,
+            role=CommitteeRole.OWNER_REPRESENTATIVE,
+            affiliation=f"业主 · {row.unit.label}",
+        )
+    for affiliation in ("物业使用人代表", "社区民警"):
+        committee_member_add(
+            committee=committee,
+            name=people.name(),
+            role=CommitteeRole.MEMBER,
+            affiliation=affiliation,
+        )
 
 
 def _upsert(model, lookup: dict, values: dict):
@@ -487,22 +563,14 @@ def seed_register() -> Compound:
     学院南路32号院. Idempotent: a register that exists is not touched again."""
     main_office = _upsert(StreetOffice, {"code": MAIN_OFFICE["code"]}, MAIN_OFFICE)
     other_office = _upsert(StreetOffice, {"code": OTHER_OFFICE["code"]}, OTHER_OFFICE)
-    main_company = _upsert(ServiceCompany, {"name": MAIN_COMPANY["name"]}, MAIN_COMPANY)
-    other_company = _upsert(ServiceCompany, {"name": OTHER_COMPANY["name"]}, OTHER_COMPANY)
-    main = _upsert(
-        Compound,
-        {"code": MAIN_COMPOUND["code"]},
-        {**MAIN_COMPOUND, "street_office": main_office, "service_company": main_company},
-    )
-    other = _upsert(
-        Compound,
-        {"code": OTHER_COMPOUND["code"]},
-        {**OTHER_COMPOUND, "street_office": other_office, "service_company": other_company},
-    )
+    main = Compound.objects.filter(code=MAIN_COMPOUND["code"]).first()
+    if main is None:
+        main = compound_create(street_office=main_office, **MAIN_COMPOUND)
+    if main.service_company_id is None:
+        service_company_create(compound=main, **MAIN_COMPANY)
     if not main.units.exists():
         _build_main_register(main)
-    if not other.units.exists():
-        _build_other_register(other)
+    _onboard_other_compound(other_office)
     return main
 
 

@@ -242,3 +242,25 @@ def committee_member_remove(
     compound = member.compound
     member.delete()
     audit_record(action="committee.member_remove", actor=actor, compound=compound, data=data)
+
+
+@transaction.atomic
+def committee_member_account_set(
+    *, member: CommitteeMember, user: AbstractBaseUser, actor: AbstractBaseUser | None = None
+) -> CommitteeMember:
+    """Link a seat to the login of the person holding it (who then signs as that member)."""
+    member = (
+        CommitteeMember.objects.select_for_update().select_related("compound").get(pk=member.pk)
+    )
+    if member.user_id == user.pk:
+        return member
+    member.user_id = user.pk
+    member.save(update_fields=["user"])
+    audit_record(
+        action="committee.member_account",
+        actor=actor,
+        compound=member.compound,
+        obj=member,
+        data={"username": user.get_username()},
+    )
+    return member
