@@ -46,7 +46,7 @@ class ActivationInputSerializer(serializers.Serializer):
 
 class ActivatedUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
 
 
 class ActivationOutputSerializer(serializers.Serializer):
@@ -117,7 +117,7 @@ class ActivateView(APIView):
                 username=data.get("username", ""),
                 password=data.get("password", ""),
                 ip=client_ip(request._request),
-                user=user,  # type: ignore[arg-type]
+                user=user,
             )
         except ActivationThrottled as exc:
             return Response({"detail": str(exc.message)}, status=status.HTTP_429_TOO_MANY_REQUESTS)

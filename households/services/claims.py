@@ -16,7 +16,9 @@ for those who review the compound's claims, reads it back.
 
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -25,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -37,6 +40,8 @@ from ..models import ClaimStatus, Owner, Ownership, OwnershipClaim, Unit
 from ..validators import normalise_register_number
 from .accounts import _owners_link
 from .activation import _new_account_check
+
+_T = TypeVar("_T")
 
 #: Larger photos are refused before decoding (a small file can unpack to gigabytes).
 CLAIM_PHOTO_MAX_PIXELS = 40_000_000
@@ -51,7 +56,7 @@ class CleanPhoto:
     extension: str
 
 
-def _photo_error(message) -> ValidationError:
+def _photo_error(message: str | Promise) -> ValidationError:
     return ValidationError({"photo": message}, code="photo_invalid")
 
 
@@ -154,29 +159,25 @@ def claim_create(
     unit; audited. Every input is checked before anything is written."""
     if user is not None and not user.is_authenticated:
         user = None
-    errors: dict[str, list] = {}
-    unit = id_clean = None
-    clean_photo = None
-    checks = [
-        ("unit", lambda: _claim_unit(compound_code, building, unit_number)),
-        ("id", lambda: claim_id_number_normalise(id_number)),
-        ("photo", lambda: claim_photo_clean(photo) if photo else None),
-    ]
-    if user is None:
-        checks.append(("account", lambda: _new_account_check(username, password)))
-    results = {}
-    for key, check in checks:
+    errors: dict[str, list[str]] = {}
+
+    def attempt(check: Callable[[], _T]) -> _T | None:
         try:
-            results[key] = check()
+            return check()
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.setdefault(field, []).extend(messages)
+            return None
+
+    unit = attempt(lambda: _claim_unit(compound_code, building, unit_number))
+    id_clean = attempt(lambda: claim_id_number_normalise(id_number))
+    clean_photo = attempt(lambda: claim_photo_clean(photo)) if photo else None
+    new_username = attempt(lambda: _new_account_check(username, password)) if user is None else ""
     name = name.strip()
     if not name:
-        errors.setdefault("name", []).append(_("请填写姓名"))
-    if errors:
+        errors.setdefault("name", []).append(str(_("请填写姓名")))
+    if errors or unit is None or id_clean is None:
         raise ValidationError(errors)
-    unit, id_clean, clean_photo = results["unit"], results["id"], results["photo"]
 
     if user is not None:
         if unit.ownerships.current().filter(owner__user=user).exists():
@@ -184,7 +185,7 @@ def claim_create(
         if user.ownership_claims.filter(unit=unit, status=ClaimStatus.PENDING).exists():
             raise ValidationError(_("你已提交过这套房屋的认领申请，请等待审核"), code="pending")
     else:
-        username = results["account"]
+        username = new_username or ""
         if User.objects.filter(username=username).exists():
             raise ValidationError(
                 {"username": _("登录名“%(username)s”已被使用，请换一个") % {"username": username}},
