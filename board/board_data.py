@@ -22,7 +22,17 @@ from .alerts import alert_message
 from .milestones import STAGE_LABELS, STAGES, Progress, YearCollection, compounds_progress
 from .models import Alert, AlertState
 
-SORTS = ("name", "stage", "deadline", "rate", "rate_last", "turnout", "subsidy", "alerts")
+SORTS = (
+    "name",
+    "stage",
+    "deadline",
+    "rate",
+    "rate_last",
+    "rate_latest",
+    "turnout",
+    "subsidy",
+    "alerts",
+)
 
 
 @dataclass
@@ -134,6 +144,9 @@ def sort_rows(rows: list[BoardRow], sort: str, descending: bool) -> list[BoardRo
             return (r.this_year.rate_amount if r.this_year else low, r.compound.name)
         if sort == "rate_last":
             return (r.last_year.rate_amount if r.last_year else low, r.compound.name)
+        if sort == "rate_latest":
+            c = r.progress.latest_collection
+            return (c.rate_amount if c else low, r.compound.name)
         if sort == "turnout":
             return (r.turnout if r.turnout is not None else low, r.compound.name)
         if sort == "subsidy":
@@ -186,7 +199,7 @@ def xlsx_rows(rows: Sequence[BoardRow]) -> list[list[object]]:
     out: list[list[object]] = []
     for r in rows:
         p = r.progress
-        this, last = r.this_year, r.last_year
+        this, last, latest = r.this_year, r.last_year, p.latest_collection
         out.append(
             [
                 r.compound.code,
@@ -198,6 +211,9 @@ def xlsx_rows(rows: Sequence[BoardRow]) -> list[list[object]]:
                 this.rate_amount if this else None,
                 last.rate_households if last else None,
                 last.rate_amount if last else None,
+                latest.year if latest else None,
+                latest.rate_households if latest else None,
+                latest.rate_amount if latest else None,
                 r.turnout,
                 r.agreement_status,
                 p.subsidy_months_left,
@@ -219,6 +235,9 @@ def xlsx_headers(year: int) -> list[str]:
         _("{year}年收缴率（金额%）").format(year=year),
         _("{year}年收缴率（户数%）").format(year=year - 1),
         _("{year}年收缴率（金额%）").format(year=year - 1),
+        _("最近计费年度"),
+        _("最近计费年度收缴率（户数%）"),
+        _("最近计费年度收缴率（金额%）"),
         _("最近一次表决参与率%"),
         _("协议状态"),
         _("补贴剩余月数"),

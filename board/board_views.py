@@ -106,6 +106,7 @@ def _columns(
         ("deadline", _("下一期限")),
         ("rate", _("{year}年收缴率").format(year=year)),
         ("rate_last", _("{year}年收缴率").format(year=year - 1)),
+        ("rate_latest", _("最近计费年度收缴率")),
         ("turnout", _("最近表决参与率")),
         ("", _("协议")),
         ("subsidy", _("补贴剩余（月）")),

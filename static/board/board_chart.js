@@ -24,7 +24,8 @@
       series: [
         { name: labels.amount, type: "bar", data: billed.map(function (r) { return r.rate_amount; }),
           markLine: { symbol: "none", data: [{ yAxis: data.target, name: labels.target }],
-                      lineStyle: { color: "#b54708", type: "dashed" } } },
+                      lineStyle: { color: "#b54708", type: "dashed" },
+                      label: { position: "insideEndTop", formatter: "{c}%" } } },
         { name: labels.households, type: "bar", data: billed.map(function (r) { return r.rate_households; }) }
       ]
     });

@@ -11,3 +11,5 @@ def home_alert(cast):
 
 
 register_kwarg("alert_id", lambda cast: home_alert(cast).pk)
+# Under street-offices/ (the API) the code is the home street office's, as under so/.
+register_kwarg("code", lambda cast: cast.office.code, route="api-street-office-board")
