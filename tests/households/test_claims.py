@@ -388,3 +388,15 @@ def test_the_queue_runs_the_same_queries_for_3_and_30_claims(cast, client):
     small = queries_of_the_queue()
     add_claims(3, 30)
     assert queries_of_the_queue() == small
+
+
+def test_the_queue_is_linked_from_the_compound_page_for_its_reviewers(cast, client):
+    for user, shown in ((cast.committee, True), (cast.officer, True), (cast.company_staff, False)):
+        client.force_login(user)
+        page = client.get(reverse("compound", args=["home"])).content.decode()
+        assert ('id="claims-link"' in page) is shown, user
+
+
+def test_the_login_page_leads_to_activation_and_claims(client):
+    page = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("activate")}"' in page and f'href="{reverse("claim_new")}"' in page
