@@ -30,6 +30,9 @@ def test_demo_login_lands_where_the_table_says(demo, page, login, screenshot, us
     (entry,) = [d for d in demo.logins if d.username == username]
     card_text, landing_text = EXPECTED[username]
     login(page, username, DEMO_PASSWORD)
+    # One scope: the login lands on it; a resident lands on the home page (their flats).
+    assert page.url.endswith(entry.path if username != "yezhu" else "/")
+    page.goto("/")
     assert card_text in page.inner_text("main .cards")
     response = page.goto(entry.path)
     assert response.status == 200

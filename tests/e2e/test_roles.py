@@ -14,6 +14,8 @@ def cards(page, role: str) -> list[str]:
 
 def test_street_officer_sees_the_street_office_card(cast, page, login, screenshot):
     login(page, "officer")
+    assert page.url.endswith("/so/home-office/")  # lands on its street office's page
+    page.goto("/")  # the home page still lists it
     assert cards(page, "street_officer") == ["北太平庄街道(测试)\n街道总览"]
     assert cards(page, "resident") == []
     page.click("a.card[data-role='street_officer']")
@@ -26,6 +28,8 @@ def test_street_officer_sees_the_street_office_card(cast, page, login, screensho
 @pytest.mark.parametrize("who", ["committee", "company_staff", "property_unit_rep"])
 def test_compound_staff_see_the_compound(cast, page, login, screenshot, who):
     login(page, who)
+    assert page.url.endswith("/c/home/")  # lands on its compound's page
+    page.goto("/")  # the home page still lists it
     (card,) = cards(page, "compound-staff")
     assert card.startswith("小区home")
     assert cards(page, "street_officer") == []
