@@ -27,6 +27,7 @@ APP_SEEDS = (
     "agreements.demo",
     "board.demo_board",
     "households.demo_claims",
+    "households.demo_letters",
 )
 
 

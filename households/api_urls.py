@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, api_accounts, api_activation
+from . import api, api_accounts, api_activation, api_letters
 
 urlpatterns = [
     path(
@@ -16,6 +16,21 @@ urlpatterns = [
     ),
     path("compounds/<slug:code>/owners/", api.OwnerListView.as_view(), name="api-owner-list"),
     path("activate/", api_activation.ActivateView.as_view(), name="api-activate"),
+    path(
+        "compounds/<slug:code>/activation-letters/",
+        api_letters.ActivationLettersView.as_view(),
+        name="api-activation-letters",
+    ),
+    path(
+        "compounds/<slug:code>/activation-letters/<int:job_id>/",
+        api_letters.ActivationLetterJobView.as_view(),
+        name="api-activation-letter-job",
+    ),
+    path(
+        "compounds/<slug:code>/activation-letters/<int:job_id>/buildings/<building:number>.pdf",
+        api_letters.ActivationLetterFileView.as_view(),
+        name="api-activation-letter-file",
+    ),
     path(
         "compounds/<slug:code>/members/",
         api_accounts.MemberCreateView.as_view(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activation_views, reset_views, roster_views, views
+from . import activation_views, letter_views, reset_views, roster_views, views
 
 urlpatterns = [
     path("buildings/<building:number>/", views.building_detail, name="building"),
@@ -27,4 +27,18 @@ urlpatterns = [
     path("claims/", activation_views.claims_queue, name="claims_queue"),
     path("claims/<int:claim_id>/", activation_views.claim_detail, name="claim_detail"),
     path("claims/<int:claim_id>/photo/", activation_views.claim_photo, name="claim_photo"),
+    # Activation letters (开通通知书): households.letter_views.
+    path("letters/", letter_views.letters_page, name="letters"),
+    path("letters/<int:job_id>/", letter_views.letter_job, name="letter_job"),
+    path("letters/<int:job_id>/status/", letter_views.letter_job_status, name="letter_job_status"),
+    path(
+        "letters/<int:job_id>/continue/",
+        letter_views.letter_job_continue,
+        name="letter_job_continue",
+    ),
+    path(
+        "letters/<int:job_id>/buildings/<building:number>/letters.pdf",
+        letter_views.letter_file,
+        name="letter_file",
+    ),
 ]

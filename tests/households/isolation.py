@@ -48,3 +48,23 @@ def home_committee_member(cast):
 
 register_kwarg("member_id", lambda cast: home_committee_member(cast).pk)
 register_markers(lambda cast: [home_committee_member(cast).name])
+
+
+# --- activation letters (issue 11 item 3): a finished job printing building 1 ------------
+
+
+@per_cast
+def home_letter_job(cast):
+    from households.services import letters
+
+    job = letters.activation_letters_start(
+        compound=cast.compound,
+        buildings=letters.letter_buildings(cast.compound, ["1"]),
+        actor=cast.committee,
+    )
+    for chunk_id in job.chunks.values_list("id", flat=True):  # on_commit never runs here
+        letters.letter_chunk_render(chunk_id=chunk_id, claim="isolation")
+    return job
+
+
+register_kwarg("job_id", lambda cast: home_letter_job(cast).pk)
