@@ -468,3 +468,21 @@ def test_candidates_are_one_query(cast):
         "outsider_compound",
         "company_staff",
     }
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "link", "shown"),
+    [
+        ("committee", "/c/home/", "/c/home/accounts/reset/", True),
+        ("officer", "/c/home/", "/c/home/accounts/reset/", True),
+        ("company_staff", "/c/home/", "/c/home/accounts/reset/", False),
+        ("property_unit_rep", "/c/home/", "/c/home/accounts/reset/", False),
+        ("officer", "/so/home-office/", "/so/home-office/accounts/reset/", True),
+    ],
+)
+def test_the_dashboards_link_to_the_issuer_pages_for_issuers_only(
+    cast, client, who, page, link, shown
+):
+    client.force_login(getattr(cast, who))
+    body = client.get(page).content.decode()
+    assert (f'href="{link}"' in body) is shown
