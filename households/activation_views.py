@@ -77,11 +77,17 @@ class _NewLoginFields(forms.Form):
 
 
 class ActivationForm(_NewLoginFields):
+    # No max_length: a code of any length that is not ours gets the one generic answer
+    # (the service reads at most the first 64 characters).
     code = forms.CharField(
         label=gettext_lazy("开通码"),
-        max_length=40,
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "maxlength": "40",
+            }
         ),
         help_text=gettext_lazy("通知书上的开通码，如 ABCDE-FGHJK-MNPQR（不区分大小写）"),
     )

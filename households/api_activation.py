@@ -30,9 +30,8 @@ class ActivationThrottle(SimpleRateThrottle):
 
 
 class ActivationInputSerializer(serializers.Serializer):
-    code = serializers.CharField(
-        max_length=64, help_text="开通码 as printed, e.g. ABCDE-FGHJK-MNPQR"
-    )
+    # No max_length: any code that is not ours gets the one generic 400 body.
+    code = serializers.CharField(help_text="开通码 as printed, e.g. ABCDE-FGHJK-MNPQR")
     id_suffix = serializers.CharField(
         max_length=32, help_text="The last 6 characters of the owner's ID number on the roster"
     )

@@ -268,7 +268,7 @@ def account_activate(
     suffix = id_suffix_normalise(id_suffix)
     if user is None:
         username = _new_account_check(username, password)
-    parsed = code_parse(code)
+    parsed = code_parse(str(code)[:64])  # longer than any typed form of a code
     selector, secret = parsed if parsed else (None, "")
     try:
         result = _activate_locked(

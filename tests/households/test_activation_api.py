@@ -62,6 +62,7 @@ def test_every_refusal_has_a_byte_identical_body(cast, client, unit, suffix):
     cases = {
         "unknown": body("ABCDE-FGHJK-MNPQR", suffix),
         "malformed": body("<script>alert(1)</script>", suffix),
+        "huge": body("A" * 100_000, suffix),
         "wrong secret": body(wrong_secret, suffix),
         "wrong suffix": body(good, "999999"),
         "expired": body(issue_code(others[0], days=-1), suffix),
@@ -185,7 +186,13 @@ def test_the_page_shows_one_error_for_every_refusal(cast, client, unit, suffix):
     good = issue_code(unit)
     expired = issue_code(cast.compound.units.exclude(pk=unit.pk).first(), days=-1)
     errors = set()
-    for code, sfx in (("ABCDE-FGHJK-MNPQR", suffix), (good, "999999"), (expired, suffix)):
+    cases = (
+        ("ABCDE-FGHJK-MNPQR", suffix),
+        (good, "999999"),
+        (expired, suffix),
+        ("Z" * 5000, suffix),
+    )
+    for code, sfx in cases:
         text = client.post(reverse("activate"), form(code, sfx)).content.decode()
         errors.add(text.split('class="errorlist nonfield"')[1].split("</ul>")[0])
     assert len(errors) == 1
