@@ -8,11 +8,12 @@ PORT ?= 8000
 
 .PHONY: demo test install system-deps lint format worker beat messages clean bench
 
+# The demo prints e-mail (password reset by mail) to the console; EMAIL_URL= turns it off.
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Compound Portal: http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	EMAIL_URL=$${EMAIL_URL-consolemail://} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/ruff check .

@@ -17,7 +17,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from .auth import client_ip
 from .first_login import password_chosen
 from .models import Membership
-from .resets import REFUSED_MESSAGE, ResetRefused, ResetThrottled, reset_code_redeem
+from .resets import (
+    REFUSED_MESSAGE,
+    THROTTLED_MESSAGE,
+    ResetRefused,
+    ResetThrottled,
+    address_count,
+    address_throttled,
+    reset_code_redeem,
+)
 from .sign_ins import recent_sign_ins
 from .typing import AuthenticatedHttpRequest
 
@@ -130,6 +138,24 @@ def reset_with_code(request: HttpRequest) -> HttpResponse:
     )
 
 
+class EmailPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by mail; one address may ask ``RESET_CODE_FAILURES_PER_HOUR`` times
+    an hour, so the form cannot be used to flood someone's mailbox."""
+
+    success_url = reverse_lazy("password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        ip = client_ip(request)
+        if address_throttled(_EMAIL_REQUESTS, ip):
+            context = self.get_context_data(form=self.get_form(), refusal=THROTTLED_MESSAGE)
+            return self.render_to_response(context, status=429)
+        address_count(_EMAIL_REQUESTS, ip)
+        return super().post(request, *args, **kwargs)
+
+
+_EMAIL_REQUESTS = "email-reset-requests"
+
+
 class EmailPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's reset by mail, which also clears the one-time-password flag and audits."""
 
@@ -143,7 +169,7 @@ class EmailPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 EMAIL_RESET_PATTERNS = [
     path(
         "reset/",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        EmailPasswordResetView.as_view(),
         name="password_reset",
     ),
     path("reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

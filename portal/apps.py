@@ -6,5 +6,6 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import auth  # noqa: F401  (connects the token-revoking signal receivers)
-        from . import first_login, sign_ins  # noqa: F401  (login receivers)
+        # Signal receivers: tokens revoked on credential changes (auth), the one-time-password
+        # flag read at login (first_login), sign-ins recorded (sign_ins).
+        from . import auth, first_login, sign_ins  # noqa: F401

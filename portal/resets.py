@@ -27,6 +27,7 @@ from .models import AccountState, ResetCode
 
 MAX_FAILED_ATTEMPTS = 5
 _WINDOW_SECONDS = 60 * 60
+_FAILURES = "reset-code-failures"
 
 REFUSED_MESSAGE = _(
     "用户名或重置码不正确，或重置码已过期、已使用。请核对后重试，或请物管会、街道工作人员重新签发。"
@@ -52,21 +53,31 @@ class _Outcome:
     usable: bool
 
 
-def _failures_key(ip: str | None) -> str:
-    return f"portal:reset-code-failures:{ip or 'unknown'}"
+def _counter_key(kind: str, ip: str | None) -> str:
+    return f"portal:{kind}:{ip or 'unknown'}"
 
 
-def reset_throttled(ip: str | None) -> bool:
-    return (cache.get(_failures_key(ip)) or 0) >= settings.RESET_CODE_FAILURES_PER_HOUR
+def address_throttled(kind: str, ip: str | None) -> bool:
+    """Whether ``ip`` has used up its ``RESET_CODE_FAILURES_PER_HOUR`` tries of ``kind``
+    ("reset-code-failures", "email-reset-requests") within the hour."""
+    return (cache.get(_counter_key(kind, ip)) or 0) >= settings.RESET_CODE_FAILURES_PER_HOUR
 
 
-def _count_failure(ip: str | None) -> None:
-    key = _failures_key(ip)
+def address_count(kind: str, ip: str | None) -> None:
+    key = _counter_key(kind, ip)
     cache.add(key, 0, _WINDOW_SECONDS)
     try:
         cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, _WINDOW_SECONDS)
+
+
+def reset_throttled(ip: str | None) -> bool:
+    return address_throttled(_FAILURES, ip)
+
+
+def _count_failure(ip: str | None) -> None:
+    address_count(_FAILURES, ip)
 
 
 def _check(username: str, selector: str, secret: str) -> _Outcome:

@@ -292,3 +292,41 @@ def test_the_landing_page_is_cheap(cast, client, settings):
         assert client.get("/accounts/landing/")["Location"] == "/c/home/"
     # session, user, memberships, the company's compounds, resident compounds (none: no query)
     assert len(ctx.captured_queries) <= 4
+
+
+def test_reset_by_mail_is_throttled_per_address(cast, client, with_email, settings):
+    settings.RESET_CODE_FAILURES_PER_HOUR = 2
+    cast.resident.email = "resident@example.cn"
+    cast.resident.save()
+    for _ in range(2):
+        assert client.post("/accounts/reset/", {"email": "resident@example.cn"}).status_code == 302
+    response = client.post("/accounts/reset/", {"email": "resident@example.cn"})
+    assert response.status_code == 429 and "尝试次数过多" in response.content.decode()
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider_compound", "outsider_resident"])
+def test_the_mail_routes_show_nobody_home_data(cast, client, with_email, who):
+    """The walk of tests/isolation.py runs without EMAIL_URL, where these routes are absent:
+    the same check for them here, the confirm link naming a home resident."""
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from tests import isolation
+
+    cast.resident.email = "resident@example.cn"
+    cast.resident.save()
+    markers = isolation.home_markers(cast) | {"resident@example.cn"}
+    if who != "anonymous":
+        client.force_login(getattr(cast, who))
+    uid = urlsafe_base64_encode(force_bytes(cast.resident.pk))
+    for path in (
+        "/accounts/reset/",
+        "/accounts/reset/sent/",
+        "/accounts/reset/done/",
+        f"/accounts/reset/{uid}/not-a-token/",
+        "/accounts/reset/code/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not isolation.found_markers(isolation.response_text(response), markers), path
