@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from households.models import ClaimStatus, Owner, OwnershipClaim, Unit
+from households.models import Building, BuildingKind, ClaimStatus, Owner, OwnershipClaim, Unit
 from households.services.claims import (
     claim_approve,
     claim_create,
@@ -179,11 +179,23 @@ def test_bad_claims_are_refused_and_nothing_is_saved(cast, unit, owner, claimant
     assert not OwnershipClaim.objects.exists()
 
 
-def test_a_unit_of_another_compound_cannot_be_claimed_under_this_one(cast, claimant):
-    """The far compound has a unit '2 0201' too; claimed under 'far' it is far's unit."""
-    far_unit = cast.far_compound.units.get(building__number="2", number="0201")
-    claim = new_claim(claimant, far_unit, make_id(77))
-    assert claim.compound == cast.far_compound and claim.unit == far_unit
+def test_a_unit_of_another_compound_is_not_found_under_this_one(cast, claimant):
+    """Building 9 exists only in the far compound: claimed under home it is no unit."""
+    building = Building.objects.create(
+        compound=cast.far_compound, number="9", kind=BuildingKind.LOW_RISE, sort_key=9
+    )
+    Unit.objects.create(compound=cast.far_compound, building=building, number="0901")
+    with pytest.raises(ValidationError) as err:
+        claim_create(
+            user=claimant,
+            compound_code="home",
+            building="9",
+            unit_number="0901",
+            name="张三",
+            id_number=make_id(77),
+        )
+    assert "小区home" in err.value.message_dict["unit_number"][0]
+    assert not OwnershipClaim.objects.exists()
 
 
 def test_a_visitor_claim_with_a_taken_login_saves_nothing(cast, unit, owner):
