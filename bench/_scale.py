@@ -26,6 +26,7 @@ from tests.factories import make_member
 from tests.fees.helpers import fee_basis_item
 from voting import services as voting_services
 from voting.models import Ballot, Decision
+from voting.services import turnout_counts
 
 CHOICES = ["agree", "disagree", "abstain", "spoiled"]
 CHOICE_WEIGHTS = [70, 20, 8, 2]
@@ -174,6 +175,8 @@ def cast_ballots(decision: Decision, turnout: float, *, building: Building) -> i
             )
     Ballot.objects.bulk_create(ballots, batch_size=5000)
     decision.roll.filter(id__in=voted).update(voted_at=now)
+    # Inserted past the services: count the kept turnout again, as after any bulk write.
+    turnout_counts.rebuild(decision)
     # Counting (and any page) then plans with the ballots' statistics, as autovacuum would
     # have them after ballots came in over days; stale ones made the per-item turnout scan
     # every ballot for every roll unit.

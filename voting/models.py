@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -309,6 +310,9 @@ class RollUnit(models.Model):
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
     unit_label = models.CharField(max_length=100)
     area = models.BigIntegerField(null=True, blank=True)
+    # The unit's place in the turnout list, fixed at the freeze: by building, then natural
+    # order inside it (entrance, floor, flat), so a page of one building is an index range.
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["entry", "unit_label"]
@@ -316,12 +320,54 @@ class RollUnit(models.Model):
             models.UniqueConstraint(fields=["decision", "unit"], name="rollunit_unique_unit")
         ]
         indexes = [
-            models.Index(fields=["compound", "decision", "building"]),
+            models.Index(
+                fields=["compound", "decision", "building", "position"],
+                name="rollunit_building_position",
+            ),
             models.Index(fields=["compound", "entry"]),
         ]
 
     def __str__(self) -> str:
         return self.unit_label
+
+
+class TurnoutCount(models.Model):
+    """Kept turnout (投票进度) of one building, or (``building`` empty) of the whole scope,
+    for the decision's own scope (``item`` empty) or for one item's: what the turnout page
+    shows, so it never counts over the roll. Written at the freeze, then changed in the
+    same transaction as every ballot that makes a voter count as having voted
+    (``voting.services.turnout_counts``); ``manage.py turnout_counts_rebuild --check``
+    compares them with a recount. Areas in 0.01 m², unknown areas counting 0."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="turnout_counts")
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    units = models.PositiveIntegerField(default=0)
+    voters = models.PositiveIntegerField(default=0)
+    area = models.BigIntegerField(default=0)
+    ownerless = models.PositiveIntegerField(default=0, help_text="units without an owner")
+    voted_units = models.PositiveIntegerField(default=0)
+    voted_voters = models.PositiveIntegerField(default=0)
+    voted_area = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                models.F("compound"),
+                models.F("decision"),
+                Coalesce(models.F("item"), models.Value(0)),
+                Coalesce(models.F("building"), models.Value(0)),
+                name="turnoutcount_unique_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}/{self.item_id or '-'}/{self.building_id or '*'}"
 
 
 class Choice(models.TextChoices):

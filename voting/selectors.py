@@ -9,26 +9,28 @@ from fractions import Fraction
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
-from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from households.models import building_label
-from households.selectors import unit_entrance
-from portal.lists import PageNumbers, Search
+from portal.lists import ListPage, ListQuery, PageNumbers, Search, paginate, paginate_groups
 from portal.models import Compound
 
-from . import rules
+from . import rules, turnout
 from .models import (
     Ballot,
     Decision,
@@ -39,6 +41,7 @@ from .models import (
     Proxy,
     RollEntry,
     RollUnit,
+    TurnoutCount,
 )
 from .snapshot import (
     PARTICIPANTS_PER_PAGE,
@@ -303,11 +306,12 @@ def _certified_turnout(decision: Decision, scope: TurnoutScope) -> TurnoutFigure
 
 
 def turnout_figures(decision: Decision) -> dict[str, TurnoutFigures]:
-    """The turnout counting certifies: the decision's, and each item's (two queries each)."""
+    """The turnout counting certifies: the decision's, and each item's, recounted from the
+    roll and the ballots (two queries each), never read from the kept counters."""
     figures = {}
     for items in [(), *((item,) for item in decision_items(decision))]:
         scope = turnout_scope(decision, *items)
-        summary = turnout_summary(decision, scope)
+        summary = _live_turnout_summary(decision, scope)
         figures[_turnout_key(scope)] = TurnoutFigures(
             voters=summary["voters"],
             area_sum=int(summary["area_sum"]),
@@ -315,23 +319,120 @@ def turnout_figures(decision: Decision) -> dict[str, TurnoutFigures]:
             ownerless=summary["ownerless"],
             rows=tuple(
                 (r.building_id, r.label, r.voters, r.area, r.voted_voters, r.voted_area)
-                for r in turnout_by_building(decision, scope)
+                for r in _live_turnout_by_building(decision, scope)
             ),
         )
     return figures
+
+
+@dataclass(frozen=True)
+class KeptTurnout:
+    """A scope's kept turnout (:class:`voting.models.TurnoutCount`): the whole scope's
+    figures and each building's, in building order."""
+
+    total: turnout.Counts
+    buildings: tuple[tuple[int, str, turnout.Counts], ...]  # (building id, label, figures)
+
+    @property
+    def rows(self) -> list[BuildingTurnout]:
+        return [
+            BuildingTurnout(b, label, c.voters, c.area, c.voted_voters, c.voted_area)
+            for b, label, c in self.buildings
+        ]
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "voters": self.total.voters,
+            "area_sum": self.total.area,
+            "voted": self.total.voted_voters,
+            "ownerless": self.total.ownerless,
+        }
+
+    def unit_counts(
+        self, *, voted: str = "", building_id: int | None = None
+    ) -> list[tuple[int, int]]:
+        """(building id, units listed) in list order, for the turnout list filtered by
+        ``voted`` ("yes", "no", "") and a building: the groups of
+        ``portal.lists.paginate_groups``, with no COUNT over the roll."""
+        listed = []
+        for b, _label, c in self.buildings:
+            if building_id is not None and b != building_id:
+                continue
+            n = {"yes": c.voted_units, "no": c.units - c.voted_units}.get(voted, c.units)
+            listed.append((b, n))
+        return listed
+
+
+def kept_turnout(decision: Decision, scope: TurnoutScope) -> KeptTurnout | None:
+    """The scope's kept turnout in one query, or None for a scope that is not kept (several
+    items together) or a decision without kept rows (not announced)."""
+    if scope.item_ids is not None and len(scope.item_ids) != 1:
+        return None
+    rows = TurnoutCount.objects.filter(compound_id=decision.compound_id, decision=decision)
+    if scope.item_ids is None:
+        rows = rows.filter(item__isnull=True)
+    else:
+        rows = rows.filter(item_id=scope.item_ids[0])
+    total, buildings = None, []
+    for row in rows.select_related("building").order_by(
+        F("building__sort_key").asc(nulls_first=True), "building__number"
+    ):
+        counts = turnout.Counts(**{name: getattr(row, name) for name in turnout.COUNT_FIELDS})
+        if row.building is None:
+            total = counts
+        else:
+            buildings.append((row.building.pk, row.building.label, counts))
+    return None if total is None else KeptTurnout(total, tuple(buildings))
+
+
+@dataclass(frozen=True)
+class TurnoutOverview:
+    """What the turnout page shows above its list: the turnout per building, the scope's
+    figures, and the kept turnout the list counts its pages from (None: not kept)."""
+
+    rows: list[BuildingTurnout]
+    summary: dict
+    kept: KeptTurnout | None
+
+
+def turnout_overview(decision: Decision, scope: TurnoutScope) -> TurnoutOverview:
+    """The turnout page's figures: certified ones once counted, else the kept ones (one
+    query for all of them), else recounted (a scope that is not kept)."""
+    kept = kept_turnout(decision, scope)
+    certified = _certified_turnout(decision, scope)
+    if certified is not None:
+        return TurnoutOverview(
+            [BuildingTurnout(*row) for row in certified.rows],
+            _certified_summary(certified),
+            kept,
+        )
+    if kept is not None:
+        return TurnoutOverview(kept.rows, kept.summary, kept)
+    return TurnoutOverview(
+        _live_turnout_by_building(decision, scope), _live_turnout_summary(decision, scope), None
+    )
 
 
 def turnout_by_building(
     decision: Decision, scope: TurnoutScope | None = None
 ) -> list[BuildingTurnout]:
     """Voters (anyone who cast a ballot in scope) and their area per building of the scope
-    (default: the decision's, see :func:`turnout_scope`), in one query, or from the
-    certified snapshot once counted. A voter with flats in two buildings counts in both;
-    flats outside the scope count nowhere."""
+    (default: the decision's, see :func:`turnout_scope`): from the certified snapshot once
+    counted, else from the kept counters, else (a scope that is not kept) in one query. A
+    voter with flats in two buildings counts in both; flats outside the scope count
+    nowhere."""
     scope = scope or turnout_scope(decision)
     certified = _certified_turnout(decision, scope)
     if certified is not None:
         return [BuildingTurnout(*row) for row in certified.rows]
+    kept = kept_turnout(decision, scope)
+    if kept is not None:
+        return kept.rows
+    return _live_turnout_by_building(decision, scope)
+
+
+def _live_turnout_by_building(decision: Decision, scope: TurnoutScope) -> list[BuildingTurnout]:
     voted = Q(has_voted=True)
     units = _scoped_units(decision, scope)
     rows = (
@@ -359,19 +460,30 @@ def turnout_by_building(
     return result
 
 
+def _certified_summary(certified: TurnoutFigures) -> dict:
+    return {
+        "voters": certified.voters,
+        "area_sum": certified.area_sum,
+        "voted": certified.voted,
+        "ownerless": certified.ownerless,
+    }
+
+
 def turnout_summary(decision: Decision, scope: TurnoutScope | None = None) -> dict:
     """Voters, their area, how many have voted and how many units have no registered owner,
-    over the roll of the scope (default: the decision's), in one query, or from the
-    certified snapshot once counted."""
+    over the roll of the scope (default: the decision's): from the certified snapshot once
+    counted, else from the kept counters, else (a scope that is not kept) in one query."""
     scope = scope or turnout_scope(decision)
     certified = _certified_turnout(decision, scope)
     if certified is not None:
-        return {
-            "voters": certified.voters,
-            "area_sum": certified.area_sum,
-            "voted": certified.voted,
-            "ownerless": certified.ownerless,
-        }
+        return _certified_summary(certified)
+    kept = kept_turnout(decision, scope)
+    if kept is not None:
+        return kept.summary
+    return _live_turnout_summary(decision, scope)
+
+
+def _live_turnout_summary(decision: Decision, scope: TurnoutScope) -> dict:
     units = _scoped_units(decision, scope)
     summary = units.aggregate(
         voters=Count("entry_id", distinct=True),
@@ -393,8 +505,9 @@ def turnout_units(
 ) -> QuerySet[RollUnit]:
     """The turnout list (and, with ``voted="no"``, the canvass list, 扫楼): the roll units of
     the scope with ``has_voted``, their building and voter (whose name pages show masked),
-    by building and natural unit order. ``search`` finds a building, a unit number or a
-    masked name (张*); ``voted`` is "yes", "no" or "" for all. Never a choice."""
+    by building and natural unit order (the position the freeze stored). ``search`` finds
+    a building, a unit number or a masked name (张*); ``voted`` is "yes", "no" or "" for
+    all. Never a choice."""
     units = _scoped_units(decision, scope)
     if search:
         units = units.filter(
@@ -409,18 +522,40 @@ def turnout_units(
         units = units.filter(building_id=building_id)
     if voted:
         units = units.filter(Q(has_voted=voted == "yes"))
-    # The entrance is an ordering expression, not an annotation: the list's COUNT then
-    # drops it with the ordering and does not join the units.
-    entrance = unit_entrance("unit__number")
     return units.select_related("building", "entry__owner").order_by(
-        "building__sort_key",
-        "building__number",
-        Length(entrance).asc(),
-        entrance.asc(),
-        Length("unit__number").asc(),
-        F("unit__number").asc(),
-        F("pk").asc(),
+        "building__sort_key", "building__number", "position"
     )
+
+
+def turnout_page(
+    units: QuerySet[RollUnit],
+    query: ListQuery,
+    kept: KeptTurnout | None,
+    *,
+    building_id: int | None = None,
+    voted: str = "",
+) -> ListPage:
+    """The page of :func:`turnout_units` (``units``, filtered by ``building_id`` and
+    ``voted``) that ``query`` asks for. With the scope's kept turnout and no search, the
+    kept unit counts per building replace the COUNT and the page is read from the
+    buildings it spans only, each in its stored order (one building: an index range from
+    the page's first unit); otherwise COUNT and one page (:func:`portal.lists.paginate`)."""
+    if kept is None or query.search:
+        return paginate(units, query)
+
+    def fetch(buildings: list[int], skip: int, limit: int) -> list[RollUnit]:
+        rows = units.filter(building_id__in=buildings)
+        if len(buildings) == 1:
+            ordered = rows.order_by("position")
+        else:
+            place = Case(
+                *(When(building_id=b, then=Value(n)) for n, b in enumerate(buildings)),
+                output_field=IntegerField(),
+            )
+            ordered = rows.order_by(place, "position")
+        return list(ordered[skip : skip + limit])
+
+    return paginate_groups(query, kept.unit_counts(voted=voted, building_id=building_id), fetch)
 
 
 @dataclass

@@ -563,7 +563,7 @@ def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> H
     exported whole as XLSX for volunteers to work through. A constant number of queries
     whatever the size of the roll."""
     decision = get_decision_for_user(request.user, code, decision_id, CANVASSERS)
-    query, units, items, item, scope, rows = _turnout_list(decision, request.GET)
+    query, units, items, item, overview = _turnout_list(decision, request.GET)
     chosen_building = query.filters["building"]
     if query.wants_export and (
         response := list_export(
@@ -571,7 +571,15 @@ def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> H
         )
     ):
         return response
-    page = paginate(units, query)
+    # Counted from the kept turnout per building, read from the buildings it spans.
+    page = selectors.turnout_page(
+        units,
+        query,
+        overview.kept,
+        building_id=int(chosen_building) if chosen_building else None,
+        voted=query.filters["voted"],
+    )
+    rows = overview.rows
     return render(
         request,
         "voting/turnout.html",
@@ -585,7 +593,7 @@ def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> H
             "building": next((r for r in rows if str(r.building_id) == chosen_building), None),
             "list": page,
             "canvass": [_canvass_row(unit) for unit in page.rows],
-            "summary": selectors.turnout_summary(decision, scope),
+            "summary": overview.summary,
             "export_label": _("导出扫楼名单 XLSX（全部筛选结果）"),
         },
         status=query.status,
@@ -594,8 +602,7 @@ def turnout(request: AuthenticatedHttpRequest, code: str, decision_id: int) -> H
 
 def _turnout_list(decision: Decision, params) -> tuple:
     """The turnout list's query and units, with what the page shows around them: the
-    items, the chosen item, its scope and the per-building turnout (the page and its
-    export share it)."""
+    items, the chosen item and its scope's turnout (the page and its export share it)."""
     items = selectors.decision_items(decision)
     item_filter = Filter(
         "item", _("表决事项"), [(str(i.pk), f"{i.position}. {i.title}") for i in items]
@@ -604,7 +611,8 @@ def _turnout_list(decision: Decision, params) -> tuple:
     chosen = ListQuery.from_params(params, TURNOUT_LIST, [item_filter]).filters["item"]
     item = next((i for i in items if str(i.pk) == chosen), None)
     scope = selectors.turnout_scope(decision, *([item] if item else []))
-    rows = selectors.turnout_by_building(decision, scope)
+    overview = selectors.turnout_overview(decision, scope)
+    rows = overview.rows
     query = ListQuery.from_params(
         params,
         TURNOUT_LIST,
@@ -622,7 +630,7 @@ def _turnout_list(decision: Decision, params) -> tuple:
         building_id=int(chosen_building) if chosen_building else None,
         voted=query.filters["voted"],
     )
-    return query, units, items, item, scope, rows
+    return query, units, items, item, overview
 
 
 def turnout_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 
 from ..models import Ballot, Channel, Choice, Decision, DecisionState, Item, Proxy, RollEntry
+from . import turnout_counts
 from ._common import _lock_entry, _now, _user, _window
 from .proxies import _revoke_proxy_in_person
 
@@ -145,6 +146,7 @@ def ballot_cast(
         _check_in_scope(items[int(item_id)], entry)
     if in_person:
         _revoke_proxy_in_person(entry, user, at)
+    first_vote = entry.voted_at is None
     ballots = [
         _write_ballot(
             item=items[int(item_id)],
@@ -159,4 +161,17 @@ def ballot_cast(
         )
         for item_id, choice in sorted(choices.items())
     ]
+    _count_votes(decision, entry, ballots, first_vote=first_vote)
     return ballots
+
+
+def _count_votes(
+    decision: Decision, entry: RollEntry, ballots: list[Ballot], *, first_vote: bool
+) -> None:
+    """Add the voter's new ballots to the kept turnout (a changed ballot, which
+    :func:`_write_ballot` stamps ``changed_at``, is no new vote)."""
+    turnout_counts.record_votes(
+        decision,
+        ballots=[(entry.pk, b.item_id) for b in ballots if b.changed_at is None],
+        first_voters=[entry.pk] if first_vote and ballots else [],
+    )

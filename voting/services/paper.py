@@ -20,8 +20,9 @@ from ..models import (
     PaperEntryStatus,
     RollEntry,
 )
+from . import turnout_counts
 from ._common import _lock_entry, _now, _require_state
-from .ballots import _ballot_audit, _check_choice, _write_ballot
+from .ballots import _ballot_audit, _check_choice, _count_votes, _write_ballot
 from .proxies import _revoke_proxy_in_person
 
 #: A paper ballot's choices by item id, as a page (int keys) or the API (str keys) has them.
@@ -66,7 +67,8 @@ def _paper_ballots(
 ) -> list[Ballot]:
     _revoke_proxy_in_person(entry, actor, at)
     items = {str(i.pk): i for i in decision.items.all()}
-    return [
+    first_vote = entry.voted_at is None
+    ballots = [
         _write_ballot(
             item=items[item_id],
             entry=entry,
@@ -78,6 +80,8 @@ def _paper_ballots(
         )
         for item_id, choice in choices.items()
     ]
+    _count_votes(decision, entry, ballots, first_vote=first_vote)
+    return ballots
 
 
 @transaction.atomic
@@ -240,9 +244,19 @@ def paper_ballots_import(
         if _in_scope(in_scope[item.pk], entry_id)
     ]
     Ballot.objects.bulk_create(ballots, batch_size=2000)
-    decision.roll.filter(pk__in=list(choices_by_entry), voted_at__isnull=True).update(voted_at=at)
+    first_voters = list(
+        decision.roll.filter(pk__in=list(choices_by_entry), voted_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    decision.roll.filter(pk__in=first_voters).update(voted_at=at)
     for ballot in decision.ballots.filter(entry_id__in=list(choices_by_entry)).select_related(
         "entry"
     ):
         _ballot_audit("voting.ballot.import", ballot, actor)
+    turnout_counts.record_votes(
+        decision,
+        ballots=[(ballot.entry_id, ballot.item_id) for ballot in ballots],
+        first_voters=first_voters,
+    )
     return len(ballots)

@@ -7,6 +7,8 @@ from households.models import building_label
 
 from .. import rules
 from ..models import Decision, RollEntry, RollUnit
+from ..turnout import unit_natural_key
+from . import turnout_counts
 
 
 def _area_hundredths(area: Decimal | None) -> int | None:
@@ -17,12 +19,18 @@ def roll_freeze(decision: Decision, on: dt.date) -> int:
     """Write the roll: the voters (SPC 9) from the ownerships valid on ``on``; every unit
     without a registered owner is a voter of its own with no owner, who counts in the totals
     and never votes. Returns the number of voters. Reads in two queries and bulk-inserts,
-    whatever the size."""
+    whatever the size; then writes the kept turnout counters (nobody has voted yet)."""
     compound = decision.compound
     units = {
         row["id"]: row
         for row in compound.units.values(
-            "id", "number", "building_id", "floor_area", "building__number", "building__kind"
+            "id",
+            "number",
+            "building_id",
+            "floor_area",
+            "building__number",
+            "building__kind",
+            "building__sort_key",
         )
     }
     owners: dict[int, list[rules.RosterOwner]] = {}
@@ -41,6 +49,18 @@ def roll_freeze(decision: Decision, on: dt.date) -> int:
         for uid, row in sorted(units.items())
     ]
     voters = rules.build_roll(roster)
+
+    # The turnout list's order, fixed with the roll: by building, then natural unit order.
+    listed = sorted(
+        units.values(),
+        key=lambda row: (
+            row["building__sort_key"],
+            row["building__number"],
+            unit_natural_key(row["number"]),
+            row["id"],
+        ),
+    )
+    positions = {row["id"]: n for n, row in enumerate(listed, start=1)}
 
     def label(unit_id: int) -> str:
         row = units[unit_id]
@@ -77,10 +97,12 @@ def roll_freeze(decision: Decision, on: dt.date) -> int:
                 building_id=u.building_id,
                 unit_label=label(u.unit_id),
                 area=u.area,
+                position=positions[u.unit_id],
             )
             for n, voter in enumerate(voters, start=1)
             for u in voter.units
         ),
         batch_size=2000,
     )
+    turnout_counts.rebuild(decision)
     return len(voters)
