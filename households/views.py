@@ -296,7 +296,8 @@ def register_owners(request: AuthenticatedHttpRequest, code: str) -> HttpRespons
         response := list_export(request, compound, "households.owners", query, owners)
     ):
         return response
-    page: ListPage = paginate(owners, query)
+    # Owners by name: the page's ids from the nearer end of the name index, then its rows.
+    page: ListPage = paginate(owners, query, deferred=True)
     return render(
         request,
         "households/owners.html",

@@ -23,6 +23,8 @@ API (apps build on these; extend, do not change)::
                                    export_rows(units, row_of_unit)))
         # (a refusal goes into query.errors: the page answers 400 and says why)
         page = paginate(units, query)                 # COUNT + one page of rows
+        # (deferred=True for a long list ordered by indexed columns and the pk: the
+        # page's keys first, from the nearer end, then its rows: see paginate)
         # or, for a list in groups (units by building), sorting only the page's groups:
         # page = paginate_groups(query, counts_per_group, fetch_rows_of_groups)
         return render(request, "...", {"list": page}, status=query.status)
@@ -344,20 +346,48 @@ class ListPage(PageNumbers):
         return PER_PAGE_CHOICES
 
 
-def paginate(queryset: QuerySet[M], query: ListQuery) -> ListPage:
+def paginate(queryset: QuerySet[M], query: ListQuery, *, deferred: bool = False) -> ListPage:
     """The page ``query`` asks for: one COUNT and one query for its rows (plus the
-    queryset's prefetches). A page past the end gives the last page."""
+    queryset's prefetches). A page past the end gives the last page.
+
+    ``deferred``: for a long list ordered by indexed columns ending with the primary key
+    (owners by name, pk): the page's primary keys are read first, in the list's order
+    without its joins (an index scan that skips to the page), from whichever end of the
+    list is nearer (the order reversed for the later half, so the last page reads like
+    the first), then the page's rows by those keys: one query more, and an ``OFFSET``
+    over at most half the list's keys instead of its whole rows."""
     paginator = Paginator(queryset, query.per_page, allow_empty_first_page=True)
     number = min(query.page, paginator.num_pages)
-    page = paginator.page(number)
+    if deferred:
+        rows = _deferred_rows(queryset, paginator.count, number, query.per_page)
+    else:
+        rows = list(paginator.page(number).object_list)
     return ListPage(
         query=query,
-        rows=list(page.object_list),
+        rows=rows,
         count=paginator.count,
         number=number,
         num_pages=paginator.num_pages,
         clamped=number != query.page,
     )
+
+
+def _deferred_rows(queryset: QuerySet[M], count: int, number: int, per_page: int) -> list[M]:
+    """Rows ``(number - 1) * per_page`` to ``number * per_page`` of ``queryset``: their
+    primary keys from the nearer end of the list, then the rows themselves."""
+    order = queryset.query.order_by
+    if not order or order[-1] not in ("pk", "-pk", "id", "-id"):
+        raise ValueError("a deferred page needs an order ending with the primary key")
+    start, end = (number - 1) * per_page, min(number * per_page, count)
+    if start >= end:
+        return []
+    keys = queryset.prefetch_related(None).values_list("pk", flat=True)
+    if count - end < start:
+        ids = list(keys.reverse()[count - end : count - start])[::-1]
+    else:
+        ids = list(keys[start:end])
+    found = {row.pk: row for row in queryset.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def paginate_groups(
