@@ -7,6 +7,7 @@ foundation imports no app. Views under ``compounds/{code}/`` inherit
 
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -96,7 +97,8 @@ class CompoundListView(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         office = self._office(values.pop("street_office"))
-        compound = compound_create(street_office=office, actor=request.user, **values)
+        actor = request.user if isinstance(request.user, AbstractBaseUser) else None
+        compound = compound_create(street_office=office, actor=actor, **values)
         created = _with_household_counts(
             Compound.objects.filter(pk=compound.pk).select_related(
                 "street_office", "service_company"

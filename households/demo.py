@@ -18,6 +18,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -47,7 +48,7 @@ TOTAL_HOUSEHOLDS = 1412
 
 MAIN_OFFICE = {"code": "btpz", "name": "北太平庄街道", "district": "海淀区"}
 OTHER_OFFICE = {"code": "hyl", "name": "花园路街道", "district": "海淀区"}
-MAIN_COMPANY = {
+MAIN_COMPANY: dict[str, Any] = {
     "name": "天岳恒物业",
     "contact_phone": "010-62010032",
     "address": "北京市海淀区学院南路32号院内",
@@ -56,7 +57,7 @@ MAIN_COMPANY = {
     "bank_name": "中国工商银行北京学院路支行",
     "bank_account_number": "0200 0000 0900 0000 032",
 }
-OTHER_COMPANY = {
+OTHER_COMPANY: dict[str, Any] = {
     "name": "嘉园物业",
     "legal_name": "北京嘉园物业服务有限公司",
     "contact_phone": "010-62020101",
@@ -66,13 +67,13 @@ OTHER_COMPANY = {
     "bank_name": "中国建设银行北京花园路支行",
     "bank_account_number": "1100 0000 0000 0000 0101",
 }
-MAIN_COMPOUND = {
+MAIN_COMPOUND: dict[str, Any] = {
     "code": "xynl32",
     "name": "学院南路32号院",
     "address": "北京市海淀区学院南路32号",
     "built_years": "20世纪50–80年代",
 }
-OTHER_COMPOUND = {
+OTHER_COMPOUND: dict[str, Any] = {
     "code": "mdybl",
     "name": "牡丹园北里",
     "address": "北京市海淀区牡丹园北里",

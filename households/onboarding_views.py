@@ -103,7 +103,9 @@ class CompanyPickForm(forms.Form):
 
     def __init__(self, *args, office: StreetOffice, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service_company"].queryset = street_office_companies(office)
+        field = self.fields["service_company"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = street_office_companies(office)
 
 
 class RosterBuildingsForm(forms.Form):
@@ -360,7 +362,7 @@ def _render_committee(
             "members": list(selectors.committee_members(committee)) if committee else [],
             "problems": committee.composition_problems() if committee else [],
             "form": form,
-            "member_form": member_form or MemberForm(),
+            "member_form": member_form or MemberForm(prefix="member"),
             "trail": _("物业管理委员会"),
         },
         status=status,
@@ -376,7 +378,7 @@ def onboarding_committee(request: AuthenticatedHttpRequest, code: str) -> HttpRe
     if request.method != "POST":
         return _render_committee(request, compound, committee)
     if request.POST.get("action") == "member":
-        member_form = MemberForm(request.POST)
+        member_form = MemberForm(request.POST, prefix="member")
         if committee is None:
             member_form.add_error(None, _("请先填写物管会的成立日期和任期"))
         elif member_form.is_valid():

@@ -195,7 +195,7 @@ def test_committee_steps_until_lawful(cast, client, new_compound):
     login(client, cast.officer)
     url = reverse("onboarding_committee", args=["xin"])
     response = client.post(
-        url, {"action": "member", "name": "早到的委员", "role": CommitteeRole.MEMBER}
+        url, {"action": "member", "member-name": "早到的委员", "member-role": CommitteeRole.MEMBER}
     )
     assert response.status_code == 400
     assert not CommitteeMember.objects.filter(compound=new_compound).exists()
@@ -209,19 +209,24 @@ def test_committee_steps_until_lawful(cast, client, new_compound):
     roles = [CommitteeRole.CHAIR] + [CommitteeRole.OWNER_REPRESENTATIVE] * 4
     for n, role in enumerate(roles):
         assert (
-            client.post(url, {"action": "member", "name": f"委员{n}", "role": role}).status_code
+            client.post(
+                url, {"action": "member", "member-name": f"委员{n}", "member-role": role}
+            ).status_code
             == 302
         )
     page = client.get(url).content.decode()
     assert "委员不足7人" in page
     assert done_steps(client.get(reverse("onboarding", args=["xin"])))["committee"] is False
     for n in (5, 6):
-        client.post(url, {"action": "member", "name": f"委员{n}", "role": CommitteeRole.MEMBER})
+        client.post(
+            url,
+            {"action": "member", "member-name": f"委员{n}", "member-role": CommitteeRole.MEMBER},
+        )
     assert 'id="composition-ok"' in client.get(url).content.decode()
     assert done_steps(client.get(reverse("onboarding", args=["xin"])))["committee"] is True
     # A second chair is refused; removing a seat makes the committee unlawful again.
     response = client.post(
-        url, {"action": "member", "name": "二号主任", "role": CommitteeRole.CHAIR}
+        url, {"action": "member", "member-name": "二号主任", "member-role": CommitteeRole.CHAIR}
     )
     assert response.status_code == 400 and "已有主任" in response.content.decode()
     member = CommitteeMember.objects.get(compound=new_compound, name="委员6")
