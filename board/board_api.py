@@ -12,6 +12,9 @@ alert their roles can act on."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -65,7 +68,7 @@ class BoardSerializer(serializers.Serializer):
 
 class MilestoneSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     done_on = serializers.DateField(allow_null=True)
     due = serializers.DateField(allow_null=True)
     reached = serializers.BooleanField()
@@ -181,7 +184,9 @@ class AlertAcknowledgeView(CompoundScopedAPIView):
         payload = AcknowledgeInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         alert = services.alert_acknowledge(
-            alert=alert, actor=request.user, note=payload.validated_data["note"]
+            alert=alert,
+            actor=cast(AbstractBaseUser, request.user),
+            note=payload.validated_data["note"],
         )
         alert.message = board_data.alert_message(alert.kind, alert.params, alert.due)  # type: ignore[attr-defined]
         return Response(AlertDetailSerializer({**_alert(alert), **_detail(alert)}).data)

@@ -87,15 +87,21 @@ def unresolved_alerts(compound_ids: Iterable[int]) -> dict[int, list[Alert]]:
 
 
 def compound_alerts(
-    compounds: QuerySet[Compound] | Sequence[Compound], kinds: Iterable[str], *, open_only=False
+    compounds: QuerySet[Compound] | Sequence[Compound],
+    kinds: Iterable[str],
+    *,
+    open_only: bool = False,
+    limit: int | None = None,
 ) -> list[Alert]:
-    """Unresolved alerts of ``kinds`` for ``compounds`` (one query), soonest due first."""
+    """Unresolved alerts of ``kinds`` for ``compounds`` (one query), open ones first, then
+    soonest due; at most ``limit``."""
     rows = Alert.objects.filter(compound__in=compounds, kind__in=list(kinds)).exclude(
         state=AlertState.RESOLVED
     )
     if open_only:
         rows = rows.filter(state=AlertState.OPEN)
-    alerts = list(rows.select_related("compound").order_by("due", "id"))
+    rows = rows.select_related("compound").order_by("-state", "due", "id")  # open < ack
+    alerts = list(rows[:limit] if limit else rows)
     for a in alerts:
         a.message = alert_message(a.kind, a.params, a.due)  # type: ignore[attr-defined]
     return alerts

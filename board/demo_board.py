@@ -10,6 +10,7 @@ as ended alerts, as a real street office would see them today.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -18,7 +19,7 @@ from portal.models import Compound
 from . import services
 from .models import Renovation
 
-RENOVATION = {
+RENOVATION: dict[str, Any] = {
     "started_on": dt.date(2021, 5, 1),
     "money_invested": Decimal("3000000.00"),
     "illegal_structures_removed": Decimal("13000.00"),

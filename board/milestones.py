@@ -231,7 +231,7 @@ def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
                 pending_vote=s["pending_vote"],
                 has_service_standard=bool(s["service_standard"]),
                 basis_decision_id=s["basis_item__decision_id"],
-                created_on=_day(s["created_at"]),
+                created_on=_day(s["created_at"]) or s["valid_from"],
             )
         )
     decisions = (
@@ -292,13 +292,13 @@ def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
             term_start=a["term_start"],
             term_end=a["term_end"],
         )
-    for row in (
+    for run_row in (
         BillingRun.objects.filter(compound_id__in=ids)
         .values("compound_id")
         .annotate(first=Min("period_start"))
         .order_by()
     ):
-        by_id[row["compound_id"]].first_billing = row["first"]
+        by_id[run_row["compound_id"]].first_billing = run_row["first"]
     for row in (
         CollectionTotal.objects.filter(compound_id__in=ids)
         .values("compound_id", "year")
@@ -318,15 +318,15 @@ def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
                 owner_due=to_fen(_decimal(row["due"]) or ZERO),
                 collected=to_fen(_decimal(row["collected"]) or ZERO),
             )
-    for row in (
+    for area_row in (
         Unit.objects.filter(compound_id__in=ids, floor_area__isnull=False)
         .values("compound_id", "building__kind")
         .annotate(n=Count("id"), area=Sum("floor_area"))
         .order_by()
     ):
-        by_id[row["compound_id"]].areas[row["building__kind"]] = (
-            row["n"],
-            _decimal(row["area"]) or ZERO,
+        by_id[area_row["compound_id"]].areas[area_row["building__kind"]] = (
+            area_row["n"],
+            _decimal(area_row["area"]) or ZERO,
         )
     return [by_id[c.pk] for c in compounds]
 
@@ -611,7 +611,7 @@ def derive(facts: Facts, today: dt.date) -> Progress:
         Milestone(
             "collection",
             str(_("收缴率达到目标")),
-            dt.date(first_year, 12, 31) if first and first.rate_amount >= facts.target else None,
+            dt.date(first.year, 12, 31) if first and first.rate_amount >= facts.target else None,
             evidence=reverse("fees:collection", args=[code]),
             detail=(
                 str(_("{year} 年 {rate}%（目标 {target}%）")).format(

@@ -72,8 +72,8 @@ def _refresh_chunk(
     by_id = {c.pk: c for c in compounds}
     wanted: dict[tuple[int, str, str], Wanted] = {}
     for progress in compounds_progress(compounds, today):
-        for w in wanted_alerts(progress, today):
-            wanted[w.key] = w
+        for want in wanted_alerts(progress, today):
+            wanted[want.key] = want
     existing = {
         (a.compound_id, a.kind, a.subject): a
         for a in Alert.objects.select_for_update()

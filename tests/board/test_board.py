@@ -336,3 +336,49 @@ def test_derive_is_pure(cast):
     with CaptureQueriesContext(connection) as q:
         derive(facts, TODAY)
     assert not q.captured_queries
+
+
+def test_the_home_page_tag_shows_each_role_what_it_can_act_on(cast, rf):
+    from django.template import Context, Template
+
+    open_alert(cast.compound)  # committee term: street office and committee
+    open_alert(cast.compound, AlertKind.SUBSIDY_ENDED)  # also the company
+    template = Template("{% load board_tags %}{% board_alerts_home %}")
+
+    def render(user):
+        request = rf.get("/")
+        request.user = user
+        with CaptureQueriesContext(connection) as q:
+            html = template.render(Context({"request": request}))
+        return html, len(q.captured_queries)
+
+    html, _queries = render(cast.company_staff)
+    assert 'data-kind="subsidy_ended"' in html and "committee_term_ended" not in html
+    html, _queries = render(cast.officer)
+    assert 'data-kind="committee_term_ended"' in html and 'data-kind="subsidy_ended"' in html
+    html, queries = render(cast.resident)
+    assert "data-kind" not in html and queries <= 1  # the memberships only
+    html, _queries = render(cast.outsider_office)
+    assert "data-kind" not in html
+
+
+def test_the_office_panel_shows_at_most_20_open_first_and_links_to_the_rest(cast, client):
+    import datetime as _dt
+
+    from board.models import Alert as A
+
+    for i in range(25):
+        A.objects.create(
+            compound=cast.compound,
+            kind=AlertKind.SUBSIDY_ENDED,
+            subject=f"s{i}",
+            due=_dt.date(2020, 1, 1) + _dt.timedelta(days=i),
+            opened_at=_dt.datetime(2025, 1, 1, tzinfo=_dt.UTC),
+            state=AlertState.ACKNOWLEDGED if i < 3 else AlertState.OPEN,
+            acknowledge_note="x" if i < 3 else "",
+        )
+    client.force_login(cast.officer)
+    page = client.get(reverse("street_office", args=["home-office"])).content.decode()
+    assert page.count('data-kind="subsidy_ended"') == 20
+    assert 'class="alert-item acknowledged"' not in page  # open ones come first
+    assert reverse("board:office-alerts", args=["home-office"]) in page

@@ -1,0 +1,58 @@
+"""The demo's board (issue 12): 学院南路32号院 with its real milestones and the alerts a
+street office sees today (nothing that lapsed in 2024 silently renewed), the renovation
+marked illustrative, and seeding again changes nothing."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from board import demo_board, services
+from board.demo import seed_demo
+from board.milestones import compounds_progress
+from board.models import Alert
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_board_shows_todays_alerts_and_real_milestones(client):
+    """One test, since seeding the whole demo takes most of a minute."""
+    result = seed_demo()
+    compound = result.compound
+    assert result.app_seeds["board.demo_board"]
+    (p,) = compounds_progress([compound], dt.date(2026, 12, 1))
+    by_key = {m.key: m for m in p.milestones}
+    assert by_key["renovation"].done_on == dt.date(2021, 5, 1)
+    assert by_key["committee"].done_on == dt.date(2021, 6, 18)
+    assert by_key["decision_held"].done_on == dt.date(2021, 10, 25)
+    assert by_key["agreement_signed"].done_on == dt.date(2021, 12, 10)
+    assert by_key["agreement_filed"].done_on == dt.date(2021, 12, 20)
+    assert by_key["first_billing"].done_on == dt.date(2022, 1, 1)
+    assert p.stage == "collecting"
+
+    client.force_login(get_user_model().objects.get(username="jiedao"))
+    data = client.get(reverse("api-street-office-board", args=["btpz"])).json()
+    row = next(c for c in data["compounds"] if c["code"] == compound.code)
+    assert row["collection"]["year"] == 2022
+    assert row["collection"]["rate_households"] == "82.65"
+    kinds = {a["kind"]: a for a in row["alerts"]}
+    assert {
+        "committee_term_ended",
+        "subsidy_ended",
+        "agreement_expired",
+        "fee_standard_expired",
+    } <= set(kinds)
+    assert kinds["committee_term_ended"]["due"] == "2024-06-17"
+    assert kinds["subsidy_ended"]["due"] == "2024-12-31"
+    assert all(a["state"] in ("open", "acknowledged") for a in row["alerts"])
+
+    page = client.get(reverse("board:compound-milestones", args=[compound.code])).content
+    assert "示意数据" in page.decode()
+
+    # Seeding the board again opens and resolves nothing.
+    before = Alert.objects.count()
+    demo_board.seed(compound)
+    assert Alert.objects.count() == before
+    again = services.alerts_refresh()
+    assert not again.opened and not again.resolved
