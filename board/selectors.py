@@ -4,18 +4,20 @@ Reads only, through the apps' models and selectors; a fixed number of queries wh
 the number of flats, decisions or items (the home page is the page residents open most).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import (
     DecimalField,
+    Model,
     QuerySet,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
 from django.urls import reverse
 
 from fees.models import Charge, Payment
@@ -132,23 +134,67 @@ def open_votes(user: AbstractBaseUser) -> list[OpenVote]:
     if compounds.query.is_empty():
         return []
     compound_sql, compound_params = compounds.query.sql_with_params()
-    # A raw queryset converts the decision's columns as the ORM would (dates on SQLite);
-    # the fields not selected are deferred, the compound is what the card shows.
-    decisions = Decision.objects.raw(
+    rows = _rows(
         _OPEN_VOTES_SQL.format(compounds=compound_sql),
         [user.pk, *compound_params, DecisionState.OPEN]
         + [user.pk, *compound_params, DecisionState.OPEN],
     )
     votes = []
-    for decision in decisions:
-        row: Any = decision  # the counts and the compound's columns come as attributes
-        decision.compound = Compound.from_db(
-            connection.alias,
-            ["id", "code", "name"],
-            [decision.compound_id, row.compound_code, row.compound_name],
+    for row in rows:
+        # Only the fields the card shows are loaded; the rest are deferred.
+        decision = _from_db(
+            Decision,
+            id=row["id"],
+            title=row["title"],
+            voting_closes_at=row["voting_closes_at"],
+            compound_id=row["compound_id"],
         )
-        votes.append(OpenVote(decision, row.open_items, row.voted_items))
+        decision.compound = _from_db(
+            Compound, id=row["compound_id"], code=row["compound_code"], name=row["compound_name"]
+        )
+        votes.append(OpenVote(decision, row["open_items"], row["voted_items"]))
     return votes
+
+
+def _rows(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    """The rows of one of this module's statements, by column name. A plain cursor: a raw
+    queryset's column mapping and per-row model building cost more CPU than the query
+    (issue 10, item 6); :func:`_from_db` builds what the page needs."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+_Model = TypeVar("_Model", bound=Model)
+
+
+def _from_db(model: type[_Model], **values: Any) -> _Model:
+    """An instance of ``model`` loaded from these column values (the other fields
+    deferred), converted as the ORM converts them (dates and decimals on SQLite; nothing
+    on PostgreSQL, whose driver returns them typed)."""
+    names = _field_order(model, frozenset(values))
+    converted = []
+    for name in names:  # from_db takes the values in the model's field order
+        value = values[name]
+        col, converters = _converters(connection.vendor, model, name)
+        for convert in converters:
+            value = convert(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)
+
+
+@cache
+def _field_order(model: type[Model], names: frozenset[str]) -> list[str]:
+    ordered = [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    assert len(ordered) == len(names), f"not all columns of {model.__name__}: {names}"
+    return ordered
+
+
+@cache
+def _converters(vendor: str, model: type[Model], name: str) -> tuple[Col, list[Callable[..., Any]]]:
+    col = model._meta.get_field(name).get_col(model._meta.db_table)  # type: ignore[union-attr]
+    return col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)
 
 
 def _sum(sql: str) -> RawSQL:
@@ -223,24 +269,31 @@ def resident_balances(user: AbstractBaseUser) -> list[UnitBalance]:
     if not user.is_authenticated:
         return []
     balances = []
-    for unit in Unit.objects.raw(_RESIDENT_UNITS_SQL, [user.pk]):
-        row: Any = unit  # the sums and the joined columns come as attributes
-        unit.building = Building.from_db(
-            connection.alias,
-            ["id", "compound_id", "number", "kind"],
-            [unit.building_id, unit.compound_id, row.building_number, row.building_kind],
+    for row in _rows(_RESIDENT_UNITS_SQL, [user.pk]):
+        unit = _from_db(
+            Unit,
+            id=row["id"],
+            compound_id=row["compound_id"],
+            building_id=row["building_id"],
+            number=row["number"],
+            floor_area=row["floor_area"],
         )
-        unit.compound = Compound.from_db(
-            connection.alias,
-            ["id", "code", "name"],
-            [unit.compound_id, row.compound_code, row.compound_name],
+        unit.compound = _from_db(
+            Compound, id=row["compound_id"], code=row["compound_code"], name=row["compound_name"]
+        )
+        unit.building = _from_db(
+            Building,
+            id=row["building_id"],
+            compound_id=row["compound_id"],
+            number=row["building_number"],
+            kind=row["building_kind"],
         )
         unit.building.compound = unit.compound
         balances.append(
             UnitBalance(
                 unit=unit,
-                owed=_fen(row.owed),
-                credit=max(_fen(row.received) - _fen(row.applied), ZERO),
+                owed=_fen(row["owed"]),
+                credit=max(_fen(row["received"]) - _fen(row["applied"]), ZERO),
             )
         )
     return balances

@@ -15,6 +15,7 @@ from portal.access import (
     get_street_office_for_user,
     street_offices_for,
 )
+from portal.db import with_prepared_statements
 from portal.models import STAFF_ROLES, Role
 from portal.typing import AuthenticatedHttpRequest
 
@@ -28,6 +29,8 @@ def _listed(rows: QuerySet[_Row]) -> list[_Row]:
     return [] if rows.query.is_empty() else list(rows)
 
 
+# Outside login_required, so the user's own query is prepared too (portal/db.py).
+@with_prepared_statements
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role lands on what it works with: offices, managed compounds, or, for a

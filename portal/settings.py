@@ -195,6 +195,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# The reads of the pages opened most run as prepared statements on PostgreSQL (portal/db.py):
+# planning them cost the database more than running them. Turn off (0) behind a
+# transaction-pooling PgBouncer older than 1.21, which cannot keep them.
+PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's password hashers, then the hasher of one-time code secrets (portal.hashers): a

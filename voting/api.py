@@ -17,6 +17,7 @@ from rest_framework import generics, parsers, serializers, status
 from rest_framework.response import Response
 
 from portal.api import CompoundScopedAPIView
+from portal.db import prepared_statements
 from portal.models import Compound, Role
 
 from . import selectors, services
@@ -406,6 +407,12 @@ class TallyView(CompoundScopedAPIView, generics.GenericAPIView):
 
     def get_compound_queryset(self, compound: Compound) -> QuerySet[Decision]:
         return _decisions(self, compound)
+
+    def dispatch(self, request, *args, **kwargs):
+        # The token (or session) and user, the memberships and the decision: the same
+        # statements on every call, prepared once per connection (portal/db.py).
+        with prepared_statements():
+            return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(responses={200: TallyItemSerializer(many=True)})
     def get(self, request, *args, **kwargs):
