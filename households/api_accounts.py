@@ -1,5 +1,11 @@
 """API v1: staff accounts of a compound (issue 11 item 2).
 
+``GET /api/v1/compounds/{code}/members/`` lists the accounts holding a managing role
+there (street officers of its office, its committee members and property-right-unit
+representatives, the staff of the company serving it), with those roles; residents are
+not listed. For street officers of the compound's office; a company administrator sees
+their company's staff only.
+
 ``POST /api/v1/compounds/{code}/members/`` ``{"username", "name", "role"}`` creates an
 account with one role and answers 201 ``{"username", "one_time_password"}``: the password
 is the account's until its first change (a normal login and the token endpoint work with
@@ -11,11 +17,12 @@ is created. The rules are the pages' (``households.services.staff``).
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,7 +30,8 @@ from portal.api import CompoundScopedAPIView
 from portal.models import Compound, Role
 
 from .models import PropertyRightUnit
-from .services.staff import GRANTABLE_ROLES, staff_account_create
+from .services.staff import GRANTABLE_ROLES, StaffScope, staff_account_create
+from .staff_selectors import scoped_accounts
 
 
 class MemberInSerializer(serializers.Serializer):
@@ -66,20 +74,61 @@ class MemberCreatedSerializer(serializers.Serializer):
     )
 
 
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    street_office = serializers.CharField(
+        source="street_office.code", default=None, help_text="street_officer: the office code"
+    )
+    compound = serializers.CharField(
+        source="compound.code", default=None, help_text="committee_member, property_unit_rep"
+    )
+    service_company = serializers.CharField(
+        source="service_company.name", default=None, help_text="company_staff: the company"
+    )
+    company_admin = serializers.BooleanField(source="can_manage_staff")
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="first_name")
+    roles = MemberRoleSerializer(many=True, source="scoped_memberships")
+
+    class Meta:
+        model = User
+        fields = ["username", "name", "is_active", "roles"]
+
+
 def _has_code(error: ValidationError, code: str) -> bool:
     if hasattr(error, "error_dict"):
         return any(e.code == code for errors in error.error_dict.values() for e in errors)
     return any(e.code == code for e in error.error_list)
 
 
-class MemberCreateView(CompoundScopedAPIView):
-    """成员: create a staff account with one role in this compound's scope."""
+class MemberCreateView(CompoundScopedAPIView, generics.ListAPIView):
+    """成员: the compound's staff accounts (GET), or create one with one role in this
+    compound's scope (POST)."""
 
     allowed_roles = (Role.STREET_OFFICER, Role.COMPANY_STAFF)
-    serializer_class = MemberInSerializer
+    serializer_class = MemberSerializer
 
-    def get_compound_queryset(self, compound: Compound) -> QuerySet[Any]:
-        return compound.memberships.none()
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[User]:
+        user = self.request.user
+        if not user.is_authenticated:  # refused with the compound already; narrows the type
+            raise exceptions.NotAuthenticated
+        scope = StaffScope.of(user)
+        company = Q(role=Role.COMPANY_STAFF, service_company_id=compound.service_company_id)
+        if scope.superuser or compound.street_office_id in scope.office_ids:
+            members = (
+                Q(role=Role.STREET_OFFICER, street_office_id=compound.street_office_id)
+                | Q(role__in=[Role.COMMITTEE_MEMBER, Role.PROPERTY_UNIT_REP], compound=compound)
+                | company
+            )
+        elif compound.service_company_id in scope.admin_company_ids:
+            members = company
+        else:
+            raise exceptions.PermissionDenied(
+                _("只有该小区所属街道的工作人员或物业企业管理员可以查看成员。")
+            )
+        return scoped_accounts(members)
 
     @extend_schema(
         request=MemberInSerializer,

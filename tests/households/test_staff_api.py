@@ -188,3 +188,62 @@ def test_the_endpoint_is_in_the_schema(client, db):
     operation = schema["paths"]["/api/v1/compounds/{code}/members/"]["post"]
     assert "201" in operation["responses"]
     assert "403" in operation["responses"]
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+def test_officer_lists_the_compounds_staff_without_residents(cast, client):
+    client.force_login(cast.officer)
+    response = client.get(URL.format(code="home"))
+    assert response.status_code == 200
+    rows = {row["username"]: row for row in response.json()["results"]}
+    assert set(rows) == {"officer", "committee", "company_staff", "property_unit_rep"}
+    assert rows["committee"] == {
+        "username": "committee",
+        "name": "",
+        "is_active": True,
+        "roles": [
+            {
+                "role": "committee_member",
+                "street_office": None,
+                "compound": "home",
+                "service_company": None,
+                "company_admin": False,
+            }
+        ],
+    }
+    assert rows["company_staff"]["roles"][0]["service_company"] == "测试物业"
+
+
+def test_company_admin_lists_only_the_companys_staff(cast, client):
+    client.force_login(cast.company_staff)
+    assert client.get(URL.format(code="home")).status_code == 403
+    Membership.objects.filter(user=cast.company_staff).update(can_manage_staff=True)
+    response = client.get(URL.format(code="home"))
+    assert [row["username"] for row in response.json()["results"]] == ["company_staff"]
+
+
+@pytest.mark.parametrize("who", ["committee", "resident", "outsider_office", "outsider_compound"])
+def test_others_cannot_list(cast, client, who):
+    client.force_login(getattr(cast, who))
+    assert client.get(URL.format(code="home")).status_code == 404
+
+
+def test_the_list_runs_the_same_number_of_queries_at_two_sizes(cast, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_member
+
+    client.force_login(cast.officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL.format(code="home")).status_code == 200
+        return len(queries)
+
+    small = count()
+    for n in range(40):
+        make_member(f"m{n:02d}", Role.COMMITTEE_MEMBER, compound=cast.compound)
+    assert count() == small
