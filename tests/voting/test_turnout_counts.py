@@ -317,3 +317,33 @@ def test_a_decision_without_kept_rows_is_recounted_live(cast):
     assert not TurnoutCount.objects.filter(decision=decision).exists()
     turnout_counts.rebuild(decision)
     assert selectors.kept_turnout(decision, scope).summary["voted"] == 1
+
+
+def test_the_migration_numbers_existing_rolls_and_counts_their_turnout(cast):
+    """Decisions announced before the counters existed: the data migration gives each
+    roll unit the position the freeze gives now and writes the kept turnout."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from voting.models import RollUnit
+
+    migration = import_module("voting.migrations.0006_turnout_counts_and_unit_positions")
+    _irregular_register(cast)
+    decision = make_decision(cast, items=LAYOUTS[0])
+    entry = decision.roll.get(owner__user=cast.resident)
+    services.ballot_cast(
+        decision=decision,
+        entry=entry,
+        user=cast.resident,
+        choices={decision.items.get(position=1).pk: "agree"},
+    )
+    frozen = dict(RollUnit.objects.values_list("pk", "position"))
+    counted = turnout.kept_counts(decision.pk)
+    RollUnit.objects.update(position=0)
+    TurnoutCount.objects.all().delete()
+    migration.positions_and_counts(apps, None)
+    assert dict(RollUnit.objects.values_list("pk", "position")) == frozen
+    assert sorted(frozen.values()) == list(range(1, len(frozen) + 1))
+    assert turnout.kept_counts(decision.pk) == counted == turnout.recount(decision.pk)
+    assert counted[(None, None)].voted_voters == 1
