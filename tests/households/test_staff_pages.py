@@ -232,3 +232,11 @@ def test_the_list_runs_the_same_number_of_queries_at_two_sizes(cast, officer_cli
             user=user, role=Role.COMMITTEE_MEMBER, compound=cast.other_compound
         )
     assert count() == small
+
+
+def test_a_company_admin_finds_the_staff_page_from_my_account(cast, client):
+    client.force_login(cast.company_staff)
+    assert "company-staff-link" not in client.get("/accounts/").content.decode()
+    Membership.objects.filter(user=cast.company_staff).update(can_manage_staff=True)
+    text = client.get("/accounts/").content.decode()
+    assert f'href="/company/{cast.company.pk}/staff/"' in text
