@@ -48,7 +48,7 @@ class AlertDetailSerializer(AlertSerializer):
     acknowledge_note = serializers.CharField()
 
 
-class CollectionSerializer(serializers.Serializer):
+class BoardCollectionSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     rate_households = serializers.CharField(help_text="percent, 2 decimals")
     rate_amount = serializers.CharField(help_text="percent, 2 decimals")
@@ -58,7 +58,7 @@ class BoardCompoundSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     stage = serializers.ChoiceField(choices=STAGES)
-    collection = CollectionSerializer(allow_null=True)
+    collection = BoardCollectionSerializer(allow_null=True)
     alerts = AlertSerializer(many=True)
 
 
