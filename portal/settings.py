@@ -338,18 +338,6 @@ if FEES_NOTICE_LEASE_SECONDS < 3 * FEES_NOTICE_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "FEES_NOTICE_LEASE_SECONDS must be at least 3 × FEES_NOTICE_HEARTBEAT_SECONDS"
     )
-CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
-    "audit-checkpoint-daily": {
-        "task": "portal.tasks.audit_checkpoint",
-        "schedule": 24 * 60 * 60,
-    },
-    "expire-agreements-daily": {
-        "task": "agreements.tasks.expire_agreements",
-        "schedule": 24 * 60 * 60,
-    },
-    "requeue-stalled-notice-chunks": {
 # Other building print files (activation letters, households.printing) print in parts of
 # PRINT_PART_SIZE households with the notices' heartbeat and lease unless set.
 PRINT_PART_SIZE = env.int("PRINT_PART_SIZE", default=FEES_NOTICE_PART_SIZE)
@@ -363,7 +351,23 @@ if PRINT_LEASE_SECONDS < 3 * PRINT_HEARTBEAT_SECONDS:
 PRINT_CHUNK_DELAY_FOR_TESTS = (
     0.0 if PRODUCTION else env.float("PRINT_CHUNK_DELAY_FOR_TESTS", default=0.0)
 )
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint-daily": {
+        "task": "portal.tasks.audit_checkpoint",
+        "schedule": 24 * 60 * 60,
+    },
+    "expire-agreements-daily": {
+        "task": "agreements.tasks.expire_agreements",
+        "schedule": 24 * 60 * 60,
+    },
+    "requeue-stalled-notice-chunks": {
         "task": "fees.tasks.requeue_stalled_notice_chunks",
+        "schedule": 60,
+    },
+    "requeue-stalled-letter-chunks": {
+        "task": "households.tasks.requeue_stalled_letter_chunks",
         "schedule": 60,
     },
     "expire-list-exports-hourly": {
@@ -378,10 +382,6 @@ PRINT_CHUNK_DELAY_FOR_TESTS = (
 }
 # A list export of more rows than this is written in the background (portal.exports).
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
-    "requeue-stalled-letter-chunks": {
-        "task": "households.tasks.requeue_stalled_letter_chunks",
-        "schedule": 60,
-    },
 
 # Throttles (token issue, signing passwords) count in the cache: it must be shared by all
 # web processes, so real mode uses Redis (CACHE_URL, else the broker's Redis).
