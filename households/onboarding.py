@@ -91,7 +91,7 @@ def onboarding_steps(compound: Compound) -> list[Step]:
         Step(
             "property_right_units",
             _("产权单位"),
-            True,
+            property_units > 0,
             reverse("property_right_units", args=[code]),
             summary=str(_("%(n)d 个") % {"n": property_units}),
             optional=True,
@@ -119,4 +119,5 @@ def onboarding_steps(compound: Compound) -> list[Step]:
 
 
 def onboarding_done(steps: list[Step]) -> bool:
-    return all(step.done for step in steps)
+    """Every step done but the optional ones (a compound without property-right units)."""
+    return all(step.done or step.optional for step in steps)

@@ -79,7 +79,7 @@ def test_start_creates_the_compound_and_lands_on_its_checklist(cast, client):
         "compound": True,
         "company": False,
         "buildings": False,
-        "property_right_units": True,
+        "property_right_units": False,  # optional: a compound may have none
         "roster": False,
         "committee": False,
     }
