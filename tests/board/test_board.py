@@ -382,3 +382,31 @@ def test_the_office_panel_shows_at_most_20_open_first_and_links_to_the_rest(cast
     assert page.count('data-kind="subsidy_ended"') == 20
     assert 'class="alert-item acknowledged"' not in page  # open ones come first
     assert reverse("board:office-alerts", args=["home-office"]) in page
+
+
+def test_the_officer_records_the_renovation_and_checks_alerts_from_the_pages(cast, client):
+    client.force_login(cast.officer)
+    response = client.post(
+        reverse("board:renovation", args=["home"]),
+        {
+            "started_on": "2021-05-01",
+            "money_invested": "3000000.00",
+            "illegal_structures_removed": "13000",
+            "ground_locks_removed": "200",
+            "buildings_renovated": "20",
+        },
+    )
+    assert response.status_code == 302
+    renovation = Renovation.objects.get(compound=cast.compound)
+    assert renovation.money_invested == Decimal("3000000.00")
+    assert AuditEntry.objects.filter(action="board.renovation_record").count() == 1
+    page = client.get(reverse("board:compound-milestones", args=["home"])).content.decode()
+    assert "3,000,000.00" in page
+    add_committee(cast.compound, term_end=dt.date(2000, 1, 1))
+    response = client.post(reverse("board:office-refresh", args=["home-office"]), follow=True)
+    assert "新提醒 1 条" in response.content.decode()
+    assert Alert.objects.get().kind == AlertKind.COMMITTEE_TERM_ENDED
+    response = client.post(
+        reverse("board:office-target", args=["home-office"]), {"collection_target": "120"}
+    )
+    assert response.status_code == 302 and not BoardSettings.objects.exists()
