@@ -37,9 +37,7 @@ def test_the_api_prints_a_building_and_its_file_reads_back(
 ):
     client = _session_api(cast.committee)
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post(
-            reverse(START, args=["home"]), {"buildings": ["1"]}, format="json"
-        )
+        started = client.post(reverse(START, args=["home"]), {"buildings": ["1"]}, format="json")
     assert started.status_code == 202, started.content
     assert set(started.json()) == {"id", "status"}
     job_id = started.json()["id"]
@@ -51,7 +49,7 @@ def test_the_api_prints_a_building_and_its_file_reads_back(
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     pages = PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
     units = client.get(reverse("api-unit-list", args=["home"]), {"building": "1"}).json()
-    labels = {u["label"] for u in (units["results"] if "results" in units else units)}
+    labels = {u["label"] for u in units.get("results", units)}
     printed = {}
     for page in pages:
         text = page.extract_text()
