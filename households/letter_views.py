@@ -32,8 +32,10 @@ class LettersForm(forms.Form):
 
     def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["buildings"].choices = choices
-        self.fields["buildings"].error_messages["required"] = _("请至少选择一个楼栋")
+        field = self.fields["buildings"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = choices
+        field.error_messages["required"] = _("请至少选择一个楼栋")
 
 
 def _form(compound_buildings: list, data=None) -> LettersForm:

@@ -18,7 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -50,7 +50,7 @@ RENDER_TASK = "households.tasks.render_letter_chunk"
 MAX_BUILDINGS = 500
 
 
-def _user(actor: AbstractBaseUser | None) -> Any:
+def _user(actor: AbstractBaseUser | AnonymousUser | None) -> Any:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -93,7 +93,7 @@ def letter_buildings(compound: Compound, numbers: Any) -> list[Building]:
 
 @transaction.atomic
 def activation_letters_start(
-    *, compound: Compound, buildings: list[Building], actor: AbstractBaseUser | None
+    *, compound: Compound, buildings: list[Building], actor: AbstractBaseUser | AnonymousUser | None
 ) -> ActivationLetterJob:
     """Start printing the activation letters of ``buildings`` (of ``compound``): revoke
     the open codes of their households at once, fix which households get a letter and
@@ -241,7 +241,7 @@ def _render_letter_part(chunk: ActivationLetterChunk, claim: str) -> RenderedPar
     letters = [
         pdf.Letter(
             unit_label=unit.label,
-            owners=[o.owner.name for o in unit.current_ownerships],
+            owners=[o.owner.name for o in unit.current_ownerships],  # type: ignore[attr-defined]
             code=codes[unit.pk].printed,
         )
         for unit in units
