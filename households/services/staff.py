@@ -527,7 +527,10 @@ def account_deactivate(*, actor: User, user: User) -> User:
     """Deactivate an account the actor manages: it can no longer log in, its sessions and
     API tokens end at once (also on other devices), and ``AccountState`` records when and
     by whom. The last active street officer of an office cannot be deactivated."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    # FOR NO KEY UPDATE: rows that merely point at this user (an audit entry naming them
+    # as actor, their AccountState) still go in, so two officers acting on each other
+    # queue on the office's officer memberships instead of deadlocking on user rows.
+    user = User.objects.select_for_update(of=("self",), no_key=True).get(pk=user.pk)
     memberships = _check_manages_account(actor, user)
     if not user.is_active:
         return user
@@ -559,7 +562,10 @@ def account_deactivate(*, actor: User, user: User) -> User:
 @transaction.atomic
 def account_reactivate(*, actor: User, user: User) -> User:
     """Let a deactivated account the actor manages log in again (with its old password)."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    # FOR NO KEY UPDATE: rows that merely point at this user (an audit entry naming them
+    # as actor, their AccountState) still go in, so two officers acting on each other
+    # queue on the office's officer memberships instead of deadlocking on user rows.
+    user = User.objects.select_for_update(of=("self",), no_key=True).get(pk=user.pk)
     _check_manages_account(actor, user)
     if user.is_active:
         return user
