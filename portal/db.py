@@ -35,7 +35,7 @@ if is_psycopg3:
         cursor does: the SQL with ``$1``, ``$2``… where the values go."""
 
         def _convert_query(self, query: Any, params: Any = None) -> Any:
-            self._query = converted = super()._convert_query(query, params)
+            self._query = converted = super()._convert_query(query, params)  # type: ignore[misc]
             return converted
 
 
