@@ -241,7 +241,9 @@ def service_company_update(
     street office's compounds: that office has a say in them too."""
     if compound.service_company_id is None:
         raise ValidationError(_("该小区尚未选定物业服务企业"), code="no_service_company")
-    company = ServiceCompany.objects.select_for_update().get(pk=compound.service_company_id)
+    company = ServiceCompany.objects.select_for_update(of=("self",)).get(
+        pk=compound.service_company_id
+    )
     if company.compounds.exclude(street_office_id=compound.street_office_id).exists():
         raise ValidationError(
             _("“%(name)s”也服务其他街道的小区，其信息须由各街道共同核对后在后台修改"),
@@ -298,7 +300,7 @@ def compound_service_company_set(
         raise ValidationError(
             {"service_company": [_("只能选择本街道已合作的物业服务企业，或新增一家")]}
         )
-    Compound.objects.select_for_update().filter(pk=compound.pk).first()
+    Compound.objects.select_for_update(of=("self",)).filter(pk=compound.pk).first()
     if compound.service_company_id != service_company.pk:
         _assign(compound, service_company, actor)
     return compound

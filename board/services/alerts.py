@@ -76,7 +76,7 @@ def _refresh_chunk(
             wanted[want.key] = want
     existing = {
         (a.compound_id, a.kind, a.subject): a
-        for a in Alert.objects.select_for_update()
+        for a in Alert.objects.select_for_update(of=("self",))
         .filter(compound_id__in=list(by_id))
         .exclude(state=AlertState.RESOLVED)
     }
@@ -148,7 +148,9 @@ def alert_acknowledge(*, alert: Alert, actor: AbstractBaseUser, note: str) -> Al
         raise ValidationError({"note": _("确认提醒须填写说明（例如已安排的处理办法）")})
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": _("说明不能超过500个字符")})
-    locked = Alert.objects.select_for_update().select_related("compound").get(pk=alert.pk)
+    locked = (
+        Alert.objects.select_for_update(of=("self",)).select_related("compound").get(pk=alert.pk)
+    )
     if locked.state == AlertState.ACKNOWLEDGED:
         raise ValidationError(_("该提醒已被确认"))
     if locked.state == AlertState.RESOLVED:

@@ -93,7 +93,7 @@ def renovation_record(
         errors["note"] = _("说明不能超过300个字符")
     if errors:
         raise ValidationError(errors)
-    renovation = Renovation.objects.select_for_update().filter(
+    renovation = Renovation.objects.select_for_update(of=("self",)).filter(
         compound=compound
     ).first() or Renovation(compound=compound)
     before = None if renovation.pk is None else _snapshot(renovation)
@@ -141,7 +141,7 @@ def collection_target_set(
         raise ValidationError({"collection_target": _("请输入0到100之间的数字")}) from None
     if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
         raise ValidationError({"collection_target": _("收缴率目标须在0到100之间")})
-    settings, _created = BoardSettings.objects.select_for_update().get_or_create(
+    settings, _created = BoardSettings.objects.select_for_update(of=("self",)).get_or_create(
         street_office=office
     )
     before = str(settings.collection_target)

@@ -91,7 +91,7 @@ def committee_update(
     actor: AbstractBaseUser | None = None,
 ) -> Committee:
     """Correct a committee's dates; every seat's term must still lie inside them."""
-    committee = Committee.objects.select_for_update().get(pk=committee.pk)
+    committee = Committee.objects.select_for_update(of=("self",)).get(pk=committee.pk)
     errors = _term_errors(formed_on, term_end)
     if (
         not errors
@@ -160,7 +160,9 @@ def committee_member_add(
     """Seat a member (委员) with a role (职务) for a term inside the committee's (the whole
     term when no dates are given)."""
     committee = (
-        Committee.objects.select_for_update().select_related("compound").get(pk=committee.pk)
+        Committee.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=committee.pk)
     )
     name, affiliation = name.strip(), affiliation.strip()
     errors = _member_errors(
@@ -203,7 +205,7 @@ def committee_member_update(
     actor: AbstractBaseUser | None = None,
 ) -> CommitteeMember:
     """Change a seat's name, role, affiliation or term."""
-    member = CommitteeMember.objects.select_for_update().get(pk=member.pk)
+    member = CommitteeMember.objects.select_for_update(of=("self",)).get(pk=member.pk)
     committee = Committee.objects.select_related("compound").get(pk=member.committee_id)
     name, affiliation = name.strip(), affiliation.strip()
     errors = _member_errors(
@@ -236,7 +238,9 @@ def committee_member_remove(
 ) -> None:
     """Vacate a seat (the audit log keeps who held it in which role)."""
     member = (
-        CommitteeMember.objects.select_for_update().select_related("compound").get(pk=member.pk)
+        CommitteeMember.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=member.pk)
     )
     data = {"committee": member.committee_id, "role": member.role, "member": member.pk}
     compound = member.compound
@@ -250,7 +254,9 @@ def committee_member_account_set(
 ) -> CommitteeMember:
     """Link a seat to the login of the person holding it (who then signs as that member)."""
     member = (
-        CommitteeMember.objects.select_for_update().select_related("compound").get(pk=member.pk)
+        CommitteeMember.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=member.pk)
     )
     if member.user_id == user.pk:
         return member
