@@ -3,7 +3,9 @@ printed, one letter per household, the building files read back, the API and pag
 
 import datetime as dt
 import io
+import os
 import re
+import signal
 
 import pytest
 from django.core.files.storage import default_storage
@@ -23,6 +25,7 @@ from households.printing import ChunkStatus
 from households.services import letters
 from portal.codes import code_parse, secret_matches
 from portal.models import AuditEntry
+from tests.conftest import needs_worker
 from tests.factories import make_compound
 
 CODE = re.compile(r"[2-9A-Z]{5}-[2-9A-Z]{5}-[2-9A-Z]{5}")
@@ -242,3 +245,44 @@ def test_start_is_audited(cast, django_capture_on_commit_callbacks):
     entry = AuditEntry.objects.filter(action="households.activation_letters_start").get()
     assert entry.data["letters"] == 6 and entry.data["buildings"] == ["1", "2"]
     assert entry.object_id == str(job.pk) and entry.actor == cast.committee
+
+
+@pytest.fixture
+def slow_letter_chunks(monkeypatch):
+    """Every letter chunk the worker renders sleeps 3 s first (the worker, started after
+    this, reads PRINT_CHUNK_DELAY_FOR_TESTS from its environment)."""
+    monkeypatch.setenv("PRINT_CHUNK_DELAY_FOR_TESTS", "3")
+
+
+@needs_worker
+def test_killed_workers_mid_job_still_give_each_household_one_working_letter(
+    slow_letter_chunks, live_worker
+):
+    from portal.models import StreetOffice
+    from tests.fees.test_notices import _pool_children, _wait
+
+    office = StreetOffice.objects.create(code="kill-letters", name="K")
+    compound = make_compound(office, "killl", buildings=4, units_per_building=3)
+    job = letters.activation_letters_start(
+        compound=compound,
+        buildings=list(compound.buildings.all()),
+        actor=None,
+    )
+    _wait(lambda: job.chunks.filter(status=ChunkStatus.RUNNING).count() == 2)
+    for child in _pool_children(live_worker.pid):  # kill both processes mid-chunk
+        os.kill(child, signal.SIGKILL)
+    _wait(lambda: ActivationLetterJob.objects.get(pk=job.pk).status == LetterJobStatus.DONE)
+    job.refresh_from_db()
+    assert job.done == job.total == 12
+    assert max(c.attempts for c in job.chunks.all()) >= 2  # the killed ones ran again
+    printed = [_label_and_code(t) for t in _pages(job)]
+    labels = [label for label, _code in printed]
+    assert len(labels) == len(set(labels)) == 12
+    units = {u.label: u for u in compound.units.select_related("building")}
+    assert all(_matches_stored(units[label], code) for label, code in printed)
+    assert (
+        ActivationCode.objects.filter(
+            compound=compound, revoked_at__isnull=True, used_at__isnull=True
+        ).count()
+        == 12
+    )
