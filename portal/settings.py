@@ -301,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Swagger UI would otherwise send the schema to validator.swagger.io: nothing leaves.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Choice sets sharing a field name ("state": a decision's, an alert's) get their own names.
+    "ENUM_NAME_OVERRIDES": {"AlertStateEnum": "board.models.AlertState"},
 }
 
 # Celery: eager in the embedded mode, a real broker and workers when CELERY_BROKER_URL is set.
