@@ -9,6 +9,7 @@ wrong ID number is refused, nothing linked. Screenshots: var/screenshots/journey
 import io
 import re
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from pypdf import PdfReader
@@ -123,13 +124,15 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
     compound = Compound.objects.get(code=COMPOUND)
     assert compound.units.count() == 5
 
-    # 2. Staff accounts from the street office's page, the one-time passwords read off it.
-    officer.goto(f"/so/{cast.office.code}/")
+    # 2. Staff accounts: the finished checklist leads to the street office's accounts page
+    # (it ended the journey before); the one-time passwords are read off the page.
     with officer.expect_navigation():
-        officer.click("#office-accounts")
+        officer.click("#onboarding-next-accounts")
+    assert officer.url.endswith(f"/so/{cast.office.code}/accounts/")
     committee_otp = create_account(officer, "xy.chair", "王主任", "committee_member", COMPOUND)
     screenshot(officer, "journey-04-account-created")
-    officer.goto(f"/so/{cast.office.code}/accounts/")
+    with officer.expect_navigation():
+        officer.click("text=返回账号列表")
     staff_otp = create_account(officer, "xy.wuye", "赵物业", "company_staff", COMPOUND)
     assert staff_otp != committee_otp
 
@@ -159,8 +162,11 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
     letter = letter_of(texts, "1号楼 401")
     code = CODE.search(letter).group(0)
     assert "新业主丙" not in letter  # the owner's name is masked
-    url = re.search(r"https?://\S+?/activate/|/activate/", letter.replace("\n", ""))
-    assert url is not None, letter  # the letter names the activation page
+    # The letter prints the activation page's address; its QR code (an image) holds the
+    # same address with the code (households.pdf.activation_url), which is what we open.
+    printed = re.search(r"(?:https?://[^/\s]+)?(/\S*?activate/)", letter)
+    assert printed is not None, letter
+    qr_path = f"{printed.group(1)}?{urlencode({'code': code})}"
 
     # 4. A decision to vote on. Made with the test factories: the committee's decision
     # pages have their own e2e test (tests/e2e/test_voting.py).
@@ -169,7 +175,7 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
 
     # 5. The resident of two flats, on a phone, with the code and their ID suffix.
     phone = make_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    phone.goto(f"/activate/?code={code}")
+    phone.goto(qr_path)
     assert phone.input_value("#id_code") == code
     fits(phone)
     phone.fill("#id_id_suffix", make_id(13)[-6:])
@@ -201,6 +207,14 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
     screenshot(phone, "journey-09-voted-phone")
     assert Ballot.objects.filter(entry__owner__user__username="bing.xinyuan").exists()
 
+    # In English (the header's switch), the home page reads in English and still fits.
+    with phone.expect_navigation():
+        phone.click("button[name=language][value=en]")
+    phone.goto("/")
+    assert "My units" in phone.inner_text("main") and "我的房屋" not in phone.inner_text("main")
+    fits(phone)
+    screenshot(phone, "journey-10-resident-home-english-phone")
+
     # 6. Someone without a letter claims 2号楼 201 with an ID number not on the roster.
     visitor = make_page(viewport=PHONE, is_mobile=True, has_touch=True)
     visitor.goto("/accounts/login/")
@@ -218,7 +232,7 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
     with visitor.expect_navigation():
         visitor.click("#claim-new button[type=submit]")
     assert "待审核" in visitor.inner_text("#my-claims")
-    screenshot(visitor, "journey-10-claim-submitted-phone")
+    screenshot(visitor, "journey-11-claim-submitted-phone")
 
     committee.goto(f"/c/{COMPOUND}/")
     with committee.expect_navigation():
@@ -226,7 +240,7 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
     committee.click("#claims a:has-text('审核')")
     committee.click("#approve button")
     assert "名册" in committee.inner_text("main")  # correct the roster first
-    screenshot(committee, "journey-11-claim-refused")
+    screenshot(committee, "journey-12-claim-refused")
     claim = OwnershipClaim.objects.get(user__username="maoling.xy")
     assert claim.status == ClaimStatus.PENDING and claim.unit.compound_id == compound.pk
     assert not Owner.objects.filter(user__username="maoling.xy").exists()
