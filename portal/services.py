@@ -5,11 +5,13 @@ property-right unit's representative) belongs to households: ``households.servic
 composes these steps with it into ``user_add``.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
@@ -182,6 +184,84 @@ def membership_grant(
         data={"username": user.get_username(), "role": role.value},
     )
     return membership, True
+
+
+def compound_memberships_revoke(
+    *,
+    compound: Compound,
+    role: Role,
+    user_ids: Collection[int],
+    reason: str,
+    actor: AbstractBaseUser | None = None,
+) -> list[str]:
+    """Take ``role`` in ``compound`` away from those of ``user_ids`` who hold it, in bulk;
+    returns their usernames (sorted). One audit entry (``membership.revoke``) names them
+    all with ``reason``, so a change of any size costs the same few queries. The accounts
+    stay; only the role goes. Nothing to do costs no query."""
+    if not user_ids:
+        return []
+    with transaction.atomic():
+        held = list(
+            Membership.objects.filter(compound=compound, role=role, user_id__in=set(user_ids))
+            .order_by("user__username")
+            .values_list("pk", "user__username")
+        )
+        if not held:
+            return []
+        Membership.objects.filter(pk__in=[pk for pk, _name in held]).delete()
+        usernames = [name for _pk, name in held]
+        audit_record(
+            action="membership.revoke",
+            actor=actor,
+            compound=compound,
+            data={
+                "role": role.value,
+                "reason": reason,
+                "usernames": usernames,
+                "memberships": [pk for pk, _name in held],
+            },
+        )
+    return usernames
+
+
+def compound_memberships_grant(
+    *,
+    compound: Compound,
+    role: Role,
+    user_ids: Collection[int],
+    reason: str,
+    actor: AbstractBaseUser | None = None,
+) -> list[str]:
+    """Give ``role`` in ``compound`` to those of ``user_ids`` who lack it, in bulk; returns
+    their usernames (sorted). One audit entry (``membership.create``) names them all with
+    ``reason``. A membership made meanwhile by someone else (an activation) is left as it
+    is. Nothing to do costs no query."""
+    if role not in COMPOUND_SCOPED_ROLES or role == Role.COMPANY_STAFF:
+        raise ValueError(f"{role} is not held in a compound")
+    if not user_ids:
+        return []
+    wanted = set(user_ids)
+    with transaction.atomic():
+        held = set(
+            Membership.objects.filter(compound=compound, role=role, user_id__in=wanted).values_list(
+                "user_id", flat=True
+            )
+        )
+        missing = sorted(wanted - held)
+        if not missing:
+            return []
+        Membership.objects.bulk_create(
+            [Membership(user_id=pk, role=role, compound=compound) for pk in missing],
+            ignore_conflicts=True,
+        )
+        usernames = sorted(User.objects.filter(pk__in=missing).values_list("username", flat=True))
+        audit_record(
+            action="membership.create",
+            actor=actor,
+            compound=compound,
+            data={"role": role.value, "reason": reason, "usernames": usernames},
+        )
+    return usernames
 
 
 ONE_TIME_PASSWORD_LENGTH = 12

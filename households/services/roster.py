@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.models import Compound
+from portal.models import Compound, Membership, Role
+from portal.services import compound_memberships_grant, compound_memberships_revoke
 
 from ..models import Owner, OwnerKind, Ownership, Unit
 from ..roster import (
@@ -45,6 +46,10 @@ class ImportReport:
     ownerships_opened: int = 0
     ownerships_closed: int = 0
     ownerships_updated: int = 0
+    # Accounts (linked to owners) whose resident role the import takes away (their last
+    # current ownership in the compound ended) or gives (back) (an ownership opened).
+    resident_roles_revoked: int = 0
+    resident_roles_granted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -77,6 +82,8 @@ class ImportReport:
                 "ownerships_opened",
                 "ownerships_closed",
                 "ownerships_updated",
+                "resident_roles_revoked",
+                "resident_roles_granted",
             )
         }
 
@@ -94,6 +101,8 @@ class _Plan:
     opened: list[Ownership] = field(default_factory=list)
     unchanged_units: int = 0
     registered_units: int = 0
+    # owner id -> the account linked to it, for the owners of the register that have one
+    owner_users: dict[int, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -125,7 +134,9 @@ def roster_import(
     Every row is checked first; one bad row and nothing is written, the report listing
     every bad row. A file equal to the register changes nothing. A corrected file updates
     units and owners in place; a unit whose owners changed has its old ownership rows
-    closed (``valid_to``) and new ones opened, so the history stays. Units of the
+    closed (``valid_to``) and new ones opened, so the history stays; an account left with
+    no current ownership in the compound loses its resident role in the same transaction,
+    and an account whose owner gets an ownership has it (back). Units of the
     register that the file does not mention are left alone. With ``dry_run`` the report
     says what would change and nothing is written.
     """
@@ -158,11 +169,73 @@ def roster_import(
     report.ownerships_opened = len(plan.opened)
     report.ownerships_closed = len(plan.closed)
     report.ownerships_updated = len(plan.changed)
+    roles = _resident_roles(compound, plan)
+    report.resident_roles_revoked = len(roles.revoke)
+    report.resident_roles_granted = len(roles.grant)
     if dry_run:
         return report
     _apply(plan)
     audit_record(action="roster.import", actor=actor, compound=compound, data=report.counts())
+    # In the same transaction: a former owner loses the compound's resident role the moment
+    # the register says so; an account whose owner comes back gets it again.
+    compound_memberships_revoke(
+        compound=compound,
+        role=Role.RESIDENT,
+        user_ids=roles.revoke,
+        reason=OWNERSHIP_ENDED,
+        actor=actor,
+    )
+    compound_memberships_grant(
+        compound=compound,
+        role=Role.RESIDENT,
+        user_ids=roles.grant,
+        reason=OWNERSHIP_STARTED,
+        actor=actor,
+    )
     return report
+
+
+OWNERSHIP_ENDED = "ownership ended"
+OWNERSHIP_STARTED = "ownership started"
+
+
+@dataclass(frozen=True)
+class _ResidentRoles:
+    revoke: frozenset[int]
+    grant: frozenset[int]
+
+
+def _resident_roles(compound: Compound, plan: _Plan) -> _ResidentRoles:
+    """The accounts whose resident role in ``compound`` the plan changes: those linked
+    to an owner whose ownership closes and who, once the plan is applied, hold no current
+    ownership in the compound through any owner record (revoke), and those linked to an
+    owner who gets an ownership and lack the role (grant). Worked out before the writes
+    (so a dry run can report it) in at most two queries, whatever the size of the file.
+
+    The owner records keep their account link, so the history shows whose account owned
+    a unit, and an owner who buys back into the compound has their account back at once.
+    """
+    leaving = {plan.owner_users[o.owner_id] for o in plan.closed if o.owner_id in plan.owner_users}
+    coming = {o.owner.user_id for o in plan.opened if o.owner.user_id is not None}
+    leaving -= coming
+    if leaving:
+        closed = {o.pk for o in plan.closed}
+        keeping = {
+            user_id
+            for pk, user_id in compound.ownerships.current()
+            .filter(owner__user_id__in=leaving)
+            .values_list("pk", "owner__user_id")
+            if pk not in closed
+        }
+        leaving -= keeping
+    if not leaving and not coming:
+        return _ResidentRoles(frozenset(), frozenset())
+    held = set(
+        Membership.objects.filter(
+            compound=compound, role=Role.RESIDENT, user_id__in=leaving | coming
+        ).values_list("user_id", flat=True)
+    )
+    return _ResidentRoles(revoke=frozenset(leaving & held), grant=frozenset(coming - held))
 
 
 def _rejected(
@@ -200,6 +273,8 @@ def _plan(compound: Compound, roster: Roster, *, today: dt.date) -> _Plan:
     prus = {p.name: p for p in compound.property_right_units.all()}
     owners: dict[str, Owner] = {}
     for owner in compound.owners.all():
+        if owner.user_id is not None:
+            plan.owner_users[owner.pk] = owner.user_id
         if owner.property_right_unit_id:
             owners.setdefault(f"pru-id:{owner.property_right_unit_id}", owner)
         elif owner.id_number:
