@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from households.models import ClaimStatus, Owner, OwnershipClaim
-from portal.models import Compound
+from portal.models import Compound, Membership
 from tests.e2e.conftest import PHONE, horizontal_overflow
 from tests.e2e.test_onboarding import MEMBERS, step_done, submit
 from tests.e2e.test_staff_accounts import create_account, first_login
@@ -135,6 +135,9 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
         officer.click("text=返回账号列表")
     staff_otp = create_account(officer, "xy.wuye", "赵物业", "company_staff", COMPOUND)
     assert staff_otp != committee_otp
+    assert Membership.objects.filter(  # a company employee holds the compound's company
+        user__username="xy.wuye", role="company_staff", service_company=compound.service_company
+    ).exists()
 
     # 3. The committee member: a new password first, then the compound's page, the letters.
     committee = make_page()
@@ -162,6 +165,7 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
     letter = letter_of(texts, "1号楼 401")
     code = CODE.search(letter).group(0)
     assert "新业主丙" not in letter  # the owner's name is masked
+    assert "、" in letter_of(texts, "1号楼 301")  # one letter naming both co-owners
     # The letter prints the activation page's address; its QR code (an image) holds the
     # same address with the code (households.pdf.activation_url), which is what we open.
     printed = re.search(r"(?:https?://[^/\s]+)?(/\S*?activate/)", letter)
