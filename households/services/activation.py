@@ -37,6 +37,7 @@ from portal.services import MembershipScope, account_get, account_save, membersh
 
 from ..models import ActivationCode, ActivationFailure, Owner, Ownership, Unit
 from .accounts import _owners_link
+from .locks import register_lock
 
 ID_SUFFIX_LENGTH = 6
 
@@ -212,6 +213,7 @@ def _activate_locked(
     if not _code_usable(code, now):
         _failure_record(ip, now)
         return None
+    register_lock(code.compound_id)  # after the code's row: an import takes no code locks
     owner = _owner_with_suffix(code, suffix)
     if owner is None:
         _code_wrong_try(code, now)

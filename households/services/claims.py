@@ -40,6 +40,7 @@ from ..models import ClaimStatus, Owner, Ownership, OwnershipClaim, Unit
 from ..validators import normalise_register_number
 from .accounts import _owners_link
 from .activation import _new_account_check
+from .locks import register_lock
 
 _T = TypeVar("_T")
 
@@ -245,6 +246,7 @@ def claim_approve(*, claim: OwnershipClaim, actor: User) -> Owner:
     """Link the claimant to the current owner of the unit whose ID number the claim
     gives, or refuse (nothing linked) when the roster has no such owner."""
     claim = _decidable(claim)
+    register_lock(claim.compound_id)
     ownerships = (
         Ownership.objects.current()
         .filter(compound_id=claim.compound_id, unit_id=claim.unit_id)

@@ -25,6 +25,7 @@ from ..roster import (
     read_table,
     validate_roster,
 )
+from .locks import register_lock
 
 BATCH = 500
 
@@ -142,7 +143,7 @@ def roster_import(
     """
     today = today or timezone.localdate()
     # One import per compound at a time: the plan below is worked out from a snapshot.
-    Compound.objects.select_for_update(of=("self",)).only("pk").get(pk=compound.pk)
+    register_lock(compound.pk)
     report = ImportReport(dry_run=dry_run)
     try:
         table = read_table(data)

@@ -36,7 +36,7 @@ def rebuild(decision: Decision | int, *, apps: Any = None) -> int:
     model = apps.get_model("voting", "TurnoutCount") if apps is not None else TurnoutCount
     decision_model = apps.get_model("voting", "Decision") if apps is not None else Decision
     compound_id = (
-        decision_model.objects.select_for_update()
+        decision_model.objects.select_for_update(of=("self",))
         .filter(pk=decision_id)
         .values_list("compound_id", flat=True)
         .get()
