@@ -16,6 +16,7 @@ SCRIPTS = [
     "roster_import.py",
     "fees_billing.py",
     "fees_notices.py",
+    "activation_letters.py",
     "voting_tally.py",
     "register_pages.py",
     "fees_collection.py",
@@ -23,7 +24,7 @@ SCRIPTS = [
     "list_exports.py",
     "http_load.py",
 ]
-NEEDS_REAL_SERVICES = {"fees_notices.py", "http_load.py"}
+NEEDS_REAL_SERVICES = {"fees_notices.py", "activation_letters.py", "http_load.py"}
 
 
 def main() -> int:
