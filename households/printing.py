@@ -322,7 +322,7 @@ class BuildingPrint:
             pk=chunk.pk, status=ChunkStatus.RUNNING, claimed_by=claim
         )
         if lock:
-            rows = rows.select_for_update()
+            rows = rows.select_for_update(of=("self",))
         return rows.exists()
 
     def file_name(self, chunk: Any, claim: str) -> str:
