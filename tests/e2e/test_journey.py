@@ -168,7 +168,8 @@ def test_a_compound_comes_on_board_and_its_residents_get_their_accounts(
     assert "、" in letter_of(texts, "1号楼 301")  # one letter naming both co-owners
     # The letter prints the activation page's address; its QR code (an image) holds the
     # same address with the code (households.pdf.activation_url), which is what we open.
-    printed = re.search(r"(?:https?://[^/\s]+)?(/\S*?activate/)", letter)
+    # (A long address may wrap onto the next line of the letter.)
+    printed = re.search(r"(?:https?://[^/\s]+)?(/\S*?activate/)", letter.replace("\n", ""))
     assert printed is not None, letter
     qr_path = f"{printed.group(1)}?{urlencode({'code': code})}"
 
