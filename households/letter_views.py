@@ -62,7 +62,7 @@ def letters_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, _("正在生成开通通知书"))
+                messages.success(request, _("已开始生成开通通知书，进度见下方"))
                 return redirect("letter_job", compound.code, job.pk)
         status = 400
     return render(
@@ -84,6 +84,8 @@ def _state(job: ActivationLetterJob) -> dict:
         {
             "building": chunk.building.label,
             "letters": chunk.letters,
+            "label": _("%(building)s（%(letters)s）")
+            % {"building": chunk.building.label, "letters": chunk.letters},
             "url": reverse("letter_file", args=[job.compound.code, job.pk, chunk.building.number]),
         }
         for chunk in letter_selectors.job_files(job)

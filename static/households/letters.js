@@ -28,7 +28,7 @@
         var li = document.createElement("li");
         var a = document.createElement("a");
         a.href = f.url;
-        a.textContent = f.building + "（" + f.letters + "）";
+        a.textContent = f.label;
         li.appendChild(a);
         files.appendChild(li);
       });
