@@ -31,7 +31,7 @@ from .models import ClaimStatus, OwnershipClaim
 from .services.activation import ActivationRefused, ActivationThrottled, account_activate
 from .services.claims import claim_approve, claim_create, claim_reject
 
-_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_LOGIN_BACKEND = "portal.session_user.UserBackend"
 
 
 class _NewLoginFields(forms.Form):

@@ -42,11 +42,20 @@ def _memberships(user: AnyUser) -> list[Membership]:
     """The user's memberships, loaded once per request object."""
     if not user.is_authenticated:
         return []
-    # Kept on the user object, which lives as long as the request.
-    cache = user.__dict__
-    if _MEMBERSHIPS_CACHE not in cache:
-        cache[_MEMBERSHIPS_CACHE] = list(Membership.objects.filter(user_id=user.pk))
-    return cache[_MEMBERSHIPS_CACHE]
+    # Kept on the user object, which lives as long as the request (through the lazy
+    # request.user's attribute access, so it lands on the user itself, where
+    # portal.session_user puts the memberships it read with the user).
+    memberships = getattr(user, _MEMBERSHIPS_CACHE, None)
+    if memberships is None:
+        memberships = list(Membership.objects.filter(user_id=user.pk))
+        setattr(user, _MEMBERSHIPS_CACHE, memberships)
+    return memberships
+
+
+def memberships_keep(user: AbstractBaseUser, memberships: list[Membership]) -> None:
+    """Keep ``memberships``, read together with ``user`` (``portal.session_user``), as that
+    user object's memberships for the rest of the request."""
+    setattr(user, _MEMBERSHIPS_CACHE, memberships)
 
 
 def compounds_for(user: AnyUser, roles: Iterable[Role] | None = None) -> QuerySet[Compound]:

@@ -242,7 +242,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # password is checked (django-axes).
 AUTHENTICATION_BACKENDS = [
     "portal.auth.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a session's user with their memberships in one
+    # statement (issue 10, item 6).
+    "portal.session_user.UserBackend",
 ]
 # Lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins within the cool-off, the
 # account and, separately, the client address are refused for LOGIN_COOLOFF_MINUTES, on the

@@ -44,20 +44,21 @@ def test_login_page_runs_no_query(client, db_sessions):
     assert count(client, "/accounts/login/")[0] == 0
 
 
-def test_resident_home_runs_five_queries_with_an_open_vote(cast, client, db_sessions):
-    """Session, user, memberships, flats with their balances, the open votes with their
-    counts: nothing for roles the resident does not hold."""
+def test_resident_home_runs_four_queries_with_an_open_vote(cast, client, db_sessions):
+    """Session, the user with their memberships (one statement), flats with their
+    balances, the open votes with their counts: nothing for roles the resident does not
+    hold."""
     make_decision(cast, items=((4, None), (7, ["2"])))
     client.force_login(cast.resident)
     n, sql = count(client, "/")
-    assert n == 5, "\n".join(sql)
+    assert n == 4, "\n".join(sql)
     # No default ordering drags decision, compound or street office into a read.
     assert not any("portal_streetoffice" in q for q in sql)
 
 
 def test_resident_home_without_open_votes_runs_as_many(cast, client, db_sessions):
     client.force_login(cast.resident)
-    assert count(client, "/")[0] == 5
+    assert count(client, "/")[0] == 4
 
 
 def test_a_shared_cache_takes_the_session_query_off_every_page(cast, client, settings):
@@ -66,7 +67,7 @@ def test_a_shared_cache_takes_the_session_query_off_every_page(cast, client, set
     client.force_login(cast.resident)
     client.get("/")  # the first read fills the cache
     n, sql = count(client, "/")
-    assert n == 4 and not any("django_session" in q for q in sql)
+    assert n == 3 and not any("django_session" in q for q in sql)
 
 
 def test_a_cached_session_ends_everywhere_at_logout(cast, client, settings):
@@ -92,11 +93,11 @@ def test_tally_api_runs_three_queries_with_a_token(cast, client):
     assert n == 3, "\n".join(sql)
 
 
-def test_tally_api_runs_four_queries_with_a_session(cast, client, db_sessions):
+def test_tally_api_runs_three_queries_with_a_session(cast, client, db_sessions):
     decision = make_decision(cast)
     publish(decision, cast)
     client.force_login(cast.resident)
-    assert count(client, tally_url(decision))[0] == 4
+    assert count(client, tally_url(decision))[0] == 3
 
 
 def test_a_removed_role_takes_effect_on_the_next_request(cast, client):
@@ -124,3 +125,71 @@ def test_a_draft_stays_hidden_from_residents_and_an_outsider_gets_404(cast, clie
     client.force_login(cast.outsider_resident)
     assert client.get(tally_url(published)).status_code == 404
     assert client.session[SESSION_KEY] == str(cast.outsider_resident.pk)
+
+
+def test_a_removed_role_takes_effect_on_the_next_page_of_a_session(cast, client):
+    """The memberships read with the session's user are that request's only."""
+    decision = make_decision(cast)
+    publish(decision, cast)
+    client.force_login(cast.resident)
+    assert client.get(tally_url(decision)).status_code == 200
+    Membership.objects.filter(user=cast.resident, role=Role.RESIDENT).delete()
+    assert client.get(tally_url(decision)).status_code == 404
+
+
+def test_the_session_user_is_read_as_the_orm_reads_it(cast):
+    """Every field converted as the ORM converts it (datetimes and booleans on SQLite),
+    the memberships the same rows, nothing more read for them; no memberships is an empty
+    list; a deactivated or missing user is nobody."""
+    from django.contrib.auth import get_user_model
+
+    from portal.access import _memberships
+    from portal.session_user import UserBackend
+
+    user_model = get_user_model()
+    officer = cast.officer
+    user_model.objects.filter(pk=officer.pk).update(last_login=officer.date_joined)
+    expected = user_model.objects.get(pk=officer.pk)
+    backend = UserBackend()
+    with CaptureQueriesContext(connection) as ctx:
+        loaded = backend.get_user(str(officer.pk))
+        memberships = _memberships(loaded)
+    assert len(ctx.captured_queries) == 1
+    fields = [f.attname for f in user_model._meta.concrete_fields]
+    assert [getattr(loaded, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert loaded.get_session_auth_hash() == expected.get_session_auth_hash()
+    orm = list(Membership.objects.filter(user=officer).order_by("pk"))
+    fields = [f.attname for f in Membership._meta.concrete_fields]
+    assert orm and sorted(memberships, key=lambda m: m.pk) == orm
+    assert [[getattr(m, f) for f in fields] for m in sorted(memberships, key=lambda m: m.pk)] == [
+        [getattr(m, f) for f in fields] for m in orm
+    ]
+
+    lonely = user_model.objects.create_user("lonely-perfreq2", password=PASSWORD)
+    assert _memberships(backend.get_user(lonely.pk)) == []
+    user_model.objects.filter(pk=lonely.pk).update(is_active=False)
+    assert backend.get_user(lonely.pk) is None
+    assert backend.get_user(lonely.pk + 10_000) is None
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_page(cast, client):
+    client.force_login(cast.resident)
+    assert client.get("/").status_code == 200
+    type(cast.resident).objects.filter(pk=cast.resident.pk).update(is_active=False)
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_changed_password_signs_the_session_out(cast, client):
+    """The session's auth hash is checked against the user read in one statement."""
+    client.force_login(cast.resident)
+    assert client.get("/").status_code == 200
+    cast.resident.set_password("another-Passw0rd-perfreq2")
+    type(cast.resident).objects.filter(pk=cast.resident.pk).update(password=cast.resident.password)
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_superuser_session_sees_every_compound(cast, client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(f"/c/{cast.far_compound.code}/").status_code == 200
