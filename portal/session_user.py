@@ -27,18 +27,24 @@ def _columns(model: type[Model]) -> list[Field]:
     return list(model._meta.concrete_fields)
 
 
+def _column(field: Any) -> str:
+    assert field.column is not None, field  # every concrete field has a column
+    return connection.ops.quote_name(field.column)
+
+
 @cache
 def _statement() -> str:
     user_model = get_user_model()
     user_table, membership_table = user_model._meta.db_table, Membership._meta.db_table
     quote = connection.ops.quote_name
-    selected = [f"u.{quote(f.column)}" for f in _columns(user_model)] + [
-        f"m.{quote(f.column)}" for f in _columns(Membership)
+    selected = [f"u.{_column(f)}" for f in _columns(user_model)] + [
+        f"m.{_column(f)}" for f in _columns(Membership)
     ]
+    user_id = _column(Membership._meta.get_field("user"))
     return (
         f"SELECT {', '.join(selected)} FROM {quote(user_table)} u "
-        f"LEFT JOIN {quote(membership_table)} m ON m.{quote('user_id')} = u.{quote('id')} "
-        f"WHERE u.{quote(user_model._meta.pk.column)} = %s"
+        f"LEFT JOIN {quote(membership_table)} m ON m.{user_id} = u.{_column(user_model._meta.pk)} "
+        f"WHERE u.{_column(user_model._meta.pk)} = %s"
     )
 
 
