@@ -80,6 +80,19 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client leaves
+    the language its LocaleMiddleware chose active in the thread, so a test asking in
+    English would otherwise decide the language of the next test in the same process."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _one_live_worker_at_a_time(request):
     """Tests marked ``celery_worker`` run one at a time across the xdist processes."""
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
