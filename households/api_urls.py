@@ -36,4 +36,24 @@ urlpatterns = [
         api_accounts.MemberCreateView.as_view(),
         name="api-member-create",
     ),
+    path(
+        "compounds/<slug:code>/members/<str:username>/roles/",
+        api_accounts.MemberRolesView.as_view(),
+        name="api-member-roles",
+    ),
+    path(
+        "compounds/<slug:code>/members/<str:username>/roles/<slug:role>/",
+        api_accounts.MemberRoleView.as_view(),
+        name="api-member-role",
+    ),
+    path(
+        "compounds/<slug:code>/members/<str:username>/deactivate/",
+        api_accounts.MemberDeactivateView.as_view(),
+        name="api-member-deactivate",
+    ),
+    path(
+        "compounds/<slug:code>/members/<str:username>/reactivate/",
+        api_accounts.MemberReactivateView.as_view(),
+        name="api-member-reactivate",
+    ),
 ]
