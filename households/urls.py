@@ -4,7 +4,6 @@ from . import activation_views, letter_views, reset_views, roster_views, views
 
 urlpatterns = [
     path("buildings/<building:number>/", views.building_detail, name="building"),
-    path("accounts/reset/", reset_views.compound_reset, name="compound_reset"),
     path("units/", views.register_units, name="register_units"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
     path("owners/", views.register_owners, name="register_owners"),
@@ -24,6 +23,7 @@ urlpatterns = [
         roster_views.property_right_unit_edit,
         name="property_right_unit_edit",
     ),
+    path("accounts/reset/", reset_views.compound_reset, name="compound_reset"),
     path("claims/", activation_views.claims_queue, name="claims_queue"),
     path("claims/<int:claim_id>/", activation_views.claim_detail, name="claim_detail"),
     path("claims/<int:claim_id>/photo/", activation_views.claim_photo, name="claim_photo"),

@@ -32,8 +32,6 @@ urlpatterns = [
     path("company/<int:company_id>/staff/", include("households.company_staff_urls")),
     # Residents' own way in: activation letters' codes and claims (households).
     path("", include("households.resident_urls")),
-    # Residents' own way in: activation letters' codes and claims (households).
-    path("", include("households.resident_urls")),
     path("so/<slug:code>/agreements/", include("agreements.office_urls")),
     path("c/<slug:code>/", include("households.urls")),
     path("c/<slug:code>/fees/", include("fees.urls")),
