@@ -22,6 +22,7 @@ SCRIPTS = [
     "fees_collection.py",
     "voting_pages.py",
     "list_exports.py",
+    "board.py",
     "http_load.py",
 ]
 NEEDS_REAL_SERVICES = {"fees_notices.py", "activation_letters.py", "http_load.py"}
