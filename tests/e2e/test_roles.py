@@ -105,6 +105,7 @@ def test_login_page_refuses_a_wrong_password(cast, page):
     page.goto("/accounts/login/")
     page.fill("#id_username", "committee")
     page.fill("#id_password", "wrong-password")
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():  # the answer is a new page: wait for it, not the click
+        page.click("main form button[type=submit]")
     assert page.locator(".errorlist").count() == 1
     assert "/accounts/login/" in page.url
