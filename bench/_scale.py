@@ -149,14 +149,19 @@ def announced_decision(compound: Compound) -> Decision:
 
 def cast_ballots(decision: Decision, turnout: float, *, building: Building) -> int:
     """Paper ballots, bulk-inserted, for ``turnout`` of the roll (item 2 only in its
-    building)."""
+    building). Whatever the draw, a turnout between 0 and 1 leaves the roll's first entry
+    voted and its last not voted, so a small roll always has both kinds."""
     now = timezone.now()
     rng = random.Random(f"ballots-{decision.pk}")
     items = list(decision.items.order_by("position"))
     scoped = set(decision.roll_units.filter(building=building).values_list("entry_id", flat=True))
     voted, ballots = [], []
-    for entry_id in decision.roll.values_list("id", flat=True):
-        if rng.random() >= turnout:
+    entries = list(decision.roll.order_by("id").values_list("id", flat=True))
+    for index, entry_id in enumerate(entries):
+        draw = rng.random() < turnout
+        if 0 < turnout < 1 and index in (0, len(entries) - 1):
+            draw = index == 0
+        if not draw:
             continue
         voted.append(entry_id)
         for item in items:
