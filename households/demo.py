@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
-from portal.models import Compound, StreetOffice
+from portal.models import Compound, District, StreetOffice
 from portal.services_compounds import compound_create, service_company_create
 
 from .id_numbers import id_check_character
@@ -46,8 +46,9 @@ from .services.roster_buildings import roster_buildings_create
 SEED = "compound-portal-demo-2021"
 TOTAL_HOUSEHOLDS = 1412
 
-MAIN_OFFICE = {"code": "btpz", "name": "北太平庄街道", "district": "海淀区"}
-OTHER_OFFICE = {"code": "hyl", "name": "花园路街道", "district": "海淀区"}
+DISTRICT = {"code": "hd", "name": "海淀区"}
+MAIN_OFFICE = {"code": "btpz", "name": "北太平庄街道"}
+OTHER_OFFICE = {"code": "hyl", "name": "花园路街道"}
 MAIN_COMPANY: dict[str, Any] = {
     "name": "天岳恒物业",
     "contact_phone": "010-62010032",
@@ -562,8 +563,13 @@ def _upsert(model, lookup: dict, values: dict):
 def seed_register() -> Compound:
     """Street offices, service companies, both compounds and their registers; returns
     学院南路32号院. Idempotent: a register that exists is not touched again."""
-    main_office = _upsert(StreetOffice, {"code": MAIN_OFFICE["code"]}, MAIN_OFFICE)
-    other_office = _upsert(StreetOffice, {"code": OTHER_OFFICE["code"]}, OTHER_OFFICE)
+    district = _upsert(District, {"code": DISTRICT["code"]}, DISTRICT)
+    main_office = _upsert(
+        StreetOffice, {"code": MAIN_OFFICE["code"]}, {**MAIN_OFFICE, "district": district}
+    )
+    other_office = _upsert(
+        StreetOffice, {"code": OTHER_OFFICE["code"]}, {**OTHER_OFFICE, "district": district}
+    )
     main = Compound.objects.filter(code=MAIN_COMPOUND["code"]).first()
     if main is None:
         main = compound_create(street_office=main_office, **MAIN_COMPOUND)

@@ -16,6 +16,22 @@ code_validator = RegexValidator(
 )
 
 
+class District(models.Model):
+    """区: the district above street offices. Its housing commission (住房和城乡建设委员会)
+    sees the boards of all its street offices, read-only."""
+
+    code = models.CharField(_("代码"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("区")
+        verbose_name_plural = _("区")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class StreetOffice(models.Model):
     """街道办事处: the tenant at the top; its staff see all of its compounds."""
 
@@ -23,7 +39,14 @@ class StreetOffice(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     # The name contracts carry, e.g. 北京市海淀区人民政府北太平庄街道办事处; blank: use ``name``.
     legal_name = models.CharField(_("法定全称"), max_length=200, blank=True)
-    district = models.CharField(_("所属区"), max_length=100, blank=True)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="street_offices",
+        verbose_name=_("所属区"),
+    )
 
     class Meta:
         verbose_name = _("街道办事处")
@@ -96,6 +119,7 @@ class Compound(models.Model):
 
 
 class Role(models.TextChoices):
+    DISTRICT_OFFICER = "district_officer", _("区住建委工作人员")
     STREET_OFFICER = "street_officer", _("街道工作人员")
     COMMITTEE_MEMBER = "committee_member", _("物管会委员")
     COMPANY_STAFF = "company_staff", _("物业企业人员")
@@ -103,7 +127,8 @@ class Role(models.TextChoices):
     RESIDENT = "resident", _("业主")
 
 
-# Roles that manage a compound, as opposed to residents who only see their own units.
+# Roles that manage a compound, as opposed to residents who only see their own units. (A
+# district officer manages nothing: it reads its street offices' boards.)
 STAFF_ROLES = frozenset(
     {Role.STREET_OFFICER, Role.COMMITTEE_MEMBER, Role.COMPANY_STAFF, Role.PROPERTY_UNIT_REP}
 )
@@ -112,14 +137,18 @@ STAFF_ROLES = frozenset(
 class Membership(models.Model):
     """One role of one user in one scope.
 
-    The scope matches the role: a street officer holds a street office, a service-company
-    employee holds a company, everyone else holds a compound.
+    The scope matches the role: a district officer holds a district, a street officer holds
+    a street office, a service-company employee holds a company, everyone else holds a
+    compound.
     """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
     street_office = models.ForeignKey(
         StreetOffice, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
@@ -146,19 +175,29 @@ class Membership(models.Model):
                 name="membership_scope_matches_role",
                 condition=(
                     models.Q(
+                        role="district_officer",
+                        district__isnull=False,
+                        street_office__isnull=True,
+                        compound__isnull=True,
+                        service_company__isnull=True,
+                    )
+                    | models.Q(
                         role="street_officer",
+                        district__isnull=True,
                         street_office__isnull=False,
                         compound__isnull=True,
                         service_company__isnull=True,
                     )
                     | models.Q(
                         role="company_staff",
+                        district__isnull=True,
                         service_company__isnull=False,
                         street_office__isnull=True,
                         compound__isnull=True,
                     )
                     | models.Q(
                         role__in=["committee_member", "property_unit_rep", "resident"],
+                        district__isnull=True,
                         compound__isnull=False,
                         street_office__isnull=True,
                         service_company__isnull=True,
@@ -171,7 +210,7 @@ class Membership(models.Model):
                     condition=models.Q(**{f"{scope}__isnull": False}),
                     name=f"membership_unique_{scope}",
                 )
-                for scope in ("street_office", "compound", "service_company")
+                for scope in ("district", "street_office", "compound", "service_company")
             ),
             models.CheckConstraint(
                 name="membership_staff_admin_is_company_staff",
@@ -180,7 +219,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.street_office or self.compound or self.service_company
+        scope = self.district or self.street_office or self.compound or self.service_company
         return f"{self.user} · {self.get_role_display()} · {scope}"
 
 

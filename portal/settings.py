@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "fees",
     "voting",
     "agreements",
+    "works",
     "board",
 ]
 

@@ -144,9 +144,11 @@ def test_the_main_compound_is_the_case(xy):
         "北京市海淀区学院南路32号",
     )
     assert "50" in xy.built_years and "80" in xy.built_years
-    assert (xy.street_office.code, xy.street_office.name, xy.street_office.district) == (
+    office = xy.street_office
+    assert (office.code, office.name, office.district.code, office.district.name) == (
         "btpz",
         "北太平庄街道",
+        "hd",
         "海淀区",
     )
     assert xy.service_company.name == "天岳恒物业"
