@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "voting",
     "agreements",
     "works",
+    "tickets",
     "board",
 ]
 
