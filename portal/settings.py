@@ -376,6 +376,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "households.tasks.requeue_stalled_letter_chunks",
         "schedule": 60,
     },
+    "requeue-stalled-works-notice-chunks": {
+        "task": "works.tasks.requeue_stalled_contribution_notice_chunks",
+        "schedule": 60,
+    },
     "expire-list-exports-hourly": {
         "task": "portal.tasks.expire_exports",
         "schedule": 60 * 60,

@@ -1,0 +1,63 @@
+"""Access to a project's money pages (receipts, contribution notices): the object for this
+user, or 404, so "forbidden" and "absent" look the same (portal.access's rule)."""
+
+from collections.abc import Iterable
+
+from django.http import Http404
+
+from households.printing import BUILDING_FILE, ChunkStatus
+from portal.access import AnyUser, get_compound_for_user
+from portal.models import Role
+
+from .models import ContributionNoticeChunk, ContributionNoticeJob, Project
+
+#: Who reads a project's receipts: those who manage the compound's works.
+RECEIPT_READERS = frozenset({Role.STREET_OFFICER, Role.COMMITTEE_MEMBER, Role.COMPANY_STAFF})
+#: Who records money received: the committee (owners' fundraising) and the service company.
+RECEIPT_RECORDERS = frozenset({Role.COMMITTEE_MEMBER, Role.COMPANY_STAFF})
+#: Who prints the owners' contribution notices and fetches their files.
+NOTICE_PRINTERS = frozenset({Role.STREET_OFFICER, Role.COMMITTEE_MEMBER, Role.COMPANY_STAFF})
+
+
+def get_money_project_for_user(
+    user: AnyUser, code: str, project_id: int, roles: Iterable[Role]
+) -> Project:
+    """A project of compound ``code``, for a caller holding one of ``roles`` there."""
+    compound = get_compound_for_user(user, code, roles)
+    project = Project.objects.filter(compound=compound, pk=project_id).first()
+    if project is None:
+        raise Http404
+    project.compound = compound
+    return project
+
+
+def get_notice_job_for_user(
+    user: AnyUser, code: str, project_id: int, job_id: int
+) -> ContributionNoticeJob:
+    """A contribution-notice job of the project, for those who print notices."""
+    project = get_money_project_for_user(user, code, project_id, NOTICE_PRINTERS)
+    job = ContributionNoticeJob.objects.filter(
+        compound=project.compound, project=project, pk=job_id
+    ).first()
+    if job is None:
+        raise Http404
+    job.project = project
+    job.compound = project.compound
+    return job
+
+
+def get_notice_file_for_user(
+    user: AnyUser, code: str, project_id: int, job_id: int, number: str
+) -> ContributionNoticeChunk:
+    """A building's finished notices file of a job (its one part's, or its parts joined)."""
+    job = get_notice_job_for_user(user, code, project_id, job_id)
+    chunk = (
+        job.chunks.filter(BUILDING_FILE, status=ChunkStatus.DONE, building__number=number)
+        .exclude(file="")
+        .select_related("building")
+        .first()
+    )
+    if chunk is None:
+        raise Http404
+    chunk.job = job
+    return chunk

@@ -1,0 +1,1 @@
+"""Writes of the works app (services: typed, audited, atomic)."""

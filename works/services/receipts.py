@@ -1,0 +1,281 @@
+"""Receipts of a works project (工程收款): money received for one funding line.
+
+An owner's contribution names the unit; its receipt raises that unit's
+``Contribution.paid`` in the same transaction, never above the unit's share. Another
+payer's receipt (the government's subsidy, the company's part) is checked against its
+line's target. Recording is safe to retry as fee payments are: the same idempotency key
+with the same data returns the first receipt (``was_replayed``), with different data it
+is refused (fees.services.payments).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fees.models import PaymentMethod
+from fees.money import ZERO
+from fees.services.payments import _fingerprint
+from households.models import Unit
+from portal.audit import audit_record
+from portal.models import Compound
+
+from ..models import Contribution, FundingKind, FundingLine, Project, ProjectStatus, Receipt
+from ._inputs import acting, money
+
+#: Statuses in which money may be received: approved (the plan stands) up to acceptance.
+#: A proposed project has no approved plan yet; a settled one is closed.
+RECEIVING = frozenset(
+    {
+        ProjectStatus.APPROVED,
+        ProjectStatus.CONTRACTED,
+        ProjectStatus.IN_PROGRESS,
+        ProjectStatus.ACCEPTED,
+    }
+)
+
+
+def _replay(compound: Compound, idempotency_key: str, fingerprint: str) -> Receipt | None:
+    """The receipt recorded earlier under ``idempotency_key`` (a replay), None if none;
+    a different request under that key is refused."""
+    existing = Receipt.objects.filter(compound=compound, idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.fingerprint != fingerprint:
+        raise ValidationError(
+            {
+                "idempotency_key": _(
+                    "幂等键“%(key)s”已用于另一笔内容不同的工程收款（%(day)s，%(amount)s元），"
+                    "请勿重复使用"
+                )
+                % {
+                    "key": idempotency_key,
+                    "day": existing.received_on.isoformat(),
+                    "amount": existing.amount,
+                }
+            }
+        )
+    existing.was_replayed = True
+    return existing
+
+
+def _check_request(
+    *,
+    project: Project,
+    line: FundingLine,
+    unit: Unit | None,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+) -> None:
+    """What can be refused without reading the money already received."""
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationError({"idempotency_key": _("缺少幂等键，无法防止重复记账")})
+    if len(idempotency_key) > 64:
+        raise ValidationError({"idempotency_key": _("幂等键最长64个字符")})
+    if line.project_id != project.pk:
+        raise ValidationError({"line": _("该资金来源不属于本工程")})
+    if line.kind == FundingKind.OWNERS and unit is None:
+        raise ValidationError({"unit": _("业主自筹的收款须指明房屋")})
+    if line.kind != FundingKind.OWNERS and unit is not None:
+        raise ValidationError({"unit": _("只有业主自筹的收款按房屋记录")})
+    if unit is not None and unit.compound_id != project.compound_id:
+        raise ValidationError({"unit": _("本小区没有这个房屋")})
+    if method not in PaymentMethod.values:
+        raise ValidationError({"method": _("未知的收款方式")})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("收款日期不能晚于今天")})
+    if received_on < project.proposed_on:
+        raise ValidationError(
+            {
+                "received_on": _("收款日期%(day)s早于工程提出日期%(proposed)s，请核对")
+                % {"day": received_on.isoformat(), "proposed": project.proposed_on.isoformat()}
+            }
+        )
+
+
+@transaction.atomic
+def receipt_record(
+    *,
+    compound: Compound,
+    project: Project,
+    line: FundingLine,
+    amount: object,
+    received_on: dt.date,
+    idempotency_key: str,
+    unit: Unit | None = None,
+    method: str = PaymentMethod.BANK,
+    reference: str = "",
+    note: str = "",
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+) -> Receipt:
+    """Record money received for ``line`` of ``project`` (of ``compound``).
+
+    For the ``owners`` line ``unit`` names whose contribution it is: the amount may not
+    exceed that unit's outstanding share, and the contribution's ``paid`` rises with it.
+    For any other line the amount may not exceed what the line still lacks. Amounts are
+    positive yuan to the fen; the date is not in the future nor before the project was
+    proposed; the project must be approved and not yet settled.
+
+    The same ``idempotency_key`` with the same data returns the first receipt (its
+    ``was_replayed`` is True); with different data it is refused.
+    """
+    if project.compound_id != compound.pk:
+        raise ValidationError({"project": _("本小区没有这个工程")})
+    amount = money(amount, "amount", _("收款金额"))
+    _check_request(
+        project=project,
+        line=line,
+        unit=unit,
+        method=method,
+        received_on=received_on,
+        idempotency_key=idempotency_key,
+    )
+    fingerprint = _fingerprint(
+        project=project.pk,
+        line=line.pk,
+        unit=unit.pk if unit is not None else None,
+        amount=str(amount),
+        method=method,
+        received_on=received_on.isoformat(),
+        reference=reference,
+        note=note,
+    )
+    replay = _replay(compound, idempotency_key, fingerprint)
+    if replay is not None:
+        return replay
+    if project.status not in RECEIVING:
+        raise ValidationError(
+            {
+                "project": _("工程状态为“%(status)s”，不能登记收款（须已批准且尚未结算）")
+                % {"status": project.get_status_display()}
+            }
+        )
+    try:
+        with transaction.atomic():
+            return _insert(
+                compound=compound,
+                project=project,
+                line=line,
+                unit=unit,
+                amount=amount,
+                method=method,
+                received_on=received_on,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                reference=reference,
+                note=note,
+                actor=acting(actor),
+            )
+    except (ValidationError, IntegrityError):
+        # Two identical requests racing: the loser collides on the key (or, having waited
+        # for the winner's lock, finds the money received); the winner's row answers it.
+        replay = _replay(compound, idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def _insert(
+    *,
+    compound: Compound,
+    project: Project,
+    line: FundingLine,
+    unit: Unit | None,
+    amount: Decimal,
+    method: str,
+    received_on: dt.date,
+    idempotency_key: str,
+    fingerprint: str,
+    reference: str,
+    note: str,
+    actor: AbstractBaseUser | None,
+) -> Receipt:
+    """Lock what the receipt pays into, check the amount against it, save and audit."""
+    # The line is locked for every receipt, so the sums read below cannot move meanwhile.
+    FundingLine.objects.select_for_update(of=("self",)).filter(pk=line.pk).first()
+    contribution = None
+    if unit is not None:
+        contribution = (
+            Contribution.objects.select_for_update(of=("self",))
+            .filter(compound=compound, line=line, unit=unit)
+            .first()
+        )
+        if contribution is None:
+            raise ValidationError(
+                {"unit": _("%(unit)s不在本工程业主自筹的分摊范围内") % {"unit": unit.label}}
+            )
+        outstanding = contribution.share - contribution.paid
+        if amount > outstanding:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "收款金额%(amount)s元超过%(unit)s尚未缴纳的%(outstanding)s元"
+                        "（应出资%(share)s元，已缴%(paid)s元）"
+                    )
+                    % {
+                        "amount": amount,
+                        "unit": unit.label,
+                        "outstanding": outstanding,
+                        "share": contribution.share,
+                        "paid": contribution.paid,
+                    }
+                }
+            )
+    else:
+        raised = line.receipts.aggregate(s=Sum("amount"))["s"] or ZERO
+        outstanding = line.amount - raised
+        if amount > outstanding:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "收款金额%(amount)s元超过“%(payer)s”尚未到位的%(outstanding)s元"
+                        "（计划%(target)s元，已到位%(raised)s元）"
+                    )
+                    % {
+                        "amount": amount,
+                        "payer": line.payer,
+                        "outstanding": outstanding,
+                        "target": line.amount,
+                        "raised": raised,
+                    }
+                }
+            )
+    receipt = Receipt(
+        compound=compound,
+        project=project,
+        line=line,
+        contribution=contribution,
+        amount=amount,
+        method=method,
+        reference=reference.strip(),
+        received_on=received_on,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        note=note.strip(),
+        recorded_by=actor,
+    )
+    receipt.full_clean(exclude=["fingerprint"])
+    receipt.save()
+    if contribution is not None:
+        Contribution.objects.filter(pk=contribution.pk).update(paid=F("paid") + amount)
+    audit_record(
+        action="works.receipt_record",
+        actor=actor,
+        compound=compound,
+        obj=receipt,
+        data={
+            "project": project.pk,
+            "line": line.pk,
+            "kind": line.kind,
+            "unit": unit.pk if unit is not None else None,
+            "amount": str(amount),
+            "received_on": received_on.isoformat(),
+        },
+    )
+    return receipt
