@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("fees.api_urls")),
     path("", include("agreements.api_urls")),
     path("", include("voting.api_urls")),
+    path("", include("tickets.api_urls")),
 ]

@@ -198,9 +198,9 @@ class Request(models.Model):
     @property
     def place_label(self) -> str:
         """Where, as people say it: the unit, else the building and the place in words."""
-        if self.unit_id is not None:
+        if self.unit is not None:
             return self.unit.label
-        parts = [self.building.label] if self.building_id is not None else []
+        parts = [self.building.label] if self.building is not None else []
         if self.place:
             parts.append(self.place)
         return " ".join(parts)

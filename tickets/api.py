@@ -1,0 +1,218 @@
+"""API v1 over requests: ``/api/v1/compounds/{code}/requests/…``.
+
+Every view is a :class:`portal.api.CompoundScopedAPIView`; the requests come from
+:func:`tickets.access.requests_for_user` (a resident: only their own), the request a URL
+names from :func:`tickets.access.get_request_for_user` (404 to anyone who may not see
+it). Writes go through :mod:`tickets.services`.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from portal.api import CompoundScopedAPIView
+from portal.models import Compound
+
+from . import services
+from .access import RATE_READERS, get_request_for_user, requests_for_user
+from .models import Request, RequestEvent, RequestPhoto
+from .rates import DEFINITIONS, monthly_rates
+from .serializers import (
+    CommentInput,
+    RatesSerializer,
+    RatingInput,
+    RequestCreatedSerializer,
+    RequestCreateInput,
+    RequestDetailSerializer,
+    RequestEventSerializer,
+    RequestSerializer,
+    TransitionInput,
+)
+
+User = get_user_model()
+
+
+def request_rows(requests: QuerySet[Request]) -> QuerySet[Request]:
+    """What a list or a detail shows, in a fixed number of queries."""
+    return requests.select_related(
+        "category", "unit__building", "building", "assignee"
+    ).prefetch_related(Prefetch("photos", queryset=RequestPhoto.objects.order_by("id")))
+
+
+def detail_rows(user, compound: Compound) -> QuerySet[Request]:
+    """Requests with their history, as the detail shows them."""
+    events = Prefetch(
+        "events",
+        queryset=RequestEvent.objects.select_related("actor").order_by("created_at", "id"),
+    )
+    return request_rows(requests_for_user(user, compound)).prefetch_related(events)
+
+
+class RequestListView(CompoundScopedAPIView, generics.ListAPIView):
+    """工单: the requests the caller may see, newest first (a resident: their own); POST
+    files a new one (multipart, photos repeatable)."""
+
+    serializer_class = RequestSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Request]:
+        return request_rows(requests_for_user(self.request.user, compound)).order_by(
+            "-received_at", "-id"
+        )
+
+    @extend_schema(request=RequestCreateInput, responses={201: RequestCreatedSerializer})
+    def post(self, request, code: str) -> Response:
+        compound = self.compound
+        data = RequestCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        photos = [
+            f.read(settings.CLAIM_PHOTO_MAX_BYTES + 1) for f in request.FILES.getlist("photo")
+        ]
+        created = services.request_create(
+            compound=compound,
+            actor=request.user,
+            data=services.NewRequest(
+                category=data.validated_data["category"],
+                description=data.validated_data["description"],
+                unit_id=data.validated_data.get("unit"),
+                place=data.validated_data.get("place", ""),
+                emergency=data.validated_data.get("emergency", False),
+            ),
+            photos=photos,
+        )
+        return Response(RequestCreatedSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class RequestDetailView(CompoundScopedAPIView, generics.RetrieveAPIView):
+    """One request with its history, to those who may see it (404 to anyone else)."""
+
+    serializer_class = RequestDetailSerializer
+    lookup_url_kwarg = "request_id"
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[Request]:
+        return detail_rows(self.request.user, compound)
+
+
+class _RequestActionView(CompoundScopedAPIView):
+    """A POST on one request the caller may see (found through the access helper)."""
+
+    def target(self, request_id: int) -> Request:
+        self.compound  # noqa: B018 (outsiders are refused before anything else)
+        return get_request_for_user(self.request.user, self.kwargs["code"], request_id)
+
+    def answer(self, request_id: int) -> Response:
+        """The request as it stands after the action, as its detail shows it."""
+        fresh = detail_rows(self.request.user, self.compound).get(pk=request_id)
+        return Response(RequestDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+
+class RequestCommentView(_RequestActionView):
+    """留言 on a request (anyone who may see it)."""
+
+    serializer_class = CommentInput
+
+    @extend_schema(request=CommentInput, responses={201: RequestEventSerializer})
+    def post(self, request, code: str, request_id: int) -> Response:
+        target = self.target(request_id)
+        data = CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.request_comment(
+            request=target, actor=request.user, note=data.validated_data["note"]
+        )
+        return Response(RequestEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class RequestTransitionView(_RequestActionView):
+    """派单 (assign: ``party``, optional ``assignee`` login), 开始处理 (start), 办结
+    (resolve: ``note`` is the result), 关闭 (close), 重启 (reopen: ``note`` says why).
+    For the street office, the committee and the company; a wrong state is a 400."""
+
+    serializer_class = TransitionInput
+
+    @extend_schema(request=TransitionInput, responses={200: RequestDetailSerializer})
+    def post(self, request, code: str, request_id: int) -> Response:
+        target = self.target(request_id)
+        data = TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        action, note = values["action"], values["note"]
+        if action == "assign":
+            if "party" not in values:
+                raise exceptions.ValidationError({"party": [_("请选择责任方")]})
+            assignee = None
+            if values.get("assignee"):
+                assignee = User.objects.filter(username=values["assignee"]).first()
+                if assignee is None:
+                    raise exceptions.ValidationError({"assignee": [_("处理人不属于所选责任方")]})
+            services.request_assign(
+                request=target,
+                actor=request.user,
+                party=values["party"],
+                assignee=assignee,
+                note=note,
+            )
+        elif action == "start":
+            services.request_start(request=target, actor=request.user, note=note)
+        elif action == "resolve":
+            services.request_resolve(request=target, actor=request.user, result=note)
+        elif action == "close":
+            services.request_close(request=target, actor=request.user, note=note)
+        else:
+            services.request_reopen(request=target, actor=request.user, note=note)
+        return self.answer(request_id)
+
+
+class RequestRatingView(_RequestActionView):
+    """评价 a resolved request: its reporter (or, for a case without one, a handler
+    recording the caller's answer). ``reopen`` with 不满意 reopens it."""
+
+    serializer_class = RatingInput
+
+    @extend_schema(request=RatingInput, responses={200: RequestDetailSerializer})
+    def post(self, request, code: str, request_id: int) -> Response:
+        target = self.target(request_id)
+        data = RatingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.request_rate(
+            request=target,
+            actor=request.user,
+            rating=data.validated_data["rating"],
+            comment=data.validated_data["comment"],
+            reopen=data.validated_data["reopen"],
+        )
+        return self.answer(request_id)
+
+
+@extend_schema(
+    description="接诉即办三率，按受理月份。\n\n"
+    + "\n\n".join(f"- {text}" for text in map(str, DEFINITIONS.values()))
+    + "\n\n比率为百分数，保留两位小数（四舍五入），字符串；当月无可计算的工单时为 null。",
+    parameters=[OpenApiParameter("year", OpenApiTypes.INT, required=True, description="YYYY")],
+    responses=RatesSerializer,
+)
+class RatesView(CompoundScopedAPIView):
+    """响应率、解决率、满意率 by month of ``year`` up to now, for the street office, the
+    committee and the company."""
+
+    allowed_roles = RATE_READERS
+    serializer_class = RatesSerializer
+
+    def get(self, request, code: str) -> Response:
+        compound = self.compound
+        raw = request.query_params.get("year", "")
+        this_year = timezone.localdate().year
+        if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not (
+            2000 <= int(raw) <= this_year
+        ):
+            raise exceptions.ValidationError(
+                {"year": [_("year 须为 2000 到 %(year)d 之间的年份") % {"year": this_year}]}
+            )
+        months = monthly_rates(compound, int(raw))
+        return Response({"months": [m.as_dict() for m in months]})

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_new, name="new"),
+    path("rates/", views.rates_page, name="rates"),
+    path("<int:request_id>/", views.request_detail, name="detail"),
+    path("<int:request_id>/photos/<int:photo_id>/", views.request_photo, name="photo"),
+    path(
+        "<int:request_id>/photos/<int:photo_id>/thumbnail/",
+        views.request_photo_thumbnail,
+        name="photo_thumbnail",
+    ),
+]

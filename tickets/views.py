@@ -1,0 +1,316 @@
+"""Request pages: file one (a resident on a phone), follow and rate it; the queue, the
+request's page with its actions, the photos, and the monthly rates with their chart."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import Unit
+from portal.access import acting_roles, get_compound_for_user
+from portal.errors import errors_to_form
+from portal.lists import Filter, ListQuery, ListSpec, paginate
+from portal.models import Role
+from portal.typing import AuthenticatedHttpRequest
+
+from . import selectors, services
+from .access import RATE_READERS, get_request_for_user, is_handler, requests_for_user
+from .models import Category, Party, Rating, State
+from .photos import MAX_PHOTOS
+from .rates import DEFINITIONS, monthly_rates
+
+User = get_user_model()
+QUEUE = ListSpec(per_page=25)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class RequestForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("类别"))
+    unit = forms.TypedChoiceField(
+        label=gettext_lazy("地点"), coerce=int, required=False, empty_value=None
+    )
+    place = forms.CharField(
+        label=gettext_lazy("公共区域位置（选填）"), max_length=200, required=False
+    )
+    description = forms.CharField(
+        label=gettext_lazy("诉求内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    emergency = forms.BooleanField(label=gettext_lazy("紧急（漏水、停电、困梯等）"), required=False)
+    photo = forms.FileField(
+        label=gettext_lazy("照片（选填，可多张）"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "multiple": True}),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            (c.code, c.name) for c in Category.objects.filter(active=True)
+        ]
+        self.fields["unit"].choices = [("", _("公共区域"))] + [(u.pk, u.label) for u in units]
+        self.fields["photo"].help_text = _(
+            "JPEG 或 PNG，每张不超过 %(mb)d MB，最多 %(n)d 张；照片中的位置等信息会被删除"
+        ) % {"mb": settings.CLAIM_PHOTO_MAX_BYTES // (1024 * 1024), "n": MAX_PHOTOS}
+
+
+@login_required
+def request_new(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """我要报修: a resident for one of their units or a common area (staff for anyone)."""
+    compound = get_compound_for_user(request.user, code)
+    staff = is_handler(request.user, compound)
+    units = (
+        compound.units.select_related("building")
+        if staff
+        else Unit.objects.owned_by(request.user)
+        .filter(compound=compound)
+        .select_related("building")
+    )
+    unit_choices = list(units.order_by("building__sort_key", "building__number", "number")[:2000])
+    status = 200
+    if request.method == "POST":
+        form = RequestForm(request.POST, request.FILES, units=unit_choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            photos = [
+                f.read(settings.CLAIM_PHOTO_MAX_BYTES + 1) for f in request.FILES.getlist("photo")
+            ]
+            try:
+                created = services.request_create(
+                    compound=compound,
+                    actor=request.user,
+                    data=services.NewRequest(
+                        category=data["category"],
+                        description=data["description"],
+                        unit_id=data["unit"],
+                        place=data["place"],
+                        emergency=data["emergency"],
+                        channel="phone" if staff else "online",
+                    ),
+                    photos=photos,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("已提交，可在此页跟踪办理进度。"))
+                return redirect("tickets:detail", code=compound.code, request_id=created.pk)
+        else:
+            status = 400
+    else:
+        form = RequestForm(units=unit_choices)
+    return render(request, "tickets/new.html", {"compound": compound, "form": form}, status=status)
+
+
+@login_required
+def request_list(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """工单: the queue for those who handle requests (filters: state, category, building,
+    overdue); a resident's own requests; the compound's public counts for everyone."""
+    compound = get_compound_for_user(request.user, code)
+    handler = is_handler(request.user, compound)
+    filters = [
+        Filter("state", gettext_lazy("状态"), State.choices),
+        Filter(
+            "category", gettext_lazy("类别"), [(c.code, c.name) for c in Category.objects.all()]
+        ),
+    ]
+    if handler:
+        filters.append(
+            Filter(
+                "building",
+                gettext_lazy("楼栋"),
+                [(b.number, b.label) for b in compound.buildings.all()],
+            )
+        )
+        filters.append(
+            Filter("overdue", gettext_lazy("超时"), [("yes", gettext_lazy("仅超时未办结"))])
+        )
+    query = ListQuery.from_request(request, QUEUE, filters=filters)
+    rows = selectors.queue(
+        requests_for_user(request.user, compound), search=query.search, **query.filters
+    )
+    page = paginate(rows, query)
+    return render(
+        request,
+        "tickets/list.html",
+        {
+            "compound": compound,
+            "list": page,
+            "handler": handler,
+            "rates_reader": bool(acting_roles(request.user, compound) & RATE_READERS),
+            "counts": selectors.public_counts(compound),
+            "unread": selectors.unread_count(request.user, compound),
+            "now": timezone.now(),
+        },
+        status=query.status,
+    )
+
+
+class AssignForm(forms.Form):
+    party = forms.ChoiceField(label=gettext_lazy("责任方"), choices=Party.choices)
+    assignee = forms.CharField(
+        label=gettext_lazy("处理人登录名（选填）"), max_length=150, required=False
+    )
+    note = forms.CharField(label=gettext_lazy("说明（选填）"), max_length=1000, required=False)
+
+
+@login_required
+def request_detail(request: AuthenticatedHttpRequest, code: str, request_id: int) -> HttpResponse:
+    """One request: what, where, the photos, its history; the handlers' actions, the
+    reporter's comment and rating."""
+    target = get_request_for_user(request.user, code, request_id)
+    compound = target.compound
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        note = request.POST.get("note", "")
+        try:
+            if action == "assign":
+                username = request.POST.get("assignee", "").strip()
+                assignee = User.objects.filter(username=username).first() if username else None
+                if username and assignee is None:
+                    raise ValidationError({"assignee": _("处理人不属于所选责任方")})
+                services.request_assign(
+                    request=target,
+                    actor=request.user,
+                    party=request.POST.get("party", ""),
+                    assignee=assignee,
+                    note=note,
+                )
+            elif action == "start":
+                services.request_start(request=target, actor=request.user, note=note)
+            elif action == "resolve":
+                services.request_resolve(request=target, actor=request.user, result=note)
+            elif action == "close":
+                services.request_close(request=target, actor=request.user, note=note)
+            elif action == "reopen":
+                services.request_reopen(request=target, actor=request.user, note=note)
+            elif action == "comment":
+                services.request_comment(request=target, actor=request.user, note=note)
+            elif action == "rate":
+                services.request_rate(
+                    request=target,
+                    actor=request.user,
+                    rating=request.POST.get("rating", ""),
+                    comment=request.POST.get("comment", ""),
+                    reopen=request.POST.get("reopen") == "1",
+                )
+            else:
+                raise ValidationError(_("未知的操作"))
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("tickets:detail", code=compound.code, request_id=target.pk)
+        target = get_request_for_user(request.user, code, request_id)
+    services.notifications_read(user=request.user, request=target)
+    handler = is_handler(request.user, compound)
+    events = target.events.select_related("actor").order_by("created_at", "id")
+    may_rate = target.state == State.RESOLVED and (
+        target.reporter_id == request.user.pk or (target.reporter_id is None and handler)
+    )
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "compound": compound,
+            "r": target,
+            "events": events,
+            "photos": target.photos.order_by("id"),
+            "handler": handler,
+            "may_rate": may_rate,
+            "ratings": Rating.choices,
+            "assign_form": AssignForm(),
+            "overdue": target.is_overdue(timezone.now()),
+            "is_resident": Role.RESIDENT in acting_roles(request.user, compound) and not handler,
+        },
+        status=status,
+    )
+
+
+def _photo_response(name: str) -> FileResponse:
+    if not name or not default_storage.exists(name):
+        raise Http404
+    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def request_photo(
+    request: AuthenticatedHttpRequest, code: str, request_id: int, photo_id: int
+) -> FileResponse:
+    """A request's photo, only to those who may see the request."""
+    target = get_request_for_user(request.user, code, request_id)
+    photo = target.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    return _photo_response(photo.image.name or "")
+
+
+@login_required
+def request_photo_thumbnail(
+    request: AuthenticatedHttpRequest, code: str, request_id: int, photo_id: int
+) -> FileResponse:
+    target = get_request_for_user(request.user, code, request_id)
+    photo = target.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    return _photo_response(photo.thumbnail.name or "")
+
+
+@login_required
+def rates_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """接诉即办三率: the year's months with the chart and the definitions."""
+    compound = get_compound_for_user(request.user, code, RATE_READERS)
+    this_year = timezone.localdate().year
+    raw = request.GET.get("year", str(this_year))
+    status = 200
+    if raw.isascii() and raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= this_year:
+        year = int(raw)
+    else:
+        messages.error(request, _("年份须为 2000 到 %(year)d 之间") % {"year": this_year})
+        year, status = this_year, 400
+    months = monthly_rates(compound, year)
+    chart = {
+        "months": [m.month for m in months],
+        "received": [m.received for m in months],
+        "response": [m.response_rate for m in months],
+        "resolution": [m.resolution_rate for m in months],
+        "satisfaction": [m.satisfaction_rate for m in months],
+    }
+    labels = {
+        "received": _("受理量"),
+        "response": _("响应率"),
+        "resolution": _("解决率"),
+        "satisfaction": _("满意率"),
+    }
+    return render(
+        request,
+        "tickets/rates.html",
+        {
+            "compound": compound,
+            "year": year,
+            "years": list(range(this_year, max(2000, this_year - 5) - 1, -1)),
+            "months": months,
+            "chart": chart,
+            "chart_labels": labels,
+            "definitions": [str(d) for d in DEFINITIONS.values()],
+        },
+        status=status,
+    )
