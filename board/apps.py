@@ -7,3 +7,10 @@ class BoardConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "board"
+
+    def ready(self) -> None:
+        # The committee page (households) shows fee arrears and refreshes alerts through
+        # households' hooks, since households may not import the apps above it.
+        from .committee_checks import register
+
+        register()

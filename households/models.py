@@ -379,6 +379,103 @@ class CommitteeMember(models.Model):
         return f"{self.name} ({self.get_role_display()})"
 
 
+class FormationStep(models.TextChoices):
+    """The steps of a committee's formation, in order (the value names the date field)."""
+
+    ANNOUNCED = "announced_on", _("公告")
+    NOMINATED = "nominated_on", _("推荐")
+    CONFIRMED = "confirmed_on", _("确定")
+    PUBLICITY = "publicity_start", _("公示")
+    FILED = "filed_on", _("备案")
+
+
+class CommitteeFormation(models.Model):
+    """组建记录: how one committee was formed, step by step (BJ 52–58): the street office
+    announces the formation (公告), candidates are nominated (推荐), the members are
+    confirmed (确定: the committee exists from that day, its term begins), the composition
+    is posted for 10 working days (公示), then the committee is filed with the street
+    office (备案). Steps are recorded in order; ``publicity_end`` is computed when the
+    publicity starts (:func:`households.workdays.add_working_days`) and kept, so a later
+    change of the holiday list does not rewrite the record.
+
+    At most one formation of a compound is unfinished (not yet filed) at a time; until it
+    is confirmed it has no committee."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="committee_formations"
+    )
+    committee = models.OneToOneField(
+        Committee,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="formation",
+        verbose_name=_("物业管理委员会"),
+    )
+    announced_on = models.DateField(_("组建公告日期"))
+    nominated_on = models.DateField(_("推荐日期"), null=True, blank=True)
+    confirmed_on = models.DateField(_("确定日期"), null=True, blank=True)
+    publicity_start = models.DateField(_("公示开始日期"), null=True, blank=True)
+    publicity_end = models.DateField(_("公示期满日期"), null=True, blank=True)
+    filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    illustrative = models.BooleanField(
+        _("示意数据"), default=False, help_text=_("演示用的示意日期，不是实际记录")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("物管会组建记录")
+        verbose_name_plural = _("物管会组建记录")
+        ordering = ["compound_id", "-announced_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound"],
+                condition=models.Q(filed_on__isnull=True),
+                name="committee_formation_one_unfinished",
+            ),
+            models.CheckConstraint(
+                name="committee_formation_steps_in_order",
+                condition=(
+                    (
+                        models.Q(nominated_on__isnull=True)
+                        | models.Q(nominated_on__gte=models.F("announced_on"))
+                    )
+                    & (
+                        models.Q(confirmed_on__isnull=True)
+                        | models.Q(confirmed_on__gte=models.F("nominated_on"))
+                    )
+                    & (
+                        models.Q(publicity_start__isnull=True)
+                        | models.Q(publicity_start__gte=models.F("confirmed_on"))
+                    )
+                    & (
+                        models.Q(publicity_end__isnull=True)
+                        | models.Q(publicity_end__gte=models.F("publicity_start"))
+                    )
+                    & (
+                        models.Q(filed_on__isnull=True)
+                        | models.Q(filed_on__gt=models.F("publicity_end"))
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.compound} 物管会组建 ({self.announced_on:%Y-%m-%d})"
+
+    @property
+    def next_step(self) -> "FormationStep | None":
+        """The first step not yet recorded (None once filed)."""
+        for step in FormationStep:
+            if getattr(self, step.value) is None:
+                return step
+        return None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.filed_on is not None
+
+
 class ActivationCode(models.Model):
     """开通码: the one-time code printed on a household's activation letter (开通通知书).
 

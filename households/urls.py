@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import activation_views, letter_views, reset_views, roster_views, views
+from . import activation_views, committee_views, letter_views, reset_views, roster_views, views
 
 urlpatterns = [
     path("buildings/<building:number>/", views.building_detail, name="building"),
     path("units/", views.register_units, name="register_units"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
     path("owners/", views.register_owners, name="register_owners"),
-    path("committee/", views.committee_detail, name="committee"),
+    path("committee/", committee_views.committee_page, name="committee"),
     path("roster/", roster_views.roster_import_page, name="roster_import"),
     path("roster/template.xlsx", roster_views.roster_template, name="roster_template"),
     path("roster/export.xlsx", roster_views.roster_export, name="roster_export"),

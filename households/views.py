@@ -325,19 +325,3 @@ def unit_detail(request: AuthenticatedHttpRequest, code: str, unit_id: int) -> H
             "is_staff": staff,
         },
     )
-
-
-@login_required
-def committee_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    compound = get_compound_for_user(request.user, code, STAFF_ROLES)
-    committee = selectors.latest_committee(compound)
-    return render(
-        request,
-        "households/committee.html",
-        {
-            "compound": compound,
-            "committee": committee,
-            "members": selectors.committee_members(committee) if committee else [],
-            "problems": committee.composition_problems() if committee else [],
-        },
-    )

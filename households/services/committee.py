@@ -12,15 +12,28 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.models import Compound
 
-from ..models import Committee, CommitteeMember, CommitteeRole
+from ..committee_checks import committee_changed
+from ..models import Committee, CommitteeFormation, CommitteeMember, CommitteeRole, FormationStep
+from ..workdays import add_working_days
 
 MAX_TERM_YEARS = 3
 MAX_MEMBERS = 99
+#: BJ 52–58: the committee's composition is posted for 10 working days before filing.
+PUBLICITY_WORKING_DAYS = 10
+#: Formation dates before this are typing mistakes (the Beijing regulations are of 2020;
+#: older committees may be recorded, but not from before the portal's law existed).
+EARLIEST_FORMATION = dt.date(2000, 1, 1)
+
+
+def default_term_end(formed_on: dt.date) -> dt.date:
+    """The end of the longest lawful term begun on ``formed_on`` (three years)."""
+    return _term_end_limit(formed_on)
 
 
 def _term_end_limit(start: dt.date) -> dt.date:
@@ -72,6 +85,7 @@ def committee_form(
     committee = Committee(compound=compound, formed_on=formed_on, term_end=term_end)
     committee.full_clean()
     committee.save()
+    _on_change(compound)
     audit_record(
         action="committee.form",
         actor=actor,
@@ -270,3 +284,257 @@ def committee_member_account_set(
         data={"username": user.get_username()},
     )
     return member
+
+
+# --- the formation record (组建记录: 公告 → 推荐 → 确定 → 公示 → 备案) -----------------------
+
+
+def _on_change(compound: Compound) -> None:
+    """After commit, tell the apps above (the board refreshes the compound's alerts)."""
+    transaction.on_commit(lambda: committee_changed(compound))
+
+
+def _step_label(step: FormationStep) -> str:
+    return str(step.label)
+
+
+def formation_errors(values: dict[str, dt.date | None], *, today: dt.date) -> dict[str, list[str]]:
+    """What is wrong with a formation's dates (``values`` by step field, None = not
+    recorded): each step after the previous one and none in the future, no step without
+    the one before it, and the filing only after 10 working days of publicity. Pure."""
+    errors: dict[str, list[str]] = {}
+    previous: FormationStep | None = None
+    for step in FormationStep:
+        day = values.get(step.value)
+        if day is not None:
+            if day > today:
+                errors[step.value] = [
+                    _("「%(step)s」的日期不能晚于今天（%(today)s）")
+                    % {"step": _step_label(step), "today": today.isoformat()}
+                ]
+            elif day < EARLIEST_FORMATION:
+                errors[step.value] = [
+                    _("「%(step)s」的日期不合理（早于 %(date)s）")
+                    % {"step": _step_label(step), "date": EARLIEST_FORMATION.isoformat()}
+                ]
+            elif previous is not None and values.get(previous.value) is None:
+                errors[step.value] = [
+                    _("请先记录「%(previous)s」，再记录「%(step)s」")
+                    % {"previous": _step_label(previous), "step": _step_label(step)}
+                ]
+            elif previous is not None and day < values[previous.value]:  # type: ignore[operator]
+                errors[step.value] = [
+                    _("「%(step)s」须不早于「%(previous)s」（%(date)s）")
+                    % {
+                        "step": _step_label(step),
+                        "previous": _step_label(previous),
+                        "date": values[previous.value].isoformat(),  # type: ignore[union-attr]
+                    }
+                ]
+        previous = step
+    start, filed = values.get(FormationStep.PUBLICITY.value), values.get(FormationStep.FILED.value)
+    if start is not None and filed is not None and FormationStep.FILED.value not in errors:
+        end = add_working_days(start, PUBLICITY_WORKING_DAYS)
+        if filed <= end:
+            errors[FormationStep.FILED.value] = [
+                _("公示须满10个工作日（%(start)s 至 %(end)s）后方可备案：备案日期最早为 %(first)s")
+                % {
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "first": (end + dt.timedelta(days=1)).isoformat(),
+                }
+            ]
+    return errors
+
+
+def _formation_values(formation: CommitteeFormation) -> dict[str, dt.date | None]:
+    return {step.value: getattr(formation, step.value) for step in FormationStep}
+
+
+def _unfinished(compound: Compound) -> CommitteeFormation | None:
+    return compound.committee_formations.filter(filed_on__isnull=True).first()
+
+
+def _lock_compound(compound: Compound) -> Compound:
+    """Serialise formation writes of one compound (one unfinished formation at a time)."""
+    return Compound.objects.select_for_update().get(pk=compound.pk)
+
+
+@transaction.atomic
+def committee_formation_start(
+    *,
+    compound: Compound,
+    announced_on: dt.date,
+    today: dt.date | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> CommitteeFormation:
+    """Start forming a committee (组建公告), the first one or the next term's (换届): the
+    committee in office stays until the new one is confirmed."""
+    today = today or timezone.localdate()
+    _lock_compound(compound)
+    errors = formation_errors({FormationStep.ANNOUNCED.value: announced_on}, today=today)
+    pending = _unfinished(compound)
+    if pending is not None:
+        errors.setdefault(FormationStep.ANNOUNCED.value, []).append(
+            _("本小区已有一次未完成的组建（%(date)s 公告）：请先完成该次组建")
+            % {"date": pending.announced_on.isoformat()}
+        )
+    latest = compound.committees.order_by("-formed_on").first()
+    if latest is not None and announced_on <= latest.formed_on:
+        errors.setdefault(FormationStep.ANNOUNCED.value, []).append(
+            _("新一届的组建公告须晚于现任物管会的成立日期（%(date)s）")
+            % {"date": latest.formed_on.isoformat()}
+        )
+    if errors:
+        raise ValidationError(errors)
+    formation = CommitteeFormation(compound=compound, announced_on=announced_on)
+    formation.full_clean()
+    formation.save()
+    audit_record(
+        action="committee.formation_start",
+        actor=actor,
+        compound=compound,
+        obj=formation,
+        data={"announced_on": announced_on, "replaces": latest.pk if latest else None},
+    )
+    _on_change(compound)
+    return formation
+
+
+@transaction.atomic
+def committee_formation_step(
+    *,
+    formation: CommitteeFormation,
+    step: FormationStep | str,
+    day: dt.date,
+    term_end: dt.date | None = None,
+    today: dt.date | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> CommitteeFormation:
+    """Record the next step of ``formation`` on ``day``.
+
+    确定 (confirmed) forms the committee: its term starts that day and ends on
+    ``term_end`` (at most three years; three years when not given); members are then
+    seated with :func:`committee_member_add`. 公示 (publicity) computes the last day of the
+    10 working days' posting; 备案 (filed) is possible only after it."""
+    today = today or timezone.localdate()
+    formation = (
+        CommitteeFormation.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=formation.pk)
+    )
+    try:
+        step = FormationStep(step)
+    except ValueError:
+        raise ValidationError({"step": _("没有这个组建步骤")}) from None
+    expected = formation.next_step
+    if expected is None:
+        raise ValidationError({"step": _("该次组建已经完成（已备案）")})
+    if step != expected:
+        raise ValidationError(
+            {"step": _("下一步应记录「%(step)s」") % {"step": _step_label(expected)}}
+        )
+    values = _formation_values(formation)
+    values[step.value] = day
+    errors = formation_errors(values, today=today)
+    if errors:
+        raise ValidationError(errors)
+    setattr(formation, step.value, day)
+    data: dict[str, object] = {"step": step.value, "day": day}
+    if step == FormationStep.CONFIRMED and formation.committee_id is None:
+        try:
+            committee = committee_form(
+                compound=formation.compound,
+                formed_on=day,
+                term_end=term_end or default_term_end(day),
+                actor=actor,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    ("day" if key == "formed_on" else key): messages
+                    for key, messages in exc.message_dict.items()
+                }
+            ) from None
+        formation.committee = committee
+        data["committee"] = committee.pk
+    if step == FormationStep.PUBLICITY:
+        formation.publicity_end = add_working_days(day, PUBLICITY_WORKING_DAYS)
+        data["publicity_end"] = formation.publicity_end
+    formation.full_clean()
+    formation.save()
+    audit_record(
+        action="committee.formation_step",
+        actor=actor,
+        compound=formation.compound,
+        obj=formation,
+        data=data,
+    )
+    _on_change(formation.compound)
+    return formation
+
+
+@transaction.atomic
+def committee_formation_record(
+    *,
+    committee: Committee,
+    announced_on: dt.date,
+    nominated_on: dt.date,
+    publicity_start: dt.date | None = None,
+    filed_on: dt.date | None = None,
+    illustrative: bool = False,
+    today: dt.date | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> CommitteeFormation:
+    """Record at once how an existing committee was formed (补录: a committee entered
+    before the portal kept formation records). Its confirmation is its formation date."""
+    today = today or timezone.localdate()
+    committee = (
+        Committee.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=committee.pk)
+    )
+    _lock_compound(committee.compound)
+    values: dict[str, dt.date | None] = {
+        FormationStep.ANNOUNCED.value: announced_on,
+        FormationStep.NOMINATED.value: nominated_on,
+        FormationStep.CONFIRMED.value: committee.formed_on,
+        FormationStep.PUBLICITY.value: publicity_start,
+        FormationStep.FILED.value: filed_on,
+    }
+    errors = formation_errors(values, today=today)
+    if FormationStep.CONFIRMED.value in errors:  # the committee's own date: say it there
+        errors.setdefault(FormationStep.NOMINATED.value, []).extend(
+            errors.pop(FormationStep.CONFIRMED.value)
+        )
+    if CommitteeFormation.objects.filter(committee=committee).exists():
+        errors.setdefault("__all__", []).append(_("该届物管会已有组建记录"))
+    if filed_on is None:
+        pending = _unfinished(committee.compound)
+        if pending is not None:
+            errors.setdefault(FormationStep.FILED.value, []).append(
+                _("本小区已有一次未完成的组建（%(date)s 公告）")
+                % {"date": pending.announced_on.isoformat()}
+            )
+    if errors:
+        raise ValidationError(errors)
+    formation = CommitteeFormation(
+        compound=committee.compound,
+        committee=committee,
+        illustrative=illustrative,
+        publicity_end=(
+            add_working_days(publicity_start, PUBLICITY_WORKING_DAYS) if publicity_start else None
+        ),
+        **values,
+    )
+    formation.full_clean()
+    formation.save()
+    audit_record(
+        action="committee.formation_record",
+        actor=actor,
+        compound=committee.compound,
+        obj=formation,
+        data={**values, "committee": committee.pk, "illustrative": illustrative},
+    )
+    _on_change(committee.compound)
+    return formation

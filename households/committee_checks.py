@@ -1,0 +1,112 @@
+"""Eligibility warnings on committee members (物管会委员资格提示), and the hooks through
+which apps above households add what only they know.
+
+Households knows the roster: an owner representative (业主代表) must be an owner of the
+compound (BJ 54), so one who holds no unit on the roster is flagged. Whether a member's
+units owe fees is known to ``fees``, which households may not import (layers: fees sits
+above households); the board registers that check at start-up
+(:mod:`board.committee_checks`), so the committee page shows it without households
+depending on fees.
+
+Warnings are advisory: the street office decides; nothing is refused because of them.
+
+Members are matched to the roster by their login (an owner record linked to the member's
+account) and otherwise by exact name among the compound's current owners; a match by name
+alone says so, since two people may share a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from portal.models import Compound
+
+from .models import CommitteeMember, CommitteeRole, OwnerKind
+
+
+@dataclass
+class MemberMatch:
+    """One member and the units the roster says they currently own."""
+
+    member: CommitteeMember
+    unit_ids: list[int] = field(default_factory=list)
+    by_name: bool = False  # matched by name only (no linked account)
+    warnings: list[str] = field(default_factory=list)
+
+
+#: A check over the matched members of one compound: adds its warnings to each match.
+MemberCheck = Callable[[Compound, Sequence[MemberMatch]], None]
+#: Called after a committee or its formation changed (on commit), e.g. to refresh alerts.
+ChangeListener = Callable[[Compound], None]
+
+_member_checks: list[MemberCheck] = []
+_change_listeners: list[ChangeListener] = []
+
+
+def register_member_check(check: MemberCheck) -> None:
+    if check not in _member_checks:
+        _member_checks.append(check)
+
+
+def register_change_listener(listener: ChangeListener) -> None:
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
+
+
+def committee_changed(compound: Compound) -> None:
+    """Tell the registered listeners (the services call this on commit)."""
+    for listener in list(_change_listeners):
+        listener(compound)
+
+
+def match_members(compound: Compound, members: Sequence[CommitteeMember]) -> list[MemberMatch]:
+    """Each member with the units they own today (one query for all of them)."""
+    matches = [MemberMatch(m) for m in members]
+    if not matches:
+        return matches
+    user_ids = {m.user_id for m in members if m.user_id}
+    names = {m.name for m in members}
+    rows = (
+        compound.ownerships.current()
+        .filter(
+            Q(owner__user_id__in=user_ids) | Q(owner__name__in=names, owner__kind=OwnerKind.PERSON)
+        )
+        .values_list("unit_id", "owner__user_id", "owner__name")
+        .order_by("unit_id")
+    )
+    by_user: dict[int, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
+    for unit_id, user_id, name in rows:
+        if user_id:
+            by_user.setdefault(user_id, []).append(unit_id)
+        by_name.setdefault(name, []).append(unit_id)
+    for match in matches:
+        m = match.member
+        if m.user_id and m.user_id in by_user:
+            match.unit_ids = sorted(set(by_user[m.user_id]))
+        elif m.name in by_name:
+            match.unit_ids = sorted(set(by_name[m.name]))
+            match.by_name = True
+    return matches
+
+
+def _roster_check(compound: Compound, matches: Sequence[MemberMatch]) -> None:
+    for match in matches:
+        if match.member.role == CommitteeRole.OWNER_REPRESENTATIVE and not match.unit_ids:
+            match.warnings.append(_("业主代表须为本小区业主：花名册中没有此人名下的房屋（BJ 54）"))
+
+
+def member_warnings(
+    compound: Compound, members: Sequence[CommitteeMember]
+) -> Mapping[int, MemberMatch]:
+    """Every member's match and warnings, by member id: the roster check here, then each
+    registered check (a fixed number of queries whatever the number of members)."""
+    matches = match_members(compound, members)
+    _roster_check(compound, matches)
+    for check in list(_member_checks):
+        check(compound, matches)
+    return {m.member.pk: m for m in matches}
