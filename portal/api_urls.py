@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("fees.api_urls")),
     path("", include("agreements.api_urls")),
     path("", include("voting.api_urls")),
+    path("", include("works.api_urls")),
     path("", include("tickets.api_urls")),
 ]

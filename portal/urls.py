@@ -37,6 +37,7 @@ urlpatterns = [
     path("c/<slug:code>/fees/", include("fees.urls")),
     path("c/<slug:code>/decisions/", include("voting.urls")),
     path("c/<slug:code>/agreements/", include("agreements.urls")),
+    path("c/<slug:code>/works/", include("works.urls")),
     path("c/<slug:code>/requests/", include("tickets.urls")),
     path("c/<slug:code>/exports/", include("portal.export_urls")),
     path("public/", include("portal.public_urls")),
