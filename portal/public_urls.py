@@ -6,4 +6,5 @@ urlpatterns: list = [
     path("agreements/", include("agreements.public_urls")),
     path("", include("fees.public_urls")),
     path("", include("voting.public_urls")),
+    path("", include("works.public_urls")),
 ]

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from django.http import Http404
 
 from households.printing import BUILDING_FILE, ChunkStatus
-from portal.access import AnyUser, get_compound_for_user
+from portal.access import AnyUser
 from portal.models import Role
 
+from .access import get_project_for_user
 from .models import ContributionNoticeChunk, ContributionNoticeJob, Project
 
 #: Who reads a project's receipts: those who manage the compound's works.
@@ -23,12 +24,7 @@ def get_money_project_for_user(
     user: AnyUser, code: str, project_id: int, roles: Iterable[Role]
 ) -> Project:
     """A project of compound ``code``, for a caller holding one of ``roles`` there."""
-    compound = get_compound_for_user(user, code, roles)
-    project = Project.objects.filter(compound=compound, pk=project_id).first()
-    if project is None:
-        raise Http404
-    project.compound = compound
-    return project
+    return get_project_for_user(user, code, project_id, roles)
 
 
 def get_notice_job_for_user(

@@ -49,9 +49,7 @@ def make_lift_project(
             amount=amount,
         )
     line = project.funding.get(kind=FundingKind.OWNERS)
-    units = list(
-        compound.units.filter(building__in=scope).order_by("building__sort_key", "number")
-    )
+    units = list(compound.units.filter(building__in=scope).order_by("building__sort_key", "number"))
     shares = split_by_area(owners, {u.pk: u.floor_area for u in units})
     Contribution.objects.bulk_create(
         Contribution(
