@@ -122,11 +122,8 @@ def monthly_rates(
         month = found["month"]
         if isinstance(month, dt.datetime) and timezone.is_aware(month):
             month = timezone.localtime(month)
-        by_month[(month.year, month.month)] = {
-            k: int(v)
-            for k, v in found.items()
-            if k != "month"  # type: ignore[call-overload]
-        }
+        counts: dict[str, int] = {k: v for k, v in found.items() if k != "month"}  # type: ignore[misc]
+        by_month[(month.year, month.month)] = counts
     result = []
     for y, m in months:
         row = by_month.get((y, m), {})

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.request_list, name="list"),
     path("new/", views.request_new, name="new"),
     path("rates/", views.rates_page, name="rates"),
+    path("hotline/", views.hotline_page, name="hotline"),
+    path("notifications/", views.notifications_page, name="notifications"),
     path("<int:request_id>/", views.request_detail, name="detail"),
     path("<int:request_id>/photos/<int:photo_id>/", views.request_photo, name="photo"),
     path(

@@ -1,6 +1,8 @@
 """Request pages: file one (a resident on a phone), follow and rate it; the queue, the
 request's page with its actions, the photos, and the monthly rates with their chart."""
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -20,12 +22,22 @@ from portal.errors import errors_to_form
 from portal.lists import Filter, ListQuery, ListSpec, paginate
 from portal.models import Role
 from portal.typing import AuthenticatedHttpRequest
+from portal.xlsx import Sheet, xlsx_file_response
 
 from . import selectors, services
-from .access import RATE_READERS, get_request_for_user, is_handler, requests_for_user
-from .models import Category, Party, Rating, State
+from .access import (
+    HOTLINE_KEEPERS,
+    RATE_READERS,
+    get_request_for_user,
+    is_handler,
+    requests_for_user,
+)
+from .hotline import EXPORT_HEADERS, HEADERS
+from .models import Category, Notification, Party, Rating, State
 from .photos import MAX_PHOTOS
 from .rates import DEFINITIONS, monthly_rates
+from .services_hotline import hotline_cases, hotline_export_rows, hotline_import
+from .trends import agreement_marker, monthly_trend
 
 User = get_user_model()
 QUEUE = ListSpec(per_page=25)
@@ -33,6 +45,21 @@ QUEUE = ListSpec(per_page=25)
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented pattern); the service checks
+    each file's content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return single(data, initial)
 
 
 class RequestForm(forms.Form):
@@ -47,7 +74,7 @@ class RequestForm(forms.Form):
         label=gettext_lazy("诉求内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
     emergency = forms.BooleanField(label=gettext_lazy("紧急（漏水、停电、困梯等）"), required=False)
-    photo = forms.FileField(
+    photo = MultipleFileField(
         label=gettext_lazy("照片（选填，可多张）"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "multiple": True}),
@@ -148,6 +175,7 @@ def request_list(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "list": page,
             "handler": handler,
             "rates_reader": bool(acting_roles(request.user, compound) & RATE_READERS),
+            "hotline_keeper": bool(acting_roles(request.user, compound) & HOTLINE_KEEPERS),
             "counts": selectors.public_counts(compound),
             "unread": selectors.unread_count(request.user, compound),
             "now": timezone.now(),
@@ -294,6 +322,10 @@ def rates_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         "resolution": [m.resolution_rate for m in months],
         "satisfaction": [m.satisfaction_rate for m in months],
     }
+    last = min(dt.date(year, 12, 31), timezone.localdate())
+    trend = monthly_trend(
+        compound, first=dt.date(year - 1, 1, 1), last=last, markers=agreement_marker(compound)
+    )
     labels = {
         "received": _("受理量"),
         "response": _("响应率"),
@@ -310,7 +342,79 @@ def rates_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "months": months,
             "chart": chart,
             "chart_labels": labels,
+            "trend": trend.as_dict(),
             "definitions": [str(d) for d in DEFINITIONS.values()],
         },
         status=status,
     )
+
+
+class HotlineForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("12345工单表（XLSX）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+@login_required
+def hotline_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse | FileResponse:
+    """12345 工单导入与回传: street-office staff import the hotline's case file (all or
+    nothing, a report by row) and export the cases back with their results."""
+    compound = get_compound_for_user(request.user, code, HOTLINE_KEEPERS)
+    if request.GET.get("export") == "xlsx":
+        sheet = Sheet(
+            _("12345工单"),
+            EXPORT_HEADERS,
+            hotline_export_rows(compound),
+            text_columns=(0, 2, 3),
+        )
+        return xlsx_file_response(f"{compound.name}-12345工单.xlsx", sheet)
+    report = None
+    status = 200
+    form = HotlineForm()
+    if request.method == "POST":
+        form = HotlineForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = hotline_import(
+                compound=compound, actor=request.user, data=upload.read(50 * 1024 * 1024)
+            )
+            if report.ok:
+                messages.success(
+                    request,
+                    _("已导入 %(created)d 件，合并重复行 %(merged)d 行，已导入过 %(already)d 件。")
+                    % {
+                        "created": report.created,
+                        "merged": report.merged,
+                        "already": report.already,
+                    },
+                )
+            else:
+                status = 400
+        else:
+            status = 400
+    return render(
+        request,
+        "tickets/hotline.html",
+        {
+            "compound": compound,
+            "form": form,
+            "report": report,
+            "headers": list(HEADERS.values()),
+            "cases": hotline_cases(compound).count(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def notifications_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """我的通知: the user's notifications about this compound's requests, newest first
+    (opening a request marks its notifications read)."""
+    compound = get_compound_for_user(request.user, code)
+    notes = (
+        Notification.objects.filter(user_id=request.user.pk, compound=compound)
+        .select_related("request__category")
+        .order_by("-created_at", "-id")[:100]
+    )
+    return render(request, "tickets/notifications.html", {"compound": compound, "notes": notes})

@@ -27,3 +27,37 @@
   });
   window.addEventListener("resize", function () { chart.resize(); });
 })();
+/* The trend: stacked monthly counts by category and by building, with the compound's
+   transition milestones as vertical lines. */
+(function () {
+  "use strict";
+  if (typeof echarts === "undefined") return;
+  var dataNode = document.getElementById("trend-data");
+  if (!dataNode) return;
+  var trend = JSON.parse(dataNode.textContent);
+  var markLine = {
+    symbol: "none",
+    label: { formatter: "{b}" },
+    data: trend.markers.map(function (m) { return { xAxis: m.month, name: m.label }; })
+  };
+  function draw(id, groups) {
+    var node = document.getElementById(id);
+    if (!node) return;
+    var names = Object.keys(groups);
+    var chart = echarts.init(node);
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 10, right: 10, top: 30, bottom: 40, containLabel: true },
+      xAxis: { type: "category", data: trend.months },
+      yAxis: { type: "value", minInterval: 1 },
+      series: names.map(function (name, i) {
+        return { name: name, type: "bar", stack: "all", data: groups[name],
+                 markLine: i === 0 ? markLine : undefined };
+      })
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+  draw("trend-category", trend.by_category);
+  draw("trend-building", trend.by_building);
+})();

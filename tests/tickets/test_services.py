@@ -172,3 +172,21 @@ def test_handler_comment_is_first_response_resident_comment_is_not(cast):
     services.request_comment(request=r, actor=cast.company_staff, note="明早上门")
     r.refresh_from_db()
     assert r.first_response_at is not None
+
+
+def test_overdue_escalates_to_committee_then_street_office_once(cast):
+    r = file_request(cast, received_at=timezone.now() - dt.timedelta(days=10))
+    services.request_assign(
+        request=r, actor=cast.committee, party=Party.COMPANY, assignee=cast.company_staff
+    )
+    now = timezone.now()
+    # the due time passed 7 days ago: both steps are due, one per run
+    assert services.requests_escalate(now=now) == 1
+    overdue = Notification.objects.filter(request=r, kind="overdue")
+    assert set(overdue.values_list("user__username", flat=True)) == {"committee", "company_staff"}
+    assert services.requests_escalate(now=now) == 1
+    assert overdue.filter(user=cast.officer).exists()
+    assert services.requests_escalate(now=now) == 0
+    assert r.events.filter(kind=EventKind.ESCALATED).count() == 2
+    fresh = file_request(cast)
+    assert services.requests_escalate(now=now) == 0 and fresh.escalation_level == 0
