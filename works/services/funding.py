@@ -183,6 +183,7 @@ def funding_plan_set(
         old = existing.get(_key(row))
         if old is not None:
             row.pk = old.pk
+            row._state.adding = False  # the same row, updated (its receipts stay attached)
         row.full_clean(exclude=["compound", "project"], validate_constraints=False)
         row.save()
         saved.append(row)
