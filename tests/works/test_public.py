@@ -103,3 +103,30 @@ def test_owner_sees_their_share_and_paid_on_their_home(client, cast, project):
     assert page.count('data-role="works-share"') == 1
     client.force_login(cast.outsider_resident)
     assert 'data-role="works-share"' not in client.get("/").content.decode()
+
+
+def test_owner_sees_their_fund_balance_on_their_home(client, cast, project):
+    from works.models import EntryKind, FundEntry
+
+    mine = cast.compound.units.owned_by(cast.resident).get()
+    FundEntry.objects.create(
+        compound=cast.compound,
+        unit=mine,
+        building=mine.building,
+        kind=EntryKind.OPENING,
+        amount=Decimal("2345.60"),
+        entry_date=dt.date(2021, 1, 1),
+    )
+    other = cast.compound.units.exclude(pk=mine.pk).first()
+    FundEntry.objects.create(
+        compound=cast.compound,
+        unit=other,
+        building=other.building,
+        kind=EntryKind.OPENING,
+        amount=Decimal("9876.54"),
+        entry_date=dt.date(2021, 1, 1),
+    )
+    client.force_login(cast.resident)
+    page = client.get("/").content.decode()
+    assert 'data-role="works-fund"' in page and "2,345.60" in page
+    assert "9,876.54" not in page
