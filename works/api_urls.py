@@ -28,4 +28,5 @@ urlpatterns = [
         name="api-works-document-file",
     ),
     path("", include("works.receipt_api_urls")),
+    path("", include("works.fund_api_urls")),
 ]

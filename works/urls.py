@@ -22,4 +22,5 @@ urlpatterns = [
         name="document-file",
     ),
     path("<int:project_id>/", include("works.money_urls")),
+    path("fund/", include("works.fund_urls")),
 ]
