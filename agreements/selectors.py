@@ -101,13 +101,19 @@ def agreement_rows(
 
 
 def office_attention(office: StreetOffice, today: dt.date | None = None) -> dict:
-    """What the street-office page must show: agreements to file (BJ 63) and renewals
-    to prepare (BJ 75)."""
+    """What the street-office page must show: agreements to file (BJ 63), renewals to
+    prepare (BJ 75), and agreements whose term has ended with no renewal (shown expired
+    with their end date, even before the nightly task has marked them)."""
     today = today or timezone.localdate()
-    rows = agreement_rows(office_agreements(office).filter(status__in=IN_FORCE), today)
+    rows = agreement_rows(
+        office_agreements(office).filter(status__in=(*IN_FORCE, AgreementStatus.EXPIRED)), today
+    )
     return {
         "to_file": [r for r in rows if r.status == AgreementStatus.EFFECTIVE],
         "renewals": [r for r in rows if r.renewal_due],
+        "expired": [
+            r for r in rows if r.status == AgreementStatus.EXPIRED and not _has_renewal(r.agreement)
+        ],
     }
 
 

@@ -64,13 +64,8 @@ class BoardRow:
 
     @property
     def agreement_status(self) -> str:
-        a = self.progress.facts.agreement
-        if a is None:
-            return str(_("无"))
-        label = a.status_label
-        if a.signed_on and not a.filed_on:
-            label += " · " + str(_("未备案"))
-        return label
+        """As of the board's day: an agreement past its term shows expired, with the date."""
+        return self.progress.agreement_status
 
 
 def unresolved_alerts(compound_ids: Iterable[int]) -> dict[int, list[Alert]]:
@@ -100,7 +95,9 @@ def compound_alerts(
     )
     if open_only:
         rows = rows.filter(state=AlertState.OPEN)
-    rows = rows.select_related("compound").order_by("-state", "due", "id")  # open < ack
+    rows = rows.select_related("compound", "acknowledged_by").order_by(
+        "-state", "due", "id"
+    )  # open < ack
     alerts = list(rows[:limit] if limit else rows)
     for a in alerts:
         a.message = alert_message(a.kind, a.params, a.due)  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ APP_SEEDS = (
     "fees.demo",
     "voting.demo",
     "agreements.demo",
+    "board.demo_committee",
     "board.demo_board",
     "households.demo_claims",
     "households.demo_letters",

@@ -76,10 +76,21 @@ def months_between(start: dt.date, end: dt.date) -> int:
 
 @dataclass(frozen=True)
 class CommitteeFacts:
+    """The committee in office (the latest formed) and its formation record, if kept."""
+
     id: int
     formed_on: dt.date
     term_end: dt.date
     members: int
+    announced_on: dt.date | None = None  # 公告 (None: no formation record)
+    publicity_start: dt.date | None = None
+    publicity_end: dt.date | None = None
+    filed_on: dt.date | None = None  # 备案
+    illustrative: bool = False
+
+    @property
+    def has_record(self) -> bool:
+        return self.announced_on is not None
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,20 @@ class AgreementFacts:
     @property
     def status_label(self) -> str:
         return str(AgreementStatus(self.status).label)
+
+    def ended(self, today: dt.date) -> bool:
+        """Past its term on ``today``, whether or not the nightly task has marked it."""
+        return self.status == AgreementStatus.EXPIRED or self.term_end < today
+
+    def status_on(self, today: dt.date) -> str:
+        """What the board says of it on ``today``: an agreement past its term is expired
+        (with the date), not "filed" or "effective"; one signed but not filed says so."""
+        if self.ended(today):
+            return str(_("已到期（{day}）")).format(day=self.term_end.isoformat())
+        label = self.status_label
+        if self.signed_on and not self.filed_on:
+            label += " · " + str(_("未备案"))
+        return label
 
 
 @dataclass
@@ -199,11 +224,32 @@ def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
         )
     committees = (
         Committee.objects.filter(compound_id__in=ids)
+        .values(
+            "id",
+            "compound_id",
+            "formed_on",
+            "term_end",
+            "formation__announced_on",
+            "formation__publicity_start",
+            "formation__publicity_end",
+            "formation__filed_on",
+            "formation__illustrative",
+        )
         .annotate(n=Count("members"))
         .order_by("compound_id", "formed_on", "id")
     )
     for c in committees:  # the latest formed wins
-        by_id[c.compound_id].committee = CommitteeFacts(c.pk, c.formed_on, c.term_end, c.n)
+        by_id[c["compound_id"]].committee = CommitteeFacts(
+            id=c["id"],
+            formed_on=c["formed_on"],
+            term_end=c["term_end"],
+            members=c["n"],
+            announced_on=c["formation__announced_on"],
+            publicity_start=c["formation__publicity_start"],
+            publicity_end=c["formation__publicity_end"],
+            filed_on=c["formation__filed_on"],
+            illustrative=bool(c["formation__illustrative"]),
+        )
     standards = FeeStandard.objects.filter(compound_id__in=ids).order_by(
         "compound_id", "building_kind", "valid_from", "version"
     )
@@ -354,6 +400,22 @@ def _decimal(value: object) -> Decimal | None:
 # --- derivation (pure) ----------------------------------------------------------------------
 
 
+def _committee_filing_detail(c: CommitteeFacts | None) -> str:
+    """What the filing milestone says: the posting's dates, or that no record was kept."""
+    if c is None:
+        return ""
+    if not c.has_record:
+        return str(_("无组建记录（平台启用前组建）"))
+    text = ""
+    if c.publicity_start and c.publicity_end:
+        text = str(_("公示 {start} 至 {end}")).format(
+            start=c.publicity_start.isoformat(), end=c.publicity_end.isoformat()
+        )
+    elif not c.filed_on:
+        text = str(_("尚未公示"))
+    return text + (str(_("（示意数据）")) if c.illustrative else "")
+
+
 @dataclass(frozen=True)
 class Milestone:
     """One step: when it was done, by when it is due, and where its evidence is."""
@@ -381,6 +443,7 @@ class Progress:
     next_deadline_label: str
     subsidy_end: dt.date | None
     subsidy_months_left: int | None
+    agreement_status: str = ""
 
     @property
     def compound(self) -> Compound:
@@ -393,6 +456,15 @@ class Progress:
     @property
     def stage_index(self) -> int:
         return STAGES.index(self.stage)
+
+    @property
+    def next_step_label(self) -> str:
+        """The step after the furthest one reached ("" at the last step); before any step
+        (no renovation recorded) the next step is the renovation itself."""
+        if self.stage == "renovation" and self.facts.renovation is None:
+            return str(STAGE_LABELS["renovation"])
+        index = self.stage_index + 1
+        return str(STAGE_LABELS[STAGES[index]]) if index < len(STAGES) else ""
 
     def collection(self, year: int) -> YearCollection | None:
         return self.facts.collection.get(year)
@@ -471,21 +543,35 @@ def derive(facts: Facts, today: dt.date) -> Progress:
     reached["renovation"] = r is not None
 
     c = facts.committee
-    milestones.append(
+    committee_url = reverse("committee", args=[code])
+    milestones += [
         Milestone(
             "committee",
             str(_("物管会成立（任期）")),
             c.formed_on if c else None,
             due=c.term_end if c else None,
-            evidence=reverse("committee", args=[code]),
+            evidence=committee_url,
             detail=(
                 str(_("{n} 名委员，任期至 {end}")).format(n=c.members, end=c.term_end.isoformat())
+                + (
+                    str(_("；{day} 组建公告")).format(day=c.announced_on.isoformat())
+                    if c.announced_on
+                    else ""
+                )
                 if c
                 else ""
             ),
             reached=c is not None,
-        )
-    )
+        ),
+        Milestone(
+            "committee_filed",
+            str(_("物管会备案（公示10个工作日后）")),
+            c.filed_on if c else None,
+            evidence=committee_url + "#formation",
+            detail=_committee_filing_detail(c),
+            reached=bool(c and c.filed_on),
+        ),
+    ]
     reached["committee"] = c is not None
 
     decision = transition_decision(facts)
@@ -677,6 +763,7 @@ def derive(facts: Facts, today: dt.date) -> Progress:
         next_deadline_label=nxt[1],
         subsidy_end=end,
         subsidy_months_left=months_between(today, end) if end else None,
+        agreement_status=a.status_on(today) if a else str(_("无")),
     )
 
 

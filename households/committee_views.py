@@ -78,7 +78,7 @@ def _write(
                 compound=compound, announced_on=data["announced_on"], actor=request.user
             )
         elif action == "step":
-            formation = pending_formation(compound) or _current_unfinished(compound)
+            formation = _unfinished(compound)
             if formation is None:
                 raise ValidationError(_("没有进行中的组建：请先发布组建公告"))
             services.committee_formation_step(
@@ -106,8 +106,8 @@ def _write(
     return True
 
 
-def _current_unfinished(compound: Compound) -> CommitteeFormation | None:
-    """The unfinished formation (confirmed but not yet filed, or earlier)."""
+def _unfinished(compound: Compound) -> CommitteeFormation | None:
+    """The formation under way (at most one per compound), confirmed or not."""
     return compound.committee_formations.filter(filed_on__isnull=True).first()
 
 

@@ -48,13 +48,13 @@ def board_alerts_compound(context, compound):
 
 @register.inclusion_tag("board/board/_alerts.html", takes_context=True)
 def board_alerts_home(context):
-    """For the home page (not included there yet: ``templates/board/home.html`` is tuned
-    for speed by issue 10's work): the unresolved alerts of every compound the user
-    manages, each kind only where one of the user's roles there can act on it. One query;
-    none for a user without a managing role."""
+    """At the top of the home page, where anyone who manages several compounds or offices
+    lands: the unresolved alerts of every compound the user manages, each kind only where
+    one of the user's roles there can act on it, open ones first. One query; none for a
+    user without a managing role (a resident's home stays as fast as it was)."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    alerts = []
+    alerts: list[Alert] = []
     if user is not None and user.is_authenticated:
         scope = Q()
         for role in (Role.STREET_OFFICER, Role.COMMITTEE_MEMBER, Role.COMPANY_STAFF):
@@ -65,13 +65,14 @@ def board_alerts_home(context):
             alerts = list(
                 Alert.objects.filter(scope)
                 .exclude(state=AlertState.RESOLVED)
-                .select_related("compound")
-                .order_by("due", "id")[:50]
+                .select_related("compound", "acknowledged_by")
+                .order_by("-state", "due", "id")[: PANEL_LIMIT + 1]
             )
             for a in alerts:
                 a.message = alert_message(a.kind, a.params, a.due)
     return {
-        "alerts": alerts,
+        "alerts": alerts[:PANEL_LIMIT],
+        "more": len(alerts) > PANEL_LIMIT,
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "show_compound": True,

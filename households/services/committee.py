@@ -291,7 +291,8 @@ def committee_member_account_set(
 
 def _on_change(compound: Compound) -> None:
     """After commit, tell the apps above (the board refreshes the compound's alerts)."""
-    transaction.on_commit(lambda: committee_changed(compound))
+    # robust: a listener's failure is logged, it does not undo or fail the saved write.
+    transaction.on_commit(lambda: committee_changed(compound), robust=True)
 
 
 def _step_label(step: FormationStep) -> str:
@@ -365,11 +366,13 @@ def committee_formation_start(
     *,
     compound: Compound,
     announced_on: dt.date,
+    illustrative: bool = False,
     today: dt.date | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> CommitteeFormation:
     """Start forming a committee (组建公告), the first one or the next term's (换届): the
-    committee in office stays until the new one is confirmed."""
+    committee in office stays until the new one is confirmed. ``illustrative`` marks a
+    demo's invented dates (the pages say so)."""
     today = today or timezone.localdate()
     _lock_compound(compound)
     errors = formation_errors({FormationStep.ANNOUNCED.value: announced_on}, today=today)
@@ -387,7 +390,9 @@ def committee_formation_start(
         )
     if errors:
         raise ValidationError(errors)
-    formation = CommitteeFormation(compound=compound, announced_on=announced_on)
+    formation = CommitteeFormation(
+        compound=compound, announced_on=announced_on, illustrative=illustrative
+    )
     formation.full_clean()
     formation.save()
     audit_record(
@@ -395,7 +400,11 @@ def committee_formation_start(
         actor=actor,
         compound=compound,
         obj=formation,
-        data={"announced_on": announced_on, "replaces": latest.pk if latest else None},
+        data={
+            "announced_on": announced_on,
+            "replaces": latest.pk if latest else None,
+            "illustrative": illustrative,
+        },
     )
     _on_change(compound)
     return formation

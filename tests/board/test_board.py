@@ -410,3 +410,96 @@ def test_the_officer_records_the_renovation_and_checks_alerts_from_the_pages(cas
         reverse("board:office-target", args=["home-office"]), {"collection_target": "120"}
     )
     assert response.status_code == 302 and not BoardSettings.objects.exists()
+
+
+# --- the committee's formation record, the agreements panel, the home page ------------------
+
+
+def test_the_committee_milestones_read_the_formation_record(cast):
+    from households.services.committee import committee_formation_start, committee_formation_step
+
+    f = committee_formation_start(
+        compound=cast.compound, announced_on=dt.date(2025, 1, 2), today=TODAY
+    )
+    for step, day in [
+        ("nominated_on", dt.date(2025, 1, 10)),
+        ("confirmed_on", dt.date(2025, 1, 20)),
+        ("publicity_start", dt.date(2025, 1, 20)),
+    ]:
+        f = committee_formation_step(formation=f, step=step, day=day, today=TODAY)
+    (p,) = compounds_progress([cast.compound], TODAY)
+    by_key = {m.key: m for m in p.milestones}
+    assert by_key["committee"].done_on == dt.date(2025, 1, 20)
+    assert "2025-01-02 组建公告" in by_key["committee"].detail
+    filed = by_key["committee_filed"]
+    assert not filed.reached and "公示 2025-01-20 至 2025-01-31" in filed.detail
+    assert filed.evidence == reverse("committee", args=["home"]) + "#formation"
+    assert p.stage == "committee" and p.next_step_label == "业主共同决定"
+    committee_formation_step(formation=f, step="filed_on", day=dt.date(2025, 2, 3), today=TODAY)
+    (p,) = compounds_progress([cast.compound], TODAY)
+    assert {m.key: m for m in p.milestones}["committee_filed"].done_on == dt.date(2025, 2, 3)
+
+
+def test_a_committee_without_a_record_says_so(cast):
+    add_committee(cast.compound)
+    (p,) = compounds_progress([cast.compound], TODAY)
+    filed = {m.key: m for m in p.milestones}["committee_filed"]
+    assert not filed.reached and "无组建记录" in filed.detail
+    assert p.stage == "committee"  # the committee is formed all the same
+
+
+def test_the_office_panel_and_board_show_an_ended_agreement_as_expired(
+    cast, client, django_capture_on_commit_callbacks
+):
+    from agreements.models import AgreementStatus
+    from agreements.selectors import office_attention
+    from tests.agreements.helpers import make_agreement
+
+    agreement = make_agreement(cast, django_capture_on_commit_callbacks)
+    type(agreement).objects.filter(pk=agreement.pk).update(
+        status=AgreementStatus.FILED,
+        effective_on=dt.date(2021, 12, 10),
+        term_start=dt.date(2021, 12, 10),
+        term_end=dt.date(2024, 12, 9),
+    )
+    attention = office_attention(cast.office, today=TODAY)
+    assert [r.agreement.pk for r in attention["expired"]] == [agreement.pk]
+    assert not attention["renewals"] and not attention["to_file"]
+    client.force_login(cast.officer)
+    page = client.get(reverse("street_office", args=["home-office"])).content.decode()
+    panel = page.split('id="agreements-panel"')[1].split("</section>")[0]
+    assert "已于 2024-12-09 到期" in panel and agreement.number in panel
+    board = client.get(reverse("board:office-board", args=["home-office"])).content.decode()
+    row = board.split('data-code="home"')[1].split("</tr>")[0]
+    assert "已到期（2024-12-09）" in row and "已备案" not in row
+
+
+def test_the_home_page_shows_alerts_to_who_can_act_at_constant_queries(cast, client):
+    from django.contrib.auth import get_user_model
+
+    from portal.models import Membership, Role
+
+    # An officer of two street offices lands on the home page (several scopes).
+    Membership.objects.create(
+        user=cast.officer, role=Role.STREET_OFFICER, street_office=cast.other_office
+    )
+    open_alert(cast.compound)
+    client.force_login(cast.officer)
+    url = reverse("home")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(url).content.decode()
+    assert page.index('id="alerts"') < page.index("我的街道")
+    assert 'data-kind="committee_term_ended"' in page
+    for i, compound in enumerate([cast.other_compound, cast.far_compound]):
+        alert = open_alert(compound)
+        who = get_user_model().objects.create(username=f"ack{i}", first_name=f"确认人{i}")
+        Alert.objects.filter(pk=alert.pk).update(
+            state=AlertState.ACKNOWLEDGED, acknowledged_by=who, acknowledge_note="已安排"
+        )
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(url).content.decode()
+    assert page.count('data-kind="committee_term_ended"') == 3 and "确认人1" in page
+    assert len(three) == len(one)
+    client.force_login(cast.resident)
+    assert 'id="alerts"' not in client.get(url).content.decode()

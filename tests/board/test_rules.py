@@ -5,17 +5,25 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from board.alerts import alert_message, wanted_alerts
 from board.milestones import (
     AgreementFacts,
+    CommitteeFacts,
     DecisionFacts,
     Facts,
     StandardFacts,
     YearCollection,
     derive,
 )
-from portal.models import Compound
+from board.models import Alert, AlertKind, AlertState
+from board.services import alert_acknowledge
+from board.tasks import refresh_alerts
+from households.services.committee import committee_formation_start, committee_formation_step
+from portal.models import AuditEntry, Compound
+from tests.board.helpers import add_committee
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +125,66 @@ def test_collection_below_target_looks_at_the_last_closed_year():
     assert kinds(f, dt.date(2025, 6, 1))["collection_below_target"] == dt.date(2024, 12, 31)
     f.target = Decimal("50.00")
     assert "collection_below_target" not in kinds(f, dt.date(2025, 6, 1))
+
+
+# --- the daily job with a frozen clock -------------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Sets the portal's clock (``timezone.now``, hence ``timezone.localdate``) to a day."""
+
+    def set_day(day: dt.date) -> None:
+        moment = dt.datetime.combine(day, dt.time(1, 30), tzinfo=dt.UTC)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return set_day
+
+
+def test_the_beat_job_raises_the_term_alert_as_days_pass_and_a_re_formation_resolves_it(
+    cast, clock, django_capture_on_commit_callbacks
+):
+    old = add_committee(cast.compound, formed=dt.date(2022, 5, 2), term_end=dt.date(2025, 5, 1))
+    clock(dt.date(2025, 1, 30))  # 91 days before the term ends: nothing yet
+    assert refresh_alerts.delay().get()["opened"] == 0
+    clock(dt.date(2025, 1, 31))  # 90 days before
+    assert refresh_alerts.delay().get()["opened"] == 1
+    ending = Alert.objects.get(compound=cast.compound)
+    assert ending.kind == AlertKind.COMMITTEE_TERM_ENDING and ending.due == dt.date(2025, 5, 1)
+    clock(dt.date(2025, 5, 2))  # the deadline passed
+    result = refresh_alerts.delay().get()
+    assert result["opened"] == 1 and result["resolved"] == 1
+    ended = Alert.objects.exclude(state=AlertState.RESOLVED).get(compound=cast.compound)
+    assert ended.kind == AlertKind.COMMITTEE_TERM_ENDED and ended.subject == f"committee:{old.pk}"
+    with pytest.raises(ValidationError):
+        alert_acknowledge(alert=ended, actor=cast.officer, note=" ")
+    alert_acknowledge(alert=ended, actor=cast.officer, note="已发布换届公告")
+    audit = AuditEntry.objects.get(action="board.alert_acknowledge")
+    assert audit.data["note"] == "已发布换届公告"
+    clock(dt.date(2025, 5, 3))
+    refresh_alerts.delay().get()
+    assert Alert.objects.get(pk=ended.pk).state == AlertState.ACKNOWLEDGED
+    # The street office re-forms the committee: confirmed today, the alert is resolved at
+    # once (the board listens to the committee services), and the next job keeps it so.
+    with django_capture_on_commit_callbacks(execute=True):
+        f = committee_formation_start(compound=cast.compound, announced_on=dt.date(2025, 5, 2))
+        f = committee_formation_step(formation=f, step="nominated_on", day=dt.date(2025, 5, 2))
+        committee_formation_step(formation=f, step="confirmed_on", day=dt.date(2025, 5, 3))
+    assert Alert.objects.get(pk=ended.pk).state == AlertState.RESOLVED
+    assert refresh_alerts.delay().get()["opened"] == 0
+
+
+def test_an_ended_agreement_shows_expired_with_its_date_on_the_board():
+    f = facts(agreement=agreement(status="filed", filed_on=dt.date(2025, 1, 20)))
+    assert derive(f, dt.date(2027, 12, 31)).agreement_status == "已备案"
+    assert derive(f, dt.date(2028, 1, 1)).agreement_status == "已到期（2027-12-31）"
+    unfiled = facts(agreement=agreement())
+    assert derive(unfiled, dt.date(2025, 2, 1)).agreement_status == "已生效 · 未备案"
+    assert derive(facts(), dt.date(2025, 2, 1)).agreement_status == "无"
+
+
+def test_the_next_step_follows_the_furthest_step_reached():
+    assert derive(facts(), dt.date(2025, 2, 1)).next_step_label == "环境整治"
+    committee = CommitteeFacts(1, dt.date(2025, 1, 2), dt.date(2028, 1, 1), 7)
+    p = derive(facts(committee=committee), dt.date(2025, 2, 1))
+    assert p.stage == "committee" and p.next_step_label == "业主共同决定"
