@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
@@ -84,7 +84,7 @@ def contribution_notices_start(
     compound: Compound,
     project: Project,
     buildings: list[tuple[Building, int]],
-    actor: AbstractBaseUser | AnonymousUser | None = None,
+    actor: User | AnonymousUser | None = None,
 ) -> ContributionNoticeJob:
     """Start printing the contribution notices of ``buildings`` (with their unit counts,
     from :func:`notice_buildings_chosen`) of ``project``: plan the building print files

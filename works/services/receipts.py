@@ -11,7 +11,7 @@ is refused (fees.services.payments).
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -112,7 +112,7 @@ def receipt_record(
     method: str = PaymentMethod.BANK,
     reference: str = "",
     note: str = "",
-    actor: AbstractBaseUser | AnonymousUser | None = None,
+    actor: User | AnonymousUser | None = None,
 ) -> Receipt:
     """Record money received for ``line`` of ``project`` (of ``compound``).
 
@@ -194,7 +194,7 @@ def _insert(
     fingerprint: str,
     reference: str,
     note: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> Receipt:
     """Lock what the receipt pays into, check the amount against it, save and audit."""
     # The line is locked for every receipt, so the sums read below cannot move meanwhile.
