@@ -5,7 +5,8 @@ lays them out as ONE HTML document with a page per unit (fonts laid out once per
 the fee notices) and hands it to :mod:`portal.pdf`.
 """
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -15,8 +16,21 @@ from portal.pdf import qr_data_uri, render_pdf
 
 from .models import Project
 
-if TYPE_CHECKING:
-    from .services.notices import ContributionNotice
+
+@dataclass(frozen=True)
+class ContributionNotice:
+    """What one unit's notice prints: no full name, no ID number (the owners masked)."""
+
+    unit_label: str
+    owners: str
+    area: Decimal
+    share: Decimal
+    paid: Decimal
+    reference: str
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.share - self.paid, Decimal("0.00"))
 
 
 def public_project_url(project: Project) -> str:
@@ -28,7 +42,7 @@ def public_project_url(project: Project) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def render_contribution_notices(project: Project, notices: list["ContributionNotice"]) -> bytes:
+def render_contribution_notices(project: Project, notices: list[ContributionNotice]) -> bytes:
     """One PDF with a page per unit's notice (a building's print file, or a part of it)."""
     compound = project.compound
     url = public_project_url(project)

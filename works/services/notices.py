@@ -8,8 +8,6 @@ is the building's contributions in unit order from ``offset`` (``size`` of them,
 for a building of one part); each notice shows the figures at the time it is printed.
 """
 
-from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -33,6 +31,7 @@ from ..models import (
     NoticeJobStatus,
     Project,
 )
+from ..pdf import ContributionNotice, render_contribution_notices
 from ._inputs import acting
 
 #: The task that renders one chunk of notices (queued by name: tasks import services).
@@ -142,22 +141,6 @@ def notice_chunks_requeue_stalled() -> int:
     return notice_print().requeue_stalled()
 
 
-@dataclass(frozen=True)
-class ContributionNotice:
-    """What one unit's notice prints: no full name, no ID number (the owners masked)."""
-
-    unit_label: str
-    owners: str
-    area: Decimal
-    share: Decimal
-    paid: Decimal
-    reference: str
-
-    @property
-    def outstanding(self) -> Decimal:
-        return max(self.share - self.paid, Decimal("0.00"))
-
-
 def notice_reference(project: Project, building_number: str, unit_number: str) -> str:
     """The remark a payer writes on a transfer, so the money finds its unit:
     ``GC<project>-<building>-<unit>``."""
@@ -201,13 +184,11 @@ def _notices(chunk: ContributionNoticeChunk) -> list[ContributionNotice]:
 
 def _render_notice_part(chunk: ContributionNoticeChunk, claim: str) -> RenderedPart:
     """One part: its units' notices as one PDF (the building's file if it has one part)."""
-    from .. import pdf
-
     ContributionNoticeJob.objects.filter(pk=chunk.job_id, status=NoticeJobStatus.QUEUED).update(
         status=NoticeJobStatus.RUNNING
     )
     notices = _notices(chunk)
-    content = pdf.render_contribution_notices(chunk.job.project, notices) if notices else None
+    content = render_contribution_notices(chunk.job.project, notices) if notices else None
     return RenderedPart(pdf=content, handled=len(notices), printed=len(notices))
 
 
