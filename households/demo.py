@@ -23,23 +23,26 @@ from typing import Any
 from django.db import transaction
 
 from portal.models import Compound, District, StreetOffice
-from portal.services_compounds import compound_create, service_company_create
+from portal.services_compounds import (
+    compound_create,
+    district_create,
+    service_company_create,
+    street_office_create,
+    street_office_update,
+)
 
 from .id_numbers import id_check_character
 from .models import (
     AreaSource,
-    Building,
     BuildingKind,
     CommitteeRole,
     Owner,
     OwnerKind,
     Ownership,
-    PropertyRightUnit,
     TransferStatus,
-    Unit,
 )
 from .roster import AREA_SOURCE_LABELS, HEADERS, OWNER_KIND_LABELS
-from .services import roster_import
+from .services import building_create, property_right_unit_create, roster_import
 from .services.committee import committee_form, committee_member_add
 from .services.roster_buildings import roster_buildings_create
 
@@ -233,15 +236,6 @@ class People:
             return ""  # some elderly owners gave no number
         return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
 
-    def person(self, compound: Compound) -> Owner:
-        return Owner(
-            compound=compound,
-            kind=OwnerKind.PERSON,
-            name=self.name(),
-            id_number=self.id_number(),
-            phone=self.phone(),
-        )
-
 
 @dataclass
 class _UnitPlan:
@@ -289,138 +283,149 @@ def _bungalows(rng: random.Random, name: str, households: int) -> list[_UnitPlan
     ]
 
 
-def _create_buildings(
-    compound: Compound, specs: Sequence[tuple[str, str, int, int, int]]
-) -> dict[str, Building]:
-    """``specs``: (number, kind, floors, lifts, sort_key); returns number → Building."""
-    buildings = Building.objects.bulk_create(
-        Building(
-            compound=compound, number=number, kind=kind, floors=floors, lifts=lifts, sort_key=key
-        )
-        for number, kind, floors, lifts, key in specs
-    )
-    return {b.number: b for b in buildings}
-
-
-def _create_units(compound: Compound, buildings: dict, plans: list[_UnitPlan]) -> list[Unit]:
-    return Unit.objects.bulk_create(
-        Unit(
-            compound=compound,
-            building=buildings[p.building_number],
-            number=p.number,
-            floor_area=p.floor_area,
-            area_source=p.area_source,
-        )
-        for p in plans
-    )
-
-
 def _purchase_date(rng: random.Random) -> dt.date:
     """Flats were sold to their tenants from the housing reform (房改, 1994) on."""
     return dt.date(1994, 1, 1) + dt.timedelta(days=rng.randrange(27 * 365))
 
 
-def _build_main_register(compound: Compound) -> None:
+@dataclass
+class _OwnerPlan:
+    """An owner as a roster row names it: a person, or a property-right unit's holding."""
+
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    property_right_unit: str = ""
+
+
+@dataclass
+class _Holding:
+    """One roster row: an owner's share of a unit, and since when."""
+
+    owner: _OwnerPlan
+    share: str
+    representative: bool
+    valid_from: dt.date
+
+
+def _roster_csv(rows: Sequence[tuple[_UnitPlan, _Holding]]) -> bytes:
+    """A roster file in the import's columns, one row per unit and owner, as a street
+    office would upload it."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    for plan, holding in rows:
+        owner = holding.owner
+        kind = OwnerKind.ORGANISATION if owner.property_right_unit else OwnerKind.PERSON
+        writer.writerow(
+            [
+                plan.building_number,
+                plan.number,
+                plan.floor_area if plan.floor_area is not None else "",
+                AREA_SOURCE_LABELS[plan.area_source],
+                "是",
+                OWNER_KIND_LABELS[kind],
+                owner.name,
+                owner.id_number,
+                owner.phone,
+                holding.share,
+                "是" if holding.representative else "否",
+                owner.property_right_unit,
+                holding.valid_from.isoformat(),
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+def _main_plans() -> tuple[list[tuple[str, str, int, int]], list[_UnitPlan]]:
+    """The buildings ((number, kind, floors, lifts) in the register's order) and the flats
+    of 学院南路32号院."""
     rng = random.Random(f"{SEED}-areas")
-    specs: list[tuple[str, str, int, int, int]] = []
+    specs: list[tuple[str, str, int, int]] = []
     plans: list[_UnitPlan] = []
     for number in sorted({**LOW_RISE, **HIGH_RISE}, key=int):
         tall = number in HIGH_RISE
         floors, entrances, per_floor = HIGH_RISE[number] if tall else LOW_RISE[number]
         kind = BuildingKind.HIGH_RISE if tall else BuildingKind.LOW_RISE
-        specs.append((number, kind, floors, HIGH_RISE_LIFTS if tall else 0, int(number)))
+        specs.append((number, kind, floors, HIGH_RISE_LIFTS if tall else 0))
         plans += _flats(rng, number, floors, entrances, per_floor, tall=tall)
-    for i, (name, households) in enumerate(
-        zip(BUNGALOW_NAMES, BUNGALOW_HOUSEHOLDS, strict=True), start=1
-    ):
-        specs.append((name, BuildingKind.BUNGALOW, 1, 0, 10_000 + i))
+    for name, households in zip(BUNGALOW_NAMES, BUNGALOW_HOUSEHOLDS, strict=True):
+        specs.append((name, BuildingKind.BUNGALOW, 1, 0))
         plans += _bungalows(rng, name, households)
     if len(plans) != TOTAL_HOUSEHOLDS:  # a programming error in the tables above
         raise AssertionError(f"demo plan has {len(plans)} households, not {TOTAL_HOUSEHOLDS}")
+    return specs, plans
 
-    buildings = _create_buildings(compound, specs)
-    units = _create_units(compound, buildings, plans)
 
-    property_units = PropertyRightUnit.objects.bulk_create(
-        PropertyRightUnit(
+def _build_main_register(compound: Compound) -> None:
+    """学院南路32号院's register as its street office would build it on the pages: the
+    buildings, the property-right units with their transfer records, then the roster file
+    through the roster import, and the committee."""
+    specs, plans = _main_plans()
+    for number, kind, floors, lifts in specs:
+        building_create(compound=compound, number=number, kind=kind, floors=floors, lifts=lifts)
+    for name, date in PROPERTY_RIGHT_UNITS:
+        property_right_unit_create(
             compound=compound,
             name=name,
             transfer_status=TransferStatus.TRANSFERRED if date else TransferStatus.RETAINED,
             transfer_date=date,
             receiver=RECEIVER if date else "",
         )
-        for name, date in PROPERTY_RIGHT_UNITS
-    )
-    _assign_owners(compound, units, [p for p in property_units if p.transfer_date is None])
+    retained = [name for name, date in PROPERTY_RIGHT_UNITS if date is None]
+    report = roster_import(compound=compound, data=_main_roster(plans, retained))
+    if not report.ok:  # a programming error in the roster above
+        raise AssertionError(f"demo roster refused: {report.errors[:3]}")
     _form_committee(compound)
 
 
-def _assign_owners(
-    compound: Compound, units: list[Unit], retained: list[PropertyRightUnit]
-) -> None:
+def _main_roster(plans: list[_UnitPlan], retained: list[str]) -> bytes:
     """SPC 9 in data: sole owners, persons with two flats, co-owned flats and the unsold
-    flats of each retained property-right unit held by ONE organisation owner."""
+    flats of each retained property-right unit held by ONE organisation owner; as a
+    roster file whose rows follow the register's order of flats."""
     rng = random.Random(f"{SEED}-owners")
     people = People(f"{SEED}-people")
-    demo_unit = next(
-        u
-        for u in units
-        if (u.building.number, u.number) == DEMO_RESIDENT_UNIT  # building is cached
-    )
-    pool = [u for u in units if u is not demo_unit]
+    demo_unit = next(p for p in plans if (p.building_number, p.number) == DEMO_RESIDENT_UNIT)
+    pool = [p for p in plans if p is not demo_unit]
     rng.shuffle(pool)
 
-    holdings: list[tuple[Owner, list[Unit], Decimal, bool]] = []  # owner, units, share, rep
+    holdings: list[tuple[_OwnerPlan, list[_UnitPlan], str, bool]] = []  # units, share, rep
     # Unsold or undelivered flats of the retained property-right units, in low-rise blocks.
-    flats = [u for u in pool if u.building.kind == BuildingKind.LOW_RISE]
+    flats = [p for p in pool if p.building_number in LOW_RISE]
     taken: set[int] = set()
     for pru, count in zip(retained, RETAINED_HOLDINGS, strict=True):
-        held = [u for u in flats if u.pk not in taken][:count]
-        taken.update(u.pk for u in held)
-        owner = Owner(
-            compound=compound,
-            kind=OwnerKind.ORGANISATION,
-            name=pru.name,
-            phone=f"010-6{rng.randrange(10**7):07d}",
-            property_right_unit=pru,
-        )
-        holdings.append((owner, held, Decimal("1"), True))
-    pool = [u for u in pool if u.pk not in taken]
+        held = [p for p in flats if id(p) not in taken][:count]
+        taken.update(id(p) for p in held)
+        phone = f"010-6{rng.randrange(10**7):07d}"
+        holdings.append((_OwnerPlan(pru, phone=phone, property_right_unit=pru), held, "", True))
+    pool = [p for p in pool if id(p) not in taken]
+
+    def person() -> _OwnerPlan:
+        return _OwnerPlan(people.name(), people.id_number(), people.phone())
 
     for _ in range(TWO_UNIT_OWNERS):
-        holdings.append((people.person(compound), [pool.pop(), pool.pop()], Decimal("1"), True))
+        holdings.append((person(), [pool.pop(), pool.pop()], "", True))
     for _ in range(CO_OWNED_UNITS):
         unit = pool.pop()
-        holdings.append((people.person(compound), [unit], Decimal("0.5"), True))
-        holdings.append((people.person(compound), [unit], Decimal("0.5"), False))
-    holdings.append((people.person(compound), [demo_unit], Decimal("1"), True))
+        holdings.append((person(), [unit], "0.5", True))
+        holdings.append((person(), [unit], "0.5", False))
+    holdings.append((person(), [demo_unit], "", True))
     for unit in pool:
-        holdings.append((people.person(compound), [unit], Decimal("1"), True))
+        holdings.append((person(), [unit], "", True))
 
-    owners = Owner.objects.bulk_create(owner for owner, *_ in holdings)
-    ownerships = []
-    for owner, (_, held, share, representative) in zip(owners, holdings, strict=True):
+    rows: dict[int, list[_Holding]] = {}
+    for owner, held, share, representative in holdings:
         for unit in held:
             since = (
                 dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(3650))
-                if owner.kind == OwnerKind.ORGANISATION
+                if owner.property_right_unit
                 else _purchase_date(rng)
             )
-            ownerships.append(
-                Ownership(
-                    compound=compound,
-                    unit=unit,
-                    owner=owner,
-                    share=share,
-                    is_representative=representative,
-                    valid_from=since,
-                )
-            )
-    # Co-owners bought together: give both rows of a unit the same date.
-    first_date: dict[int, dt.date] = {}
-    for row in ownerships:
-        row.valid_from = first_date.setdefault(row.unit.pk, row.valid_from)
-    Ownership.objects.bulk_create(ownerships)
+            # Co-owners bought together: both rows of a unit carry the first one's date.
+            first = rows.setdefault(id(unit), [])
+            since = first[0].valid_from if first else since
+            first.append(_Holding(owner, share, representative, since))
+    return _roster_csv([(p, h) for p in plans for h in rows[id(p)]])
 
 
 def _form_committee(compound: Compound) -> None:
@@ -476,29 +481,13 @@ def _other_roster() -> bytes:
         plans += _flats(rng, number, 4, 1, 2, tall=False)
     plans[-1].floor_area, plans[-1].area_source = None, AreaSource.UNKNOWN
     # In the order People.person draws them, as the register used to be built.
-    owners = [(people.name(), people.id_number(), people.phone()) for _ in plans]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    for plan, (name, id_number, phone) in zip(plans, owners, strict=True):
-        writer.writerow(
-            [
-                plan.building_number,
-                plan.number,
-                plan.floor_area if plan.floor_area is not None else "",
-                AREA_SOURCE_LABELS[plan.area_source],
-                "是",
-                OWNER_KIND_LABELS[OwnerKind.PERSON],
-                name,
-                id_number,
-                phone,
-                "",
-                "",
-                "",
-                _purchase_date(rng).isoformat(),
-            ]
-        )
-    return buffer.getvalue().encode()
+    owners = [_OwnerPlan(people.name(), people.id_number(), people.phone()) for _ in plans]
+    return _roster_csv(
+        [
+            (plan, _Holding(owner, "", True, _purchase_date(rng)))
+            for plan, owner in zip(plans, owners, strict=True)
+        ]
+    )
 
 
 def _onboard_other_compound(office: StreetOffice) -> Compound:
@@ -554,22 +543,28 @@ def _form_other_committee(compound: Compound) -> None:
         )
 
 
-def _upsert(model, lookup: dict, values: dict):
-    obj, _ = model.objects.update_or_create(**lookup, defaults=values)
-    return obj
+def _street_office(values: dict[str, str], district: District) -> StreetOffice:
+    """The demo's street office of ``values['code']``, registered (or put under the demo's
+    district) through the services like any other."""
+    office = StreetOffice.objects.filter(code=values["code"]).select_related("district").first()
+    if office is None:
+        return street_office_create(code=values["code"], name=values["name"], district=district)
+    if office.district_id != district.pk:
+        street_office_update(
+            street_office=office, name=office.name, legal_name=office.legal_name, district=district
+        )
+    return office
 
 
 @transaction.atomic
 def seed_register() -> Compound:
     """Street offices, service companies, both compounds and their registers; returns
     学院南路32号院. Idempotent: a register that exists is not touched again."""
-    district = _upsert(District, {"code": DISTRICT["code"]}, DISTRICT)
-    main_office = _upsert(
-        StreetOffice, {"code": MAIN_OFFICE["code"]}, {**MAIN_OFFICE, "district": district}
+    district = District.objects.filter(code=DISTRICT["code"]).first() or district_create(
+        code=DISTRICT["code"], name=DISTRICT["name"]
     )
-    other_office = _upsert(
-        StreetOffice, {"code": OTHER_OFFICE["code"]}, {**OTHER_OFFICE, "district": district}
-    )
+    main_office = _street_office(MAIN_OFFICE, district)
+    other_office = _street_office(OTHER_OFFICE, district)
     main = Compound.objects.filter(code=MAIN_COMPOUND["code"]).first()
     if main is None:
         main = compound_create(street_office=main_office, **MAIN_COMPOUND)

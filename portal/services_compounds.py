@@ -1,5 +1,6 @@
-"""Writes of onboarding a compound (接管新小区): the compound itself and the service company
-(物业服务企业) that serves it, with the details fee notices print.
+"""Writes of onboarding a compound (接管新小区): the street office (and its district) that
+takes it on, the compound itself and the service company (物业服务企业) that serves it,
+with the details fee notices print.
 
 Who may call these is the views' and API's business (``portal.access``): a street officer
 of the compound's street office. The services check what holds whoever calls: the street
@@ -16,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
-from .models import Compound, ServiceCompany, StreetOffice
+from .models import Compound, District, ServiceCompany, StreetOffice
 
 # GB 32100-2015 统一社会信用代码: 18 characters from this alphabet (no I, O, S, V, Z); the
 # 18th is a check character, weights 3^i mod 31.
@@ -82,6 +83,112 @@ def _clean_text(values: dict[str, str]) -> dict[str, str]:
     return {key: (value or "").strip() for key, value in values.items()}
 
 
+def _errors_of(obj: District | StreetOffice | Compound) -> dict[str, list[str]]:
+    """Field errors of ``obj`` (lengths, the code's pattern), uniqueness left to the caller."""
+    try:
+        obj.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+def _create_coded(obj: District | StreetOffice | Compound, *, taken: str) -> None:
+    """Save a new district, street office or compound whose ``code`` is unique: every
+    field error and a code already in use in one ValidationError, nothing saved; ``taken``
+    is the message for a code in use (with ``%(code)s``)."""
+    errors = _errors_of(obj)
+    if "code" not in errors and type(obj)._default_manager.filter(code=obj.code).exists():
+        errors["code"] = [taken % {"code": obj.code}]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:  # the same code taken by a request in between
+        raise ValidationError({"code": [taken % {"code": obj.code}]}) from None
+
+
+@transaction.atomic
+def district_create(*, code: str, name: str, actor: AbstractBaseUser | None = None) -> District:
+    """Register a district (区) above street offices; its code names it in the portal."""
+    district = District(code=(code or "").strip(), name=(name or "").strip())
+    _create_coded(district, taken=_("区代码“%(code)s”已被使用，请换一个"))
+    audit_record(
+        action="district.create",
+        actor=actor,
+        obj=district,
+        data={"code": district.code, "name": district.name},
+    )
+    return district
+
+
+@transaction.atomic
+def street_office_create(
+    *,
+    code: str,
+    name: str,
+    legal_name: str = "",
+    district: District | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> StreetOffice:
+    """Register a street office (街道办事处), the tenant its compounds and staff belong to;
+    its code is its address in the portal (``/s/<code>/``) and in the API. The district
+    may be left out and set later."""
+    code, name, legal_name = ((value or "").strip() for value in (code, name, legal_name))
+    office = StreetOffice(code=code, name=name, legal_name=legal_name, district=district)
+    _create_coded(office, taken=_("街道代码“%(code)s”已被使用，请换一个"))
+    audit_record(
+        action="street_office.create",
+        actor=actor,
+        obj=office,
+        data={"code": office.code, "name": office.name, "district": _district_code(office)},
+    )
+    return office
+
+
+def _district_code(office: StreetOffice) -> str:
+    return office.district.code if office.district else ""
+
+
+@transaction.atomic
+def street_office_update(
+    *,
+    street_office: StreetOffice,
+    name: str,
+    legal_name: str = "",
+    district: District | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> StreetOffice:
+    """Change a street office's name, legal name (the one contracts carry) or district.
+    Its code stays: links, API clients and print files name the office by it."""
+    office = StreetOffice.objects.select_for_update(of=("self",)).get(pk=street_office.pk)
+    before = {
+        "name": office.name,
+        "legal_name": office.legal_name,
+        "district": _district_code(office),
+    }
+    office.name, office.legal_name = ((value or "").strip() for value in (name, legal_name))
+    office.district = district
+    errors = _errors_of(office)
+    if errors:
+        raise ValidationError(errors)
+    office.save(update_fields=["name", "legal_name", "district"])
+    after = {
+        "name": office.name,
+        "legal_name": office.legal_name,
+        "district": _district_code(office),
+    }
+    audit_record(
+        action="street_office.update",
+        actor=actor,
+        obj=office,
+        data={"changed": sorted(key for key in before if before[key] != after[key])},
+    )
+    street_office.name, street_office.legal_name = office.name, office.legal_name
+    street_office.district = district
+    return office
+
+
 @transaction.atomic
 def compound_create(
     *,
@@ -104,22 +211,7 @@ def compound_create(
         address=address,
         built_years=built_years,
     )
-    errors: dict[str, list[str]] = {}
-    try:
-        compound.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        errors = exc.message_dict
-    if "code" not in errors and Compound.objects.filter(code=code).exists():
-        errors["code"] = [_("小区代码“%(code)s”已被使用，请换一个") % {"code": code}]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            compound.save()
-    except IntegrityError:  # the same code taken by a request in between
-        raise ValidationError(
-            {"code": [_("小区代码“%(code)s”已被使用，请换一个") % {"code": code}]}
-        ) from None
+    _create_coded(compound, taken=_("小区代码“%(code)s”已被使用，请换一个"))
     audit_record(
         action="compound.create",
         actor=actor,

@@ -2,6 +2,7 @@
 with their transfer records, which roster rows then name."""
 
 import datetime as dt
+import re
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -14,6 +15,33 @@ from portal.models import Compound
 
 from ..models import Building, PropertyRightUnit, TransferStatus
 from ..validators import normalise_register_number
+
+_CHINESE_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0}
+_CHINESE_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+")
+
+
+def _chinese_number(text: str) -> int:
+    """一 → 1, 十一 → 11, 二十 → 20, 一百零五 → 105 (building names stay well below 1,000)."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _CHINESE_DIGITS:
+            digit = _CHINESE_DIGITS[ch]
+        else:
+            total += (digit or 1) * (100 if ch == "百" else 10)
+            digit = 0
+    return total + digit
+
+
+def building_sort_key(number: str) -> int:
+    """Where a building stands in lists and print files: :meth:`Building.natural_sort_key`
+    ('2' before '10', bungalow areas after the numbered buildings), and a bungalow area
+    named in Chinese numerals by its number, so 平房二区 comes before 平房十一区."""
+    key = Building.natural_sort_key(number)
+    if key == Building.natural_sort_key(""):  # no digits in the name at all
+        numeral = _CHINESE_NUMERAL.search(number.removeprefix("平房"))
+        if numeral:
+            key += _chinese_number(numeral.group())
+    return key
 
 
 @transaction.atomic
@@ -34,7 +62,7 @@ def building_create(
         kind=kind,
         floors=floors,
         lifts=lifts,
-        sort_key=Building.natural_sort_key(number),
+        sort_key=building_sort_key(number),
     )
     if compound.buildings.filter(number=number).exists():
         raise ValidationError({"number": _("楼号“%(number)s”已存在") % {"number": number}})

@@ -18,7 +18,7 @@ from portal.models import Compound
 from ..models import Building, BuildingKind
 from ..roster import RosterFileError, building_number, column_field, read_table
 from ..validators import normalise_register_number, validate_register_number
-from .register import building_create
+from .register import building_create, building_sort_key
 
 # From this many floors a building counts as a high-rise (高楼): Beijing's residential
 # blocks of seven floors and more have lifts.
@@ -72,7 +72,7 @@ def roster_buildings_missing(compound: Compound, data: bytes) -> list[BuildingGu
         else:
             kind = BuildingKind.HIGH_RISE if top >= HIGH_RISE_FLOORS else BuildingKind.LOW_RISE
             guesses.append(BuildingGuess(number, kind, top))
-    return sorted(guesses, key=lambda g: (Building.natural_sort_key(g.number), g.number))
+    return sorted(guesses, key=lambda g: (building_sort_key(g.number), g.number))
 
 
 @transaction.atomic

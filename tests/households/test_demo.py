@@ -307,6 +307,7 @@ def test_one_login_per_role_with_the_printed_password(xy, demo):
         "chanquan": Role.PROPERTY_UNIT_REP,
         "yezhu": Role.RESIDENT,
         "waibu": Role.STREET_OFFICER,
+        "quzhujian": Role.DISTRICT_OFFICER,
     }
     for username in logins:
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None

@@ -17,13 +17,16 @@ from households.services.committee import (
     committee_update,
 )
 from households.services.roster_buildings import roster_buildings_create, roster_buildings_missing
-from portal.models import AuditEntry, Compound, ServiceCompany
+from portal.models import AuditEntry, Compound, District, ServiceCompany, StreetOffice
 from portal.services_compounds import (
     compound_create,
     compound_service_company_set,
     credit_code_check_character,
+    district_create,
     service_company_create,
     service_company_update,
+    street_office_create,
+    street_office_update,
     validate_credit_code,
 )
 from tests.households.roster_files import csv_bytes, owner_row, xlsx_bytes
@@ -35,6 +38,84 @@ GOOD_CREDIT_CODE = "91350100M000100Y43"
 
 def messages_of(exc: pytest.ExceptionInfo[ValidationError], field: str) -> str:
     return " ".join(exc.value.message_dict[field])
+
+
+# --- district and street office ---------------------------------------------------------
+
+
+def test_street_office_create_with_and_without_a_district(db):
+    district = district_create(code="cy", name=" 朝阳区 ")
+    assert district.name == "朝阳区"
+    office = street_office_create(code="jsl", name="劲松街道", district=district)
+    assert (office.code, office.name, office.district) == ("jsl", "劲松街道", district)
+    alone = street_office_create(code="pjy", name="潘家园街道")
+    assert alone.district is None
+    entry = AuditEntry.objects.get(action="street_office.create", object_id=str(office.pk))
+    assert entry.data == {"code": "jsl", "name": "劲松街道", "district": "cy"}
+    assert AuditEntry.objects.filter(action="district.create").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("home-office", "已被使用"),  # the cast's street office: duplicate
+        ("Jsl", "小写"),
+        ("街道", "小写"),
+        ("a", "2–32"),
+        ("../x", "小写"),
+        ("x" * 33, ""),
+        ("", ""),
+    ],
+)
+def test_street_office_create_refuses_bad_and_taken_codes(cast, code, reason):
+    before = StreetOffice.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        street_office_create(code=code, name="新街道")
+    assert reason in messages_of(exc, "code")
+    assert StreetOffice.objects.count() == before
+    assert not AuditEntry.objects.filter(action="street_office.create").exists()
+
+
+def test_street_office_refuses_an_empty_or_huge_name_and_a_taken_district_code(cast):
+    with pytest.raises(ValidationError) as exc:
+        street_office_create(code="new-office", name="  ")
+    assert "name" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        street_office_create(code="new-office", name="名" * 1_000_000)
+    assert "100" in messages_of(exc, "name")
+    district_create(code="cy", name="朝阳区")
+    with pytest.raises(ValidationError) as exc:
+        district_create(code="cy", name="另一个区")
+    assert "已被使用" in messages_of(exc, "code")
+    assert District.objects.filter(code="cy").count() == 1
+    assert not StreetOffice.objects.filter(code="new-office").exists()
+
+
+def test_street_office_update_changes_name_and_district_not_the_code(cast):
+    office = cast.office
+    district = district_create(code="cy", name="朝阳区")
+    street_office_update(
+        street_office=office,
+        name=" 新名称 ",
+        legal_name="某区人民政府某街道办事处",
+        district=district,
+    )
+    office.refresh_from_db()
+    assert (office.name, office.legal_name, office.district) == (
+        "新名称",
+        "某区人民政府某街道办事处",
+        district,
+    )
+    entry = AuditEntry.objects.get(action="street_office.update")
+    assert entry.data == {"changed": ["district", "legal_name", "name"]}
+    code = office.code
+    with pytest.raises(ValidationError):
+        street_office_update(street_office=office, name="")
+    office.refresh_from_db()
+    assert (office.code, office.name, office.district) == (code, "新名称", district)
+    street_office_update(street_office=office, name="新名称")  # the district may go again
+    office.refresh_from_db()
+    assert office.district is None
 
 
 # --- compound ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from households.models import (
     Unit,
 )
 from households.services import building_create, roster_import
+from households.services.register import building_sort_key
 from portal.models import AuditEntry
 
 from .roster_files import csv_bytes, make_id, owner_row, xlsx_bytes
@@ -339,11 +340,28 @@ def test_query_count_does_not_grow_with_the_file(home, django_assert_max_num_que
 # --- buildings ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("number", "key"),
+    [
+        ("16", 16),
+        ("平房一区", 10_001),
+        ("平房十区", 10_010),
+        ("平房十一区", 10_011),
+        ("平房二十二区", 10_022),
+        ("平房3区", 10_003),
+        ("东区平房", 10_000),
+    ],
+)
+def test_bungalow_areas_named_in_numerals_sort_by_their_number(number, key):
+    assert building_sort_key(number) == key
+
+
 def test_building_create_registers_a_bungalow_area_once(home):
     building = building_create(
         compound=home, number="平房三区", kind=BuildingKind.BUNGALOW, floors=1, lifts=0
     )
-    assert building.sort_key == Building.natural_sort_key("平房三区")
+    # After the numbered buildings, third among the bungalow areas named in numerals.
+    assert building.sort_key == 10_003 > Building.natural_sort_key("25")
     assert AuditEntry.objects.order_by("-id").first().action == "building.create"
     with pytest.raises(ValidationError) as error:
         building_create(
