@@ -241,6 +241,12 @@ def _unknown_property_unit(compound: Compound, name: str) -> str:
 
 class RoleInSerializer(serializers.Serializer):
     role = serializers.CharField(max_length=32, help_text=_ROLE_HELP)
+    company_admin = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="company_staff only, street officers only: the member also administers "
+        "the company's staff accounts (企业管理员); refused (400) with any other role.",
+    )
 
 
 class MemberActionView(MembersOfCompound):
@@ -289,6 +295,10 @@ class MemberRolesView(MemberActionView):
         },
         examples=[
             OpenApiExample("A committee seat", value={"role": "committee_member"}),
+            OpenApiExample(
+                "The company's staff administrator",
+                value={"role": "company_staff", "company_admin": True},
+            ),
         ],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -301,6 +311,7 @@ class MemberRolesView(MemberActionView):
                 user=member,
                 role=payload.validated_data["role"],
                 compound=self.compound,
+                company_admin=payload.validated_data["company_admin"],
             )
         except ValidationError as exc:
             raise _refusal(exc) from None

@@ -350,9 +350,8 @@ def _act(
                 role=form.cleaned_data["role"],
                 street_office=place.office,
                 compound=form.chosen_compound(),
+                company_admin=form.cleaned_data["company_admin"],
             )
-            if form.cleaned_data["company_admin"]:
-                company_admin_set(actor=actor, membership=granted, value=True)
         except ValidationError as exc:
             errors_to_form(form, exc)
             return form

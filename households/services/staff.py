@@ -338,14 +338,20 @@ def staff_membership_grant(
     street_office: StreetOffice | None = None,
     compound: Compound | None = None,
     service_company: ServiceCompany | None = None,
+    company_admin: bool = False,
 ) -> tuple[Membership, bool]:
     """Give ``user`` (an account the actor manages) one more role inside the actor's
-    scope; returns the membership and whether it is new (granting twice changes nothing)."""
+    scope; returns the membership and whether it is new (granting twice changes nothing).
+    With ``company_admin`` the company_staff role comes with the company's staff
+    administration (企业管理员), for street officers only; refused for any other role
+    before anything is written."""
     parsed, scope = staff_scope_for(
         role, street_office=street_office, compound=compound, service_company=service_company
     )
     actor_scope = StaffScope.of(actor)
     _check_grant(actor_scope, parsed, scope)
+    if company_admin:
+        _check_company_admin(actor_scope, parsed, scope.service_company)
     if not actor_scope.superuser and not any(actor_scope.covers(m) for m in _memberships_of(user)):
         raise _not_managed(user)
     if not user.is_active:
@@ -354,7 +360,10 @@ def staff_membership_grant(
             code="account_inactive",
             params={"username": user.get_username()},
         )
-    return membership_grant(user=user, role=parsed, scope=scope, actor=actor)
+    membership, created = membership_grant(user=user, role=parsed, scope=scope, actor=actor)
+    if company_admin and not membership.can_manage_staff:
+        _company_admin_write(membership, True, actor)
+    return membership, created
 
 
 def _not_managed(user: User) -> OutsideScope:

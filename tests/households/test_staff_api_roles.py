@@ -31,6 +31,14 @@ def grant(client, username, role, code="home", **extra):
     )
 
 
+def grant_admin(client, username, role):
+    return client.post(
+        url(username, "roles/"),
+        {"role": role, "company_admin": True},
+        content_type="application/json",
+    )
+
+
 def roles_of(username: str) -> set[tuple[str, str | None]]:
     return {
         (m.role, m.compound.code if m.compound else None)
@@ -230,6 +238,39 @@ def test_company_admin_manages_the_companys_staff_only(cast, client):
     assert state() == before
     assert client.delete(url("colleague", "roles/company_staff/")).status_code == 204
     assert not Membership.objects.filter(user=colleague).exists()
+
+
+def test_an_officer_grants_company_staff_with_the_administration(cast, client):
+    client.force_login(cast.officer)
+    response = grant_admin(client, "committee", "company_staff")
+    assert response.status_code == 201, response.content
+    roles = {r["role"]: r for r in response.json()["roles"]}
+    assert roles["company_staff"]["company_admin"] is True
+    assert Membership.objects.get(user=cast.committee, role=Role.COMPANY_STAFF).can_manage_staff
+    assert AuditEntry.objects.filter(action="membership.company_admin").count() == 1
+    # Already company staff without the administration: the flag alone is added (200).
+    assert grant_admin(client, "company_staff", "company_staff").status_code == 200
+    assert Membership.objects.get(user=cast.company_staff).can_manage_staff
+
+
+def test_the_administration_with_another_role_is_refused_and_nothing_granted(cast, client):
+    client.force_login(cast.officer)
+    before = state()
+    response = grant_admin(client, "company_staff", "committee_member")
+    assert response.status_code == 400, response.content
+    assert "企业管理员" in str(response.json())
+    assert state() == before
+
+
+def test_a_company_admin_cannot_name_another_admin(cast, client):
+    Membership.objects.filter(user=cast.company_staff).update(can_manage_staff=True)
+    make_member("colleague", Role.COMPANY_STAFF, service_company=cast.company)
+    client.force_login(cast.company_staff)
+    before = state()
+    response = grant_admin(client, "colleague", "company_staff")
+    assert response.status_code == 403, response.content
+    assert state() == before
+    assert not Membership.objects.get(user__username="colleague").can_manage_staff
 
 
 # --- the services' refusals -----------------------------------------------------------------
