@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.access import get_compound_for_user
+from portal.access import get_compound_for_user, roles_in
 from portal.audit import audit_record
 from portal.errors import errors_to_form
-from portal.models import Compound
+from portal.models import Compound, Role
 from portal.typing import AuthenticatedHttpRequest
 from portal.widgets import DateInput
 from portal.xlsx import Sheet, xlsx_response
@@ -75,7 +75,10 @@ class BuildingForm(forms.Form):
         max_length=32,
         help_text=gettext_lazy("楼房填数字，如 16；平房区填名称，如 平房一区"),
     )
-    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=BuildingKind.choices)
+    # Six floors and no lift is the common block of these compounds: a low-rise one.
+    kind = forms.ChoiceField(
+        label=gettext_lazy("类型"), choices=BuildingKind.choices, initial=BuildingKind.LOW_RISE
+    )
     floors = forms.IntegerField(label=gettext_lazy("层数"), min_value=1, max_value=200, initial=6)
     lifts = forms.IntegerField(label=gettext_lazy("电梯数"), min_value=0, max_value=100, initial=0)
 
@@ -136,6 +139,9 @@ def _render(request, compound, *, form=None, building_form=None, report=None, st
             "columns": COLUMNS,
             "buildings": selectors.compound_buildings(compound),
             "trail": _("名册"),
+            # A street officer bringing the compound on board comes here from its
+            # checklist (buildings, then the roster): the way back to it.
+            "onboarding_link": Role.STREET_OFFICER in roles_in(request.user, compound),
         },
         status=status,
     )
