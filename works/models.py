@@ -507,16 +507,28 @@ class EntryKind(models.TextChoices):
 
 
 class FundImport(models.Model):
-    """One import of opening balances from an XLSX file (all-or-nothing, like the roster)."""
+    """One import of opening balances from an XLSX file (all-or-nothing, like the roster).
+
+    It runs in the background (a compound may have 50,000 units): the upload is kept in
+    ``upload`` until the worker has read it, ``rows_done`` counts the rows checked for the
+    progress bar, and a refused file keeps its row errors in ``errors`` (row, column,
+    message) and writes nothing."""
 
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
     filename = models.CharField(_("文件名"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=NoticeJobStatus.choices, default=NoticeJobStatus.DONE
+    )
+    upload = models.FileField(upload_to="works/fund-imports/", max_length=200, blank=True)
     rows = models.PositiveIntegerField(_("行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已检查"), default=0)
     total = models.DecimalField(_("合计（元）"), default=0, **MONEY)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     imported_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("维修资金余额导入")
@@ -525,6 +537,17 @@ class FundImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.compound_id} {self.filename}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (NoticeJobStatus.QUEUED, NoticeJobStatus.RUNNING)
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the rows checked, for the progress bar."""
+        if not self.in_progress:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows) if self.rows else 0
 
 
 class FundEntry(models.Model):
