@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.request_new, name="new"),
     path("rates/", views.rates_page, name="rates"),
     path("hotline/", views.hotline_page, name="hotline"),
+    path("scorecard/", views.scorecard_page, name="scorecard"),
     path("notifications/", views.notifications_page, name="notifications"),
     path("<int:request_id>/", views.request_detail, name="detail"),
     path("<int:request_id>/photos/<int:photo_id>/", views.request_photo, name="photo"),

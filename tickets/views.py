@@ -36,6 +36,7 @@ from .hotline import EXPORT_HEADERS, HEADERS
 from .models import Category, Notification, Party, Rating, State
 from .photos import MAX_PHOTOS
 from .rates import DEFINITIONS, monthly_rates
+from .scorecard import company_scorecard
 from .services_hotline import hotline_cases, hotline_export_rows, hotline_import
 from .trends import agreement_marker, monthly_trend
 
@@ -418,3 +419,35 @@ def notifications_page(request: AuthenticatedHttpRequest, code: str) -> HttpResp
         .order_by("-created_at", "-id")[:100]
     )
     return render(request, "tickets/notifications.html", {"compound": compound, "notes": notes})
+
+
+@login_required
+def scorecard_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """服务评分卡: the company's half-year scorecard, for a renewal decision."""
+    compound = get_compound_for_user(request.user, code, RATE_READERS)
+    today = timezone.localdate()
+    raw_year = request.GET.get("year", str(today.year))
+    raw_half = request.GET.get("half", "1" if today.month <= 6 else "2")
+    status = 200
+    if (
+        raw_year.isascii()
+        and raw_year.isdigit()
+        and len(raw_year) == 4
+        and 2000 <= int(raw_year) <= today.year
+        and raw_half in ("1", "2")
+    ):
+        year, half = int(raw_year), int(raw_half)
+    else:
+        messages.error(request, _("年份须为 2000 到 %(year)d 之间") % {"year": today.year})
+        year, half, status = today.year, (1 if today.month <= 6 else 2), 400
+    return render(
+        request,
+        "tickets/scorecard.html",
+        {
+            "compound": compound,
+            "card": company_scorecard(compound, year, half),
+            "years": list(range(today.year, max(2000, today.year - 5) - 1, -1)),
+            "definitions": [str(d) for d in DEFINITIONS.values()],
+        },
+        status=status,
+    )
