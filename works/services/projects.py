@@ -33,9 +33,9 @@ from voting.models import Item
 from voting.rules import Category
 
 from .. import selectors
+from ..fund_selectors import emergency_basis_ok
 from ..models import (
     DocumentKind,
-    DrawStatus,
     EmergencyCase,
     FundDraw,
     Project,
@@ -419,17 +419,6 @@ def document_upload(
 # ------------------------------------------------------------------ the state machine
 
 
-def _emergency_published(project: Project, case: EmergencyCase) -> bool:
-    """An emergency draw naming ``case`` for this project was published to the owners
-    (the maintenance fund's emergency application; made or still awaiting the draw)."""
-    return FundDraw.objects.filter(
-        compound_id=project.compound_id,
-        project=project,
-        emergency_case=case,
-        status__in=[DrawStatus.PUBLISHED, DrawStatus.MADE],
-    ).exists()
-
-
 def basis_problems(
     project: Project, *, item: Item | None = None, case: EmergencyCase | None = None
 ) -> list[str]:
@@ -466,7 +455,12 @@ def basis_problems(
         problems.append(_("该应急使用情形已停用"))
     if not project.documents.filter(kind=DocumentKind.EVIDENCE).exists():
         problems.append(_("应急途径须先上传证明材料（文件类型：应急证明材料）"))
-    if not _emergency_published(project, case):
+    # The fund's selector decides (evidence and a published emergency draw for the case);
+    # the draw is looked at on its own only to say which of the two is missing.
+    published = FundDraw.objects.filter(
+        compound_id=project.compound_id, project=project, emergency_case=case
+    ).exclude(published_on__isnull=True)
+    if not published.exists() or (not problems and not emergency_basis_ok(project, case)):
         problems.append(_("应急途径须先向业主公示该情形的维修资金应急使用"))
     return problems
 
