@@ -7,6 +7,11 @@ Superusers are decided here and nowhere else: they see every compound and street
 and in a compound they act with every managing role, never as a resident
 (:func:`acting_roles`). Apps ask :func:`has_role` / :func:`is_staff_in` rather than
 reading ``is_superuser`` themselves.
+
+A district officer (区住建委) holds a district and nothing below it: they open no compound,
+no street office's pages and no owner's data through the helpers above; only the boards
+of their district's street offices, read-only (:func:`get_district_for_user`,
+:func:`get_street_office_board_for_user`).
 """
 
 from collections.abc import Iterable
@@ -15,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import STAFF_ROLES, Compound, Membership, Role, StreetOffice
+from .models import STAFF_ROLES, Compound, District, Membership, Role, StreetOffice
 
 AnyUser = AbstractBaseUser | AnonymousUser
 _MEMBERSHIPS_CACHE = "_portal_memberships"
@@ -28,6 +33,8 @@ def _is_superuser(user: AnyUser) -> bool:
 
 def _compound_filter_for_role(user: AnyUser, role: Role) -> Q | None:
     """The Q over Compound that the user's memberships in ``role`` open, or None."""
+    if role == Role.DISTRICT_OFFICER:
+        return None  # a district officer opens no compound (they read boards only)
     memberships = [m for m in _memberships(user) if m.role == role]
     if not memberships:
         return None
@@ -81,6 +88,8 @@ def roles_in(user: AnyUser, compound: Compound) -> set[Role]:
     membership: use :func:`acting_roles` to decide what a user may do)."""
     roles: set[Role] = set()
     for m in _memberships(user):
+        if m.role == Role.DISTRICT_OFFICER:
+            continue  # holds a district, never a role in a compound
         if (
             (m.role == Role.STREET_OFFICER and m.street_office_id == compound.street_office_id)
             or (
@@ -166,3 +175,59 @@ def street_offices_for(user: AnyUser) -> QuerySet[StreetOffice]:
         if m.role == Role.STREET_OFFICER and m.street_office_id is not None
     ]
     return StreetOffice.objects.filter(id__in=ids) if ids else StreetOffice.objects.none()
+
+
+def _district_ids(user: AnyUser) -> set[int]:
+    """The districts whose officer ``user`` is (by membership)."""
+    return {
+        m.district_id
+        for m in _memberships(user)
+        if m.role == Role.DISTRICT_OFFICER and m.district_id is not None
+    }
+
+
+def districts_for(user: AnyUser) -> QuerySet[District]:
+    """The districts whose boards ``user`` may read (all of them for a superuser)."""
+    if not user.is_authenticated:
+        return District.objects.none()
+    if _is_superuser(user):
+        return District.objects.all()
+    ids = _district_ids(user)
+    return District.objects.filter(id__in=ids) if ids else District.objects.none()
+
+
+def get_district_for_user(user: AnyUser, code: str) -> District:
+    """The district with ``code`` if ``user`` is its officer (or a superuser), else 404."""
+    if not user.is_authenticated:
+        raise Http404
+    superuser = _is_superuser(user)
+    ids = _district_ids(user)
+    if not superuser and not ids:
+        raise Http404  # no query for anyone who holds no district
+    try:
+        district = District.objects.get(code=code)
+    except District.DoesNotExist:
+        raise Http404 from None
+    if not superuser and district.pk not in ids:
+        raise Http404
+    return district
+
+
+def get_street_office_board_for_user(user: AnyUser, code: str) -> tuple[StreetOffice, bool]:
+    """The street office with ``code`` whose board ``user`` may see, and whether they may
+    act on it (False: read-only), else 404.
+
+    Its street officers (and superusers) act on the board; the officers of the district it
+    belongs to read it and nothing else (no alert acknowledged, no setting, no record)."""
+    try:
+        office = StreetOffice.objects.select_related("district").get(code=code)
+    except StreetOffice.DoesNotExist:
+        raise Http404 from None
+    if _is_superuser(user) or any(
+        m.role == Role.STREET_OFFICER and m.street_office_id == office.id
+        for m in _memberships(user)
+    ):
+        return office, True
+    if office.district_id is not None and office.district_id in _district_ids(user):
+        return office, False
+    raise Http404

@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
 from .codes import code_format, random_string
-from .models import AccountState, Compound, Membership, Role, ServiceCompany, StreetOffice
+from .models import (
+    AccountState,
+    Compound,
+    District,
+    Membership,
+    Role,
+    ServiceCompany,
+    StreetOffice,
+)
 
 # Roles whose membership is scoped to one compound (company staff are resolved from the
 # compound to the company that serves it).
@@ -27,8 +35,10 @@ COMPOUND_SCOPED_ROLES = frozenset(
 
 @dataclass(frozen=True)
 class MembershipScope:
-    """Where a membership applies: a street office, a compound, or a service company."""
+    """Where a membership applies: a district, a street office, a compound, or a service
+    company."""
 
+    district: District | None = None
     street_office: StreetOffice | None = None
     compound: Compound | None = None
     service_company: ServiceCompany | None = None
@@ -54,8 +64,19 @@ def role_parse(value: str | Role) -> Role:
         ) from None
 
 
-def membership_scope(role: Role, street_office_code: str, compound_code: str) -> MembershipScope:
-    """The street office, compound or company a membership of ``role`` is scoped to."""
+def membership_scope(
+    role: Role, street_office_code: str, compound_code: str, district_code: str = ""
+) -> MembershipScope:
+    """The district, street office, compound or company a membership of ``role`` is scoped
+    to (a district officer's is the district alone)."""
+    if role == Role.DISTRICT_OFFICER:
+        return _district_scope(street_office_code, compound_code, district_code)
+    if district_code:
+        raise ValidationError(
+            _("%(role)s的范围不是区，不能指定区"),
+            code="district_not_for_role",
+            params={"role": role.label},
+        )
     if role == Role.STREET_OFFICER:
         if compound_code:
             raise ValidationError(
@@ -101,6 +122,23 @@ def membership_scope(role: Role, street_office_code: str, compound_code: str) ->
             )
         return MembershipScope(service_company=compound.service_company)
     return MembershipScope(compound=compound)
+
+
+def _district_scope(
+    street_office_code: str, compound_code: str, district_code: str
+) -> MembershipScope:
+    if street_office_code or compound_code:
+        raise ValidationError(
+            _("区住建委工作人员的范围是区，不能指定街道或小区"), code="scope_not_for_district"
+        )
+    if not district_code:
+        raise ValidationError(_("区住建委工作人员须指定所属区（区代码）"), code="district_required")
+    try:
+        return MembershipScope(district=District.objects.get(code=district_code))
+    except District.DoesNotExist:
+        raise ValidationError(
+            _("区“%(code)s”不存在"), code="district_not_found", params={"code": district_code}
+        ) from None
 
 
 def admin_check(role: Role, admin: bool) -> None:
@@ -166,6 +204,7 @@ def membership_grant(
     fields = {
         "user": user,
         "role": role,
+        "district": scope.district,
         "street_office": scope.street_office,
         "compound": scope.compound,
         "service_company": scope.service_company,

@@ -116,6 +116,7 @@ def user_add(
     role: str | Role,
     street_office_code: str = "",
     compound_code: str = "",
+    district_code: str = "",
     owner_id_number: str = "",
     property_unit_name: str = "",
     display_name: str = "",
@@ -123,7 +124,8 @@ def user_add(
 ) -> UserAddResult:
     """Create or update the account ``username`` and give it ``role`` in one scope.
 
-    A street officer belongs to a street office; company staff to the company that serves
+    A district officer belongs to a district (``district_code``, nothing else); a street
+    officer to a street office; company staff to the company that serves
     ``compound_code``; the other roles to the compound itself. A resident is linked to the
     owner(s) with ``owner_id_number`` in that compound; a property-right unit's
     representative may be named the authorised representative (授权代表) of
@@ -140,7 +142,9 @@ def user_add(
     owner_id_number = owner_id_number.strip().upper()
     property_unit_name = property_unit_name.strip()
 
-    scope = membership_scope(role, street_office_code.strip(), compound_code.strip())
+    scope = membership_scope(
+        role, street_office_code.strip(), compound_code.strip(), district_code.strip()
+    )
     _check_register_arguments(role, owner_id_number, property_unit_name)
     admin_check(role, admin)
     if property_unit_name and role != Role.PROPERTY_UNIT_REP:

@@ -26,6 +26,12 @@ ENGLISH = {
     "owner_linked_elsewhere": "owner %(owner)s is already linked to another account (%(other)s)",
     "property_unit_not_for_role": "--property-unit is only for role property_unit_rep",
     "property_unit_not_found": "no property-right unit named %(name)s in compound %(compound)s",
+    "district_not_for_role": "only role district_officer is scoped to a district: leave out "
+    "--district",
+    "scope_not_for_district": "a district officer is scoped to a district: use --district, "
+    "not --street-office or --compound",
+    "district_required": "role district_officer needs --district CODE",
+    "district_not_found": "no district with code %(code)s",
     "password_required": "the password must not be empty",
     "admin_not_for_role": "--admin is only for role street_officer (the read-only admin "
     "of their street office's compounds)",
@@ -54,7 +60,8 @@ def bilingual(error: ValidationError) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create or update an account and give it one role: street_officer "
+        "Create or update an account and give it one role: district_officer "
+        "(--district: reads its street offices' boards), street_officer "
         "(--street-office), committee_member, company_staff, property_unit_rep "
         "[--property-unit NAME] or resident (--compound, and --owner-id-number for "
         "residents). --admin (street officers only) opens the read-only admin of their "
@@ -68,6 +75,9 @@ class Command(BaseCommand):
         scope = parser.add_mutually_exclusive_group(required=True)
         scope.add_argument("--street-office", default="", help="street office code (街道代码)")
         scope.add_argument("--compound", default="", help="compound code (小区代码)")
+        scope.add_argument(
+            "--district", default="", help="district_officer: district code (区代码), e.g. hd"
+        )
         parser.add_argument(
             "--owner-id-number", default="", help="residents: the owner's ID number"
         )
@@ -93,6 +103,7 @@ class Command(BaseCommand):
                     role=options["role"],
                     street_office_code=options["street_office"],
                     compound_code=options["compound"],
+                    district_code=options["district"],
                     owner_id_number=options["owner_id_number"],
                     property_unit_name=options["property_unit"],
                     display_name=options["name"],
@@ -102,7 +113,7 @@ class Command(BaseCommand):
             raise CommandError(bilingual(exc)) from None
 
         m = result.membership
-        scope = m.street_office or m.compound or m.service_company
+        scope = m.district or m.street_office or m.compound or m.service_company
         verb = "已创建 / created" if result.user_created else "已更新 / updated"
         self.stdout.write(
             self.style.SUCCESS(f"{verb}: {result.user.get_username()} · {m.role} · {scope}")
