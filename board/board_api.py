@@ -5,8 +5,9 @@
 - ``GET compounds/{code}/milestones/``: one compound's milestones;
 - ``GET compounds/{code}/alerts/`` and ``POST compounds/{code}/alerts/{id}/acknowledge/``.
 
-A street office's board answers its street officers (and superusers) only: residents,
-company staff and other street offices get 404, as for a missing office. Compound views
+A street office's board answers its street officers (and superusers), and the officers of
+its district (read-only: it is a GET) only: residents, company staff, other street offices
+and other districts get 404, as for a missing office. Compound views
 inherit :class:`portal.api.CompoundScopedAPIView` and show each caller only the kinds of
 alert their roles can act on."""
 
@@ -23,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.access import get_street_office_for_user
+from portal.access import get_street_office_board_for_user
 from portal.api import CompoundScopedAPIView
 from portal.models import STAFF_ROLES
 
@@ -108,25 +109,26 @@ def _collection(p: Progress) -> dict | None:
     }
 
 
+def board_compound(r: board_data.BoardRow) -> dict:
+    """One compound of a board as :class:`BoardCompoundSerializer` reads it (the street
+    office's board and the district's alike)."""
+    return {
+        "code": r.compound.code,
+        "name": r.compound.name,
+        "stage": r.progress.stage,
+        "collection": _collection(r.progress),
+        "alerts": [_alert(a) for a in r.alerts],
+    }
+
+
 class StreetOfficeBoardView(APIView):
     """The board across the street office's compounds (fixed number of queries)."""
 
     @extend_schema(responses=BoardSerializer, operation_id="street_office_board")
     def get(self, request: Request, code: str) -> Response:
-        office = get_street_office_for_user(request.user, code)
+        office, _writable = get_street_office_board_for_user(request.user, code)
         rows = board_data.board_rows(office, timezone.localdate())
-        data = {
-            "compounds": [
-                {
-                    "code": r.compound.code,
-                    "name": r.compound.name,
-                    "stage": r.progress.stage,
-                    "collection": _collection(r.progress),
-                    "alerts": [_alert(a) for a in r.alerts],
-                }
-                for r in rows
-            ]
-        }
+        data = {"compounds": [board_compound(r) for r in rows]}
         return Response(BoardSerializer(data).data)
 
 

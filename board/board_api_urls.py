@@ -2,13 +2,19 @@
 
 from django.urls import path
 
-from . import board_api
+from . import board_api, district_api
 
 urlpatterns = [
     path(
         "street-offices/<slug:code>/board/",
         board_api.StreetOfficeBoardView.as_view(),
         name="api-street-office-board",
+    ),
+    # The district's board (issue 12 item 4).
+    path(
+        "districts/<slug:code>/board/",
+        district_api.DistrictBoardView.as_view(),
+        name="api-district-board",
     ),
     path(
         "compounds/<slug:code>/milestones/",

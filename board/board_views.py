@@ -19,7 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.access import acting_roles, get_compound_for_user, get_street_office_for_user
+from portal.access import (
+    acting_roles,
+    get_compound_for_user,
+    get_street_office_board_for_user,
+    get_street_office_for_user,
+)
 from portal.models import STAFF_ROLES, Compound, Role
 from portal.typing import AuthenticatedHttpRequest
 from portal.xlsx import Sheet, xlsx_response
@@ -40,7 +45,8 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 def office_board(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    office = get_street_office_for_user(request.user, code)
+    """The board; its district's officers read it without any control that acts."""
+    office, writable = get_street_office_board_for_user(request.user, code)
     today = timezone.localdate()
     sort = request.GET.get("sort", "name")
     sort = sort if sort in SORTS else "name"
@@ -70,6 +76,7 @@ def office_board(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         "board/board/office_board.html",
         {
             "office": office,
+            "writable": writable,
             "rows": rows,
             "today": today,
             "year": today.year,

@@ -11,6 +11,7 @@ from households import selectors as register
 from portal.access import (
     acting_roles,
     compounds_for,
+    districts_for,
     get_compound_for_user,
     get_street_office_for_user,
     street_offices_for,
@@ -41,6 +42,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     managed = _listed(compounds_for(user, STAFF_ROLES - {Role.STREET_OFFICER}))
     balances = selectors.resident_balances(user)
     context = {
+        "districts": _listed(districts_for(user)),
         "street_offices": _listed(street_offices_for(user)),
         "managed_compounds": register.compound_summaries(managed) if managed else [],
         "my_units": [b.unit for b in balances],

@@ -1,6 +1,7 @@
 """Where each role lands after login (``LOGIN_REDIRECT_URL``).
 
-One street office and nothing else: its overview (``/so/<code>/``). Managing exactly one
+One district and nothing else (a district officer): its board (``/d/<code>/board/``). One
+street office and nothing else: its overview (``/so/<code>/``). Managing exactly one
 compound (committee member, company staff of a company serving one compound, property-
 right unit representative) and nothing else: that compound (``/c/<code>/``). A resident,
 and anyone with several scopes, lands on the home page (``/``), which shows a resident's
@@ -12,7 +13,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .access import compounds_for, street_offices_for
+from .access import compounds_for, districts_for, street_offices_for
 from .models import STAFF_ROLES, Role
 from .typing import AuthenticatedHttpRequest
 
@@ -26,8 +27,11 @@ def landing_url(user) -> str:
     compound_roles = STAFF_ROLES - {Role.STREET_OFFICER}
     compounds = list(compounds_for(user, compound_roles).values_list("code", flat=True)[:2])
     resident = compounds_for(user, [Role.RESIDENT]).exists()
-    if resident or len(offices) + len(compounds) != 1:
+    districts = list(districts_for(user).values_list("code", flat=True)[:2])
+    if resident or len(offices) + len(compounds) + len(districts) != 1:
         return home
+    if districts:
+        return reverse("board:district-board", args=[districts[0]])
     if offices:
         return reverse("street_office", args=[offices[0]])
     return reverse("compound", args=[compounds[0]])
