@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from households.models import AreaSource, Building, BuildingKind, Owner, Ownership, Unit
-from portal.models import Compound, Membership, Role, ServiceCompany, StreetOffice
+from portal.models import Compound, District, Membership, Role, ServiceCompany, StreetOffice
 
 User = get_user_model()
 PASSWORD = "pw-for-tests-9"
@@ -24,11 +24,13 @@ def make_member(
     street_office: StreetOffice | None = None,
     compound: Compound | None = None,
     service_company: ServiceCompany | None = None,
+    district: District | None = None,
 ):
     user = make_user(username)
     Membership.objects.create(
         user=user,
         role=role,
+        district=district,
         street_office=street_office,
         compound=compound,
         service_company=service_company,
@@ -121,6 +123,9 @@ class Cast:
 
     ``compound`` (in ``office``) is home; ``other_compound`` is in the same street office,
     ``far_compound`` in another one. Outsiders hold full staff roles in those.
+    ``district`` holds ``office``, ``other_district`` holds ``other_office``: the home
+    district's officer (``district_officer``) reads home's board and nothing else, the
+    outsider district officer reads the other district's.
     """
 
     office: StreetOffice
@@ -137,6 +142,10 @@ class Cast:
     outsider_compound: "User"
     outsider_office: "User"
     outsider_resident: "User"
+    district: District
+    other_district: District
+    district_officer: "User"
+    outsider_district: "User"
 
     @property
     def outsiders(self) -> dict[str, "User"]:
@@ -144,6 +153,7 @@ class Cast:
             "outsider_compound": self.outsider_compound,
             "outsider_office": self.outsider_office,
             "outsider_resident": self.outsider_resident,
+            "outsider_district": self.outsider_district,
         }
 
     @property
@@ -158,8 +168,14 @@ class Cast:
 
 
 def make_cast() -> Cast:
-    office = StreetOffice.objects.create(code="home-office", name="北太平庄街道(测试)")
-    other_office = StreetOffice.objects.create(code="far-office", name="远方街道(测试)")
+    district = District.objects.create(code="home-district", name="海淀区(测试)")
+    other_district = District.objects.create(code="far-district", name="远方区(测试)")
+    office = StreetOffice.objects.create(
+        code="home-office", name="北太平庄街道(测试)", district=district
+    )
+    other_office = StreetOffice.objects.create(
+        code="far-office", name="远方街道(测试)", district=other_district
+    )
     company = ServiceCompany.objects.create(name="测试物业")
     other_company = ServiceCompany.objects.create(name="别家物业")
     compound = make_compound(office, "home", service_company=company)
@@ -192,4 +208,10 @@ def make_cast() -> Cast:
             "outsider_office", Role.STREET_OFFICER, street_office=other_office
         ),
         outsider_resident=outsider_resident,
+        district=district,
+        other_district=other_district,
+        district_officer=make_member("district_officer", Role.DISTRICT_OFFICER, district=district),
+        outsider_district=make_member(
+            "outsider_district", Role.DISTRICT_OFFICER, district=other_district
+        ),
     )

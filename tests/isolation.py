@@ -4,7 +4,8 @@
 (``django.urls.get_resolver()``, recursively: pages, API, public pages and whatever routes
 an app adds later), fills each pattern's kwargs with values that belong to the HOME
 compound of the cast, and requests it as each outsider (``outsider_compound``,
-``outsider_office``, ``outsider_resident``) and anonymously. A test fails when any answer
+``outsider_office``, ``outsider_resident``, ``outsider_district``: an officer of another
+district, :data:`OUTSIDERS`) and anonymously. A test fails when any answer
 shows home data (owners' names, ID numbers and phones, raw or masked, the compound's name
 and address), when a home URL answers an outsider with anything but a refusal (404/403/401,
 405, or a redirect to the login page: "forbidden looks like absent"), or when a POST to a
@@ -44,7 +45,8 @@ are rolled back after the test). The walk shares one cast per module: ``per_cast
 and marker sources run once when it is built, and what a test caches on the cast is
 forgotten after that test (:func:`shared_cast`). Known names are in
 :data:`KWARG_RESOLVERS`; the segment before a kwarg can change its meaning
-(:data:`SEGMENT_KWARG_RESOLVERS`: ``so/<code>/`` is the home street office), and
+(:data:`SEGMENT_KWARG_RESOLVERS`: ``so/<code>/`` is the home street office, ``d/<code>/``
+and ``districts/<code>/`` the home district), and
 ``pk``/``id`` resolve only that way or per route, since a bare ``pk`` could be anything.
 Order: per route, then by segment, then by name.
 """
@@ -92,6 +94,9 @@ SKIPPED: dict[str, str] = {
 # Skip entries that need not match a route (development-only routes).
 OPTIONAL_SKIPS = {"static/", "media/"}
 
+# Who the walk asks for every home URL, besides anonymous (attributes of the Cast).
+OUTSIDERS = ("outsider_compound", "outsider_office", "outsider_resident", "outsider_district")
+
 # Pages anyone may open: they may answer 200 but never show anyone's personal data.
 PUBLIC_PREFIXES = ("public/",)
 
@@ -135,6 +140,8 @@ ROUTE_KWARG_RESOLVERS: dict[tuple[str, str], Resolver] = {}
 # compounds/home/units/<pk>/ is a unit.
 SEGMENT_KWARG_RESOLVERS: dict[tuple[str, str], Resolver] = {
     ("so", "code"): lambda cast: cast.office.code,
+    ("d", "code"): lambda cast: cast.district.code,
+    ("districts", "code"): lambda cast: cast.district.code,
     **{
         (segment, name): resolver
         for segment, resolver in [

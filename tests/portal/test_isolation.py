@@ -12,7 +12,7 @@ from tests.factories import PASSWORD, make_cast
 
 ROUTES = isolation.walked_routes()
 ROUTES_BY_NAME = {r.name: r for r in ROUTES if r.name}
-CALLERS = ["outsider_compound", "outsider_office", "outsider_resident", "anonymous"]
+CALLERS = [*isolation.OUTSIDERS, "anonymous"]
 
 
 @pytest.fixture(scope="module")
