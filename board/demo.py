@@ -55,6 +55,7 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
     office = compound.street_office
     company = compound.service_company
     other_office = register_demo.OTHER_OFFICE
+    district = register_demo.DISTRICT
     resident_owner = register_demo.demo_resident_owner(compound)
     building, flat = register_demo.DEMO_RESIDENT_UNIT
     unit = compound.units.get(building__number=building, number=flat)
@@ -70,6 +71,7 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
         "chanquan": "孙立华",
         "yezhu": resident_owner.name,
         "waibu": "周海燕",
+        "quzhujian": "吴国栋",
     }
     accounts: list[tuple[dict[str, Any], str, str, str, str]] = [
         (
@@ -147,6 +149,20 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
             f"打开{compound.name}得到404",
             f"only {other_office['name']} and {register_demo.OTHER_COMPOUND['name']}; "
             f"{compound.name} answers 404",
+        ),
+        (
+            {
+                "username": "quzhujian",
+                "role": Role.DISTRICT_OFFICER,
+                "district_code": district["code"],
+            },
+            f"{district['name']} · 区住建委",
+            f"/d/{district['code']}/board/",
+            f"区看板（只读）：{office.name}与{other_office['name']}按街道汇总，可打开各街道看板；"
+            "不能确认提醒、不能打开小区页面与业主信息",
+            f"district board (read-only): {office.name} and {other_office['name']} summed "
+            "per street office, each street office's board; no acknowledging, no compound "
+            "pages, no owners",
         ),
     ]
     logins = []
