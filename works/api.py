@@ -26,15 +26,15 @@ from voting.models import Item
 from . import access, selectors
 from .models import Contribution, EmergencyCase, FundingLine, Project, ProjectDocument
 from .serializers import (
-    DocumentInputSerializer,
-    DocumentSerializer,
     FundingLineDetailSerializer,
     FundingPlanInputSerializer,
     ProjectDetailSerializer,
+    ProjectDocumentInputSerializer,
+    ProjectDocumentSerializer,
     ProjectInputSerializer,
     ProjectSerializer,
+    ProjectTransitionInputSerializer,
     ShareSerializer,
-    TransitionInputSerializer,
 )
 from .services.funding import FundingLineInput, funding_plan_set
 from .services.projects import (
@@ -187,12 +187,14 @@ class TransitionView(CompoundScopedAPIView):
     allowed_roles = access.PROJECT_EDITORS
     queryset = Project.objects.none()  # for the schema only
 
-    @extend_schema(request=TransitionInputSerializer, responses={200: ProjectDetailSerializer})
+    @extend_schema(
+        request=ProjectTransitionInputSerializer, responses={200: ProjectDetailSerializer}
+    )
     def post(self, request, code: str, project_id: int):
         project = access.get_project_for_user(
             request.user, code, project_id, access.PROJECT_EDITORS
         )
-        data = TransitionInputSerializer(data=request.data)
+        data = ProjectTransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         item = case = None
@@ -246,7 +248,7 @@ class DocumentListView(CompoundScopedAPIView, generics.ListAPIView):
     by content, at most ``WORKS_DOCUMENT_MAX_BYTES``; the committee, the street office and
     the service company."""
 
-    serializer_class = DocumentSerializer
+    serializer_class = ProjectDocumentSerializer
     allowed_roles = access.PROJECT_READERS
     parser_classes = [MultiPartParser, FormParser]
 
@@ -255,12 +257,14 @@ class DocumentListView(CompoundScopedAPIView, generics.ListAPIView):
             compound=compound, project_id=self.kwargs["project_id"]
         ).order_by("uploaded_at", "id")
 
-    @extend_schema(request=DocumentInputSerializer, responses={201: DocumentSerializer})
+    @extend_schema(
+        request=ProjectDocumentInputSerializer, responses={201: ProjectDocumentSerializer}
+    )
     def post(self, request, code: str, project_id: int):
         project = access.get_project_for_user(
             request.user, code, project_id, access.DOCUMENT_UPLOADERS
         )
-        data = DocumentInputSerializer(data=request.data)
+        data = ProjectDocumentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         limit = document_max_bytes()
@@ -273,7 +277,7 @@ class DocumentListView(CompoundScopedAPIView, generics.ListAPIView):
             filename=upload.name or "",
             public=data.validated_data["public"],
         )
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        return Response(ProjectDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
 class DocumentFileView(CompoundScopedAPIView):

@@ -11,7 +11,6 @@ from .models import (
     FundingLine,
     Project,
     ProjectDocument,
-    ProjectEvent,
     ProjectStatus,
 )
 
@@ -97,7 +96,7 @@ class ProjectDetailSerializer(ProjectSerializer):
         ]
 
 
-class ItemInputSerializer(serializers.Serializer):
+class WorksItemInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     registration_number = serializers.CharField(max_length=64, required=False, default="")
     building = serializers.CharField(max_length=32, required=False, default="", help_text="楼号")
@@ -119,7 +118,7 @@ class ProjectInputSerializer(serializers.Serializer):
     units = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=5000
     )
-    items = ItemInputSerializer(many=True, required=False, default=list)
+    items = WorksItemInputSerializer(many=True, required=False, default=list)
     illustrative = serializers.BooleanField(required=False, default=False)
 
 
@@ -148,7 +147,7 @@ class FundingLineDetailSerializer(serializers.ModelSerializer):
         fields = ["id", "position", "kind", "payer", "property_unit", "amount", "raised"]
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class ProjectTransitionInputSerializer(serializers.Serializer):
     """One step of proposed → approved → contracted → in_progress → accepted → settled."""
 
     to_status = serializers.ChoiceField(choices=ProjectStatus.choices)
@@ -174,20 +173,14 @@ class ShareSerializer(serializers.ModelSerializer):
         fields = ["unit", "label", "area", "share"]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class ProjectDocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProjectDocument
         fields = ["id", "kind", "title", "content_type", "size", "public", "uploaded_at"]
 
 
-class DocumentInputSerializer(serializers.Serializer):
+class ProjectDocumentInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     public = serializers.BooleanField(required=False, default=False)
     file = serializers.FileField()
-
-
-class EventSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ProjectEvent
-        fields = ["from_status", "to_status", "on", "note", "at"]
