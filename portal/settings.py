@@ -306,7 +306,12 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI would otherwise send the schema to validator.swagger.io: nothing leaves.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Choice sets sharing a field name ("state": a decision's, an alert's) get their own names.
-    "ENUM_NAME_OVERRIDES": {"AlertStateEnum": "board.models.AlertState"},
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStateEnum": "board.models.AlertState",
+        "ProjectStatusEnum": "works.models.ProjectStatus",
+        "FundingKindEnum": "works.models.FundingKind",
+        "ProjectDocumentKindEnum": "works.models.DocumentKind",
+    },
 }
 
 # Celery: eager in the embedded mode, a real broker and workers when CELERY_BROKER_URL is set.
