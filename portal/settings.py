@@ -233,6 +233,8 @@ ACTIVATION_ADDRESS_LIMIT = env.int("ACTIVATION_ADDRESS_LIMIT", default=20)
 ACTIVATION_ADDRESS_WINDOW_MINUTES = env.int("ACTIVATION_ADDRESS_WINDOW_MINUTES", default=60)
 # A claim's photo of the property certificate (JPEG/PNG), before re-encoding.
 CLAIM_PHOTO_MAX_BYTES = env.int("CLAIM_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# The largest works project document (contract, acceptance report, invoice) accepted.
+WORKS_DOCUMENT_MAX_BYTES = env.int("WORKS_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
