@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from tests.isolation import per_cast, register_kwarg, register_markers
 from tests.works.fund_helpers import make_fund_project, open_balances
+from works.models import FundImport
 from works.services.fund_draws import fund_draw_publish
 
 TITLE = "home 屋面防水-资金隔离"
@@ -24,3 +25,11 @@ def home_draw(cast):
 for route in ("works:fund-draw", "works:fund-draw-make", "api-works-fund-draw-make"):
     register_kwarg("draw_id", lambda cast: home_draw(cast).pk, route=route)
 register_markers(lambda cast: [TITLE])
+
+
+@per_cast
+def home_import(cast):
+    return FundImport.objects.create(compound=cast.compound, filename="home 期初.xlsx", rows=1)
+
+
+register_kwarg("import_id", lambda cast: home_import(cast).pk, route="works:fund-import-job")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/", views.fund_units, name="fund-units"),
     path("units/<int:unit_id>/", views.fund_unit, name="fund-unit"),
     path("import/", views.fund_import_page, name="fund-import"),
+    path("import/<int:import_id>/", views.fund_import_job, name="fund-import-job"),
     path("import/template.xlsx", views.fund_template, name="fund-template"),
     path("statement.xlsx", views.fund_statement, name="fund-statement"),
     path("draws/new/", views.fund_draw_new, name="fund-draw-new"),

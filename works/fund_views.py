@@ -46,7 +46,13 @@ from .models import (
 )
 from .services.fund import fund_credit, fund_settings, fund_settings_update
 from .services.fund_draws import fund_draw_make, fund_draw_publish, fund_emergency_apply
-from .services.fund_import import COLUMNS, HEADERS, MAX_ROWS, MAX_UPLOAD_BYTES, fund_import
+from .services.fund_import import (
+    COLUMNS,
+    HEADERS,
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    fund_import_enqueue,
+)
 from .services.projects import document_max_bytes
 
 UNITS_LIST = ListSpec(per_page=50)
@@ -336,32 +342,16 @@ def fund_unit(request: AuthenticatedHttpRequest, code: str, unit_id: int) -> Htt
 # ------------------------------------------------------------------ import
 
 
-@login_required
-def fund_import_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    """GET: the upload form. POST: import the file, all rows or none (the error table)."""
-    compound = _compound(request, code, FUND_KEEPERS)
-    form = ImportForm()
-    report = None
-    status = 200
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            report = fund_import(
-                compound=compound, data=upload.read(), filename=upload.name, actor=request.user
-            )
-            status = 200 if report.ok else 400
-            form = ImportForm() if report.ok else form
-        else:
-            status = 400
+def _render_import(request, compound, *, form=None, job=None, status=200):
     return render(
         request,
         "works/fund_import.html",
         _context(
             request,
             compound,
-            form=form,
-            report=report,
+            form=form or ImportForm(),
+            job=job,
+            job_entries=job.entries.count() if job and job.status == "done" else 0,
             columns=COLUMNS,
             max_rows=MAX_ROWS,
             max_size=human_size(MAX_UPLOAD_BYTES),
@@ -370,6 +360,38 @@ def fund_import_page(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
         ),
         status=status,
     )
+
+
+@login_required
+def fund_import_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """GET: the upload form and the past imports. POST: keep the file and queue its import
+    (a worker checks every row and writes all or none), then show its progress."""
+    compound = _compound(request, code, FUND_KEEPERS)
+    if request.method != "POST":
+        return _render_import(request, compound)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = fund_import_enqueue(
+                compound=compound, data=upload.read(), filename=upload.name, actor=request.user
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            return redirect("works:fund-import-job", compound.code, job.pk)
+    return _render_import(request, compound, form=form, status=400)
+
+
+@login_required
+def fund_import_job(request: AuthenticatedHttpRequest, code: str, import_id: int) -> HttpResponse:
+    """An import's progress (the page reloads itself while it runs), then its outcome: the
+    balances opened, or every bad row (nothing written)."""
+    compound = _compound(request, code, FUND_KEEPERS)
+    job = fs.fund_imports(compound).filter(pk=import_id).first()
+    if job is None:
+        raise Http404
+    return _render_import(request, compound, job=job)
 
 
 @login_required

@@ -5,7 +5,7 @@ and nothing imports it back."""
 
 from celery import shared_task
 
-from .services import notices
+from .services import fund_import, notices
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
@@ -26,3 +26,10 @@ def render_contribution_notice_chunk(self, chunk_id: int) -> bool:
 def requeue_stalled_contribution_notice_chunks() -> int:
     """Every minute (beat): queue again the contribution-notice chunks whose worker died."""
     return notices.notice_chunks_requeue_stalled()
+
+
+@shared_task
+def fund_import_run(import_id: int) -> str:
+    """Check and write one queued import of maintenance-fund opening balances (all rows or
+    none; the job records its progress and outcome)."""
+    return fund_import.fund_import_run(import_id)

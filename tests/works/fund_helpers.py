@@ -3,6 +3,7 @@ proposed, scoped to buildings, with a maintenance-fund line), opening balances, 
 XLSX files of opening balances."""
 
 import datetime as dt
+import importlib
 import io
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from openpyxl import Workbook
 from households.models import Building, Unit
 from portal.models import Compound
 from works.models import (
+    EmergencyCase,
     EntryKind,
     FundEntry,
     FundingKind,
@@ -100,3 +102,21 @@ def balance_file(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def emergency_case(code: str) -> EmergencyCase:
+    """A case of the catalogue migration 0002 seeds (made again if a transactional test
+    emptied the tables before this one)."""
+    seeded = importlib.import_module("works.migrations.0002_emergency_cases")
+    for case_code, title, description, evidence in seeded.CASES:
+        if case_code == code:
+            case, _created = EmergencyCase.objects.get_or_create(
+                code=code,
+                defaults={
+                    "title": title,
+                    "description": description,
+                    "evidence_required": evidence,
+                },
+            )
+            return case
+    raise KeyError(code)

@@ -140,3 +140,47 @@ def test_a_zip_bomb_is_refused_before_parsing(cast):
         archive.writestr("xl/sharedStrings.xml", b"<a>" + b"0" * (90 * 1024 * 1024) + b"</a>")
     report = fund_import(compound=cast.compound, data=buffer.getvalue(), actor=None)
     assert not report.ok and "过大" in report.errors[0].message
+
+
+def test_the_background_job_imports_once_and_forgets_the_file(
+    cast, django_capture_on_commit_callbacks
+):
+    from works.services.fund_import import fund_import_enqueue, fund_import_run
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = fund_import_enqueue(
+            compound=cast.compound,
+            data=balance_file(good_rows()),
+            filename="期初.xlsx",
+            actor=cast.committee,
+        )
+    job.refresh_from_db()
+    assert job.status == "done" and job.rows == job.rows_done == 4 and job.progress == 100
+    assert job.entries.count() == 3 and not job.upload
+    assert fund_import_run(job.pk) == "skipped"  # a redelivered message does nothing
+    assert FundEntry.objects.count() == 3
+
+
+def test_the_background_job_keeps_row_errors(cast, django_capture_on_commit_callbacks):
+    from works.services.fund_import import fund_import_enqueue
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = fund_import_enqueue(
+            compound=cast.compound, data=balance_file([["7", "0101", "5"]]), actor=None
+        )
+    job.refresh_from_db()
+    assert job.status == "failed" and [e[0] for e in job.errors] == [2]
+    assert not FundEntry.objects.exists()
+
+
+def test_enqueue_refuses_empty_and_oversized_files(cast, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from works.services.fund_import import fund_import_enqueue
+
+    with pytest.raises(ValidationError):
+        fund_import_enqueue(compound=cast.compound, data=b"", actor=None)
+    monkeypatch.setattr(importer, "MAX_UPLOAD_BYTES", 10)
+    with pytest.raises(ValidationError):
+        fund_import_enqueue(compound=cast.compound, data=b"x" * 11, actor=None)
+    assert not FundImport.objects.exists()

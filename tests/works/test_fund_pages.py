@@ -13,11 +13,18 @@ from rest_framework.test import APIClient
 from households.models import AreaSource, Unit
 from tests.factories import make_cast
 from works import fund_views
-from works.models import DrawStatus, FundDraw, FundEntry, OverdrawRule
+from works.models import DrawStatus, FundDraw, FundEntry, FundImport, OverdrawRule
 from works.services.fund import fund_settings_update
 from works.services.fund_draws import fund_draw_publish
 
-from .fund_helpers import PUBLISHED, balance_file, make_fund_project, open_balances, uneven_areas
+from .fund_helpers import (
+    PUBLISHED,
+    balance_file,
+    emergency_case,
+    make_fund_project,
+    open_balances,
+    uneven_areas,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -158,10 +165,10 @@ def test_refuse_rule_names_the_units_on_the_page(client, cast):
 
 
 def test_emergency_application_page(client, cast):
-    from works.models import EmergencyCase, ProjectStatus
+    from works.models import ProjectStatus
 
     project = make_fund_project(cast.compound, status=ProjectStatus.PROPOSED, fund_line=None)
-    case = EmergencyCase.objects.get(code="lift-over-age")
+    case = emergency_case("lift-over-age")
     client.force_login(cast.committee)
     form = client.get(url("fund-emergency", cast))
     assert case.title in form.content.decode()
@@ -191,31 +198,46 @@ def test_emergency_application_page(client, cast):
     assert FundDraw.objects.get().emergency_case == case
 
 
-def test_import_page_all_or_nothing(client, cast):
+def test_import_page_all_or_nothing(client, cast, django_capture_on_commit_callbacks):
     FundEntry.objects.all().delete()  # the fixture's openings
     client.force_login(cast.committee)
-    bad = client.post(
-        url("fund-import", cast),
-        {
-            "file": SimpleUploadedFile(
-                "b.xlsx", balance_file([["1", "0101", "5"], ["1", "0101", "-1"]])
-            )
-        },
-    )
-    assert bad.status_code == 400
-    text = bad.content.decode()
-    assert "fund-import-errors" in text and "负数" in text
+    rows = [["1", "0101", "5"], ["1", "0201", "-1"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        bad = client.post(
+            url("fund-import", cast), {"file": SimpleUploadedFile("b.xlsx", balance_file(rows))}
+        )
+    assert bad.status_code == 302
+    job = FundImport.objects.get()
+    assert job.status == "failed" and job.errors == [[3, "余额", "余额不能为负数"]]
+    assert not job.upload  # the kept file is gone once read
+    page = client.get(bad["Location"]).content.decode()
+    assert "fund-import-errors" in page and "负数" in page
     assert not FundEntry.objects.exists()
     wrong_type = client.post(
         url("fund-import", cast), {"file": SimpleUploadedFile("b.pdf", b"%PDF-1.4")}
     )
     assert wrong_type.status_code == 400 and "xlsx" in wrong_type.content.decode()
-    ok = client.post(
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(
+            url("fund-import", cast),
+            {"file": SimpleUploadedFile("ok.xlsx", balance_file([["1", "0101", "5.50"]]))},
+        )
+    page = client.get(ok["Location"]).content.decode()
+    assert "fund-import-report" in page
+    assert FundEntry.objects.get().amount == Decimal("5.50")
+    assert FundEntry.objects.get().fund_import.status == "done"
+
+
+def test_import_job_shows_progress_while_queued(client, cast):
+    client.force_login(cast.committee)
+    with_file = client.post(
         url("fund-import", cast),
         {"file": SimpleUploadedFile("ok.xlsx", balance_file([["1", "0101", "5.50"]]))},
-    )
-    assert ok.status_code == 200 and "fund-import-report" in ok.content.decode()
-    assert FundEntry.objects.get().amount == Decimal("5.50")
+    )  # no on_commit: the task is not sent, the job stays queued
+    page = client.get(with_file["Location"]).content.decode()
+    assert "fund-import-progress" in page and 'http-equiv="refresh"' in page
+    client.force_login(cast.company_staff)
+    assert client.get(with_file["Location"]).status_code == 404
 
 
 def test_oversized_upload_is_refused_by_the_form(client, cast, monkeypatch):

@@ -18,7 +18,6 @@ from works.fund_selectors import (
 from works.models import (
     DocumentKind,
     DrawStatus,
-    EmergencyCase,
     EntryKind,
     FundDraw,
     FundEntry,
@@ -33,7 +32,14 @@ from works.services.fund_draws import (
     fund_emergency_apply,
 )
 
-from .fund_helpers import MADE, PUBLISHED, make_fund_project, open_balances, uneven_areas
+from .fund_helpers import (
+    MADE,
+    PUBLISHED,
+    emergency_case,
+    make_fund_project,
+    open_balances,
+    uneven_areas,
+)
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -47,7 +53,8 @@ def cast():
 
 
 def ledger_sum(compound) -> Decimal:
-    return sum(FundEntry.objects.filter(compound=compound).values_list("amount", flat=True))
+    amounts = FundEntry.objects.filter(compound=compound).values_list("amount", flat=True)
+    return sum(amounts, Decimal("0.00"))
 
 
 def test_draw_plan_is_pure_and_never_negative():
@@ -177,7 +184,7 @@ def test_emergency_route_publishes_before_approval_and_draws_after(cast):
     compound = cast.compound
     open_balances(compound, Decimal("5000.00"))
     project = make_fund_project(compound, status=ProjectStatus.PROPOSED, fund_line=None)
-    case = EmergencyCase.objects.get(code="lift-over-age")
+    case = emergency_case("lift-over-age")
     assert not emergency_basis_ok(project)
     draw = fund_emergency_apply(
         project=project,
@@ -206,7 +213,7 @@ def test_emergency_route_publishes_before_approval_and_draws_after(cast):
 def test_emergency_evidence_must_be_a_pdf_or_image_and_nothing_is_half_saved(cast, evidence):
     project = make_fund_project(cast.compound, status=ProjectStatus.PROPOSED, fund_line=None)
     open_balances(cast.compound, Decimal("5000.00"))
-    case = EmergencyCase.objects.get(code="roof-leak")
+    case = emergency_case("roof-leak")
     with pytest.raises(ValidationError):
         fund_emergency_apply(
             project=project, case=case, amount="10.00", evidence=evidence, published_on=PUBLISHED
@@ -219,7 +226,7 @@ def test_emergency_evidence_too_large(cast, settings):
     settings.WORKS_DOCUMENT_MAX_BYTES = 1024
     project = make_fund_project(cast.compound, status=ProjectStatus.PROPOSED, fund_line=None)
     open_balances(cast.compound, Decimal("5000.00"))
-    case = EmergencyCase.objects.get(code="roof-leak")
+    case = emergency_case("roof-leak")
     with pytest.raises(ValidationError):
         fund_emergency_apply(
             project=project,
@@ -234,7 +241,7 @@ def test_emergency_evidence_too_large(cast, settings):
 def test_an_inactive_case_is_refused(cast):
     project = make_fund_project(cast.compound, status=ProjectStatus.PROPOSED, fund_line=None)
     open_balances(cast.compound, Decimal("5000.00"))
-    case = EmergencyCase.objects.get(code="roof-leak")
+    case = emergency_case("roof-leak")
     case.active = False
     case.save()
     with pytest.raises(ValidationError, match="停用"):

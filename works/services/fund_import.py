@@ -10,13 +10,18 @@ report lists every bad row by its spreadsheet row number.
 """
 
 import datetime as dt
+import logging
 import re
+import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,15 +38,23 @@ from households.roster import (
     column_field,
     read_table,
 )
+from households.roster.limits import human_size
 from portal.audit import audit_record
 from portal.models import Compound
+from portal.queue import enqueue
 
-from ..models import EntryKind, FundEntry, FundImport
+from ..models import EntryKind, FundEntry, FundImport, NoticeJobStatus
 from .fund import BATCH, MAX_UNIT_AMOUNT, recorder
+
+logger = logging.getLogger(__name__)
 
 #: A compound of 50,000 units imports in one file.
 MAX_ROWS = 50_000
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: Row errors a refused import keeps (and the page lists).
+MAX_KEPT_ERRORS = 1000
+#: Rows checked between two updates of the progress bar.
+PROGRESS_EVERY = 2000
 
 #: (field, template header, help, accepted headers besides the template's)
 COLUMNS: tuple[tuple[str, str, object, tuple[str, ...]], ...] = (
@@ -202,7 +215,11 @@ def _positions(table: Table) -> tuple[dict[str, int], dict[str, str], list[RowEr
 
 
 def _check_rows(
-    compound: Compound, table: Table, *, today: dt.date
+    compound: Compound,
+    table: Table,
+    *,
+    today: dt.date,
+    progress: Callable[[int], None] = lambda done: None,
 ) -> tuple[list[_Row], list[RowError]]:
     """Every row checked; the rows to write and every problem (three queries)."""
     positions, headers, errors = _positions(table)
@@ -227,7 +244,9 @@ def _check_rows(
         index = positions.get(name)
         return cells[index] if index is not None and index < len(cells) else None
 
-    for number, cells in table.records:
+    for index, (number, cells) in enumerate(table.records):
+        if index and index % PROGRESS_EVERY == 0:
+            progress(index)
 
         def fail(name: str, message: str, number: int = number) -> None:
             errors.append(RowError(number, headers.get(name, ""), message))
@@ -294,7 +313,6 @@ def _rejected(
     return report
 
 
-@transaction.atomic
 def fund_import(
     *,
     compound: Compound,
@@ -302,13 +320,18 @@ def fund_import(
     filename: str = "",
     actor: User | None = None,
     today: dt.date | None = None,
+    job: FundImport | None = None,
 ) -> FundImportReport:
     """Import the opening balances in ``data`` (XLSX, or CSV) into ``compound``'s ledger:
     one ``opening`` entry per unit, all rows or none. Refused rows: an unknown building or
     unit (a unit of another compound is unknown here), the same unit twice, a balance
     that is missing, not a number, negative, finer than a fen or huge, a bad date, and a
     unit that already has an opening balance. A balance of 0 writes no entry (nothing to
-    open). Audited, accepted or not."""
+    open). Audited, accepted or not.
+
+    ``job``: the background import this is (:func:`fund_import_run`): its progress is
+    updated as rows are checked (outside the write's transaction, so the page sees it),
+    and it becomes the batch the entries belong to, marked done with them."""
     today = today or timezone.localdate()
     report = FundImportReport()
     try:
@@ -320,19 +343,49 @@ def fund_import(
     if not table.records:
         report.errors = [RowError(None, "", _("文件中没有数据行"))]
         return _rejected(compound, actor, report, filename)
-    rows, errors = _check_rows(compound, table, today=today)
+
+    def progress(done: int) -> None:
+        if job is not None:
+            FundImport.objects.filter(pk=job.pk).update(rows=report.rows, rows_done=done)
+
+    progress(0)
+    rows, errors = _check_rows(compound, table, today=today, progress=progress)
     if errors:
         report.errors = errors
         return _rejected(compound, actor, report, filename)
+    progress(report.rows)
     report.total = sum((r.balance for r in rows), Decimal("0.00"))
     report.zero_rows = sum(1 for r in rows if r.balance == 0)
-    batch = FundImport.objects.create(
-        compound=compound,
-        filename=filename[:200],
-        rows=report.rows,
-        total=report.total,
-        imported_by=recorder(actor),
+    try:
+        with transaction.atomic():
+            report.fund_import = _write(compound, rows, report, filename, actor, job)
+    except IntegrityError:
+        # Another import wrote an opening balance of one of these units meanwhile.
+        report.errors = [
+            RowError(None, "", _("有房屋的期初余额刚被另一次导入写入，请刷新后重新导入"))
+        ]
+        return report
+    return report
+
+
+def _write(
+    compound: Compound,
+    rows: list[_Row],
+    report: FundImportReport,
+    filename: str,
+    actor: User | None,
+    job: FundImport | None,
+) -> FundImport:
+    """The batch and its entries, and the audit entry (inside the caller's transaction)."""
+    batch = job or FundImport(
+        compound=compound, filename=filename[:200], imported_by=recorder(actor)
     )
+    batch.rows = batch.rows_done = report.rows
+    batch.total = report.total
+    batch.status = NoticeJobStatus.DONE
+    batch.errors = []
+    batch.finished_at = timezone.now()
+    batch.save()
     entries = [
         FundEntry(
             compound=compound,
@@ -348,18 +401,8 @@ def fund_import(
         for r in rows
         if r.balance > 0
     ]
-    try:
-        with transaction.atomic():
-            FundEntry.objects.bulk_create(entries, batch_size=BATCH)
-    except IntegrityError:
-        # Another import wrote an opening balance of one of these units meanwhile.
-        transaction.set_rollback(True)
-        report.errors = [
-            RowError(None, "", _("有房屋的期初余额刚被另一次导入写入，请刷新后重新导入"))
-        ]
-        return report
+    FundEntry.objects.bulk_create(entries, batch_size=BATCH)
     report.entries = len(entries)
-    report.fund_import = batch
     audit_record(
         action="works.fund_import",
         actor=actor,
@@ -372,4 +415,72 @@ def fund_import(
             "total": str(report.total),
         },
     )
-    return report
+    return batch
+
+
+@transaction.atomic
+def fund_import_enqueue(
+    *, compound: Compound, data: bytes, filename: str = "", actor: User | None = None
+) -> FundImport:
+    """Keep the uploaded file and queue its import (``works.tasks.fund_import_run``) once
+    the transaction commits; the returned job's page shows the progress and then the
+    outcome. An empty or oversized file is refused here, before anything is kept."""
+    if not data:
+        raise ValidationError({"file": _("文件是空的")})
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            {"file": _("文件过大：上限为 %(size)s") % {"size": human_size(MAX_UPLOAD_BYTES)}}
+        )
+    job = FundImport(
+        compound=compound,
+        filename=filename[:200],
+        status=NoticeJobStatus.QUEUED,
+        imported_by=recorder(actor),
+    )
+    job.upload.save(f"{compound.pk}/{secrets.token_hex(16)}.bin", ContentFile(data), save=False)
+    job.save()
+    audit_record(
+        action="works.fund_import_queued",
+        actor=actor,
+        compound=compound,
+        obj=job,
+        data={"file": filename[:200], "size": len(data)},
+    )
+    enqueue("works.tasks.fund_import_run", job.pk)
+    return job
+
+
+def fund_import_run(import_id: int) -> str:
+    """The task's body: claim the queued import (once: a job no longer queued is left
+    alone), read its file and import it; a refused file keeps its row errors (the first
+    :data:`MAX_KEPT_ERRORS`) and writes nothing. The upload is deleted either way."""
+    claimed = FundImport.objects.filter(pk=import_id, status=NoticeJobStatus.QUEUED).update(
+        status=NoticeJobStatus.RUNNING, rows_done=0
+    )
+    if not claimed:
+        return "skipped"
+    job = FundImport.objects.select_related("compound", "imported_by").get(pk=import_id)
+    try:
+        with job.upload.open("rb") as stream:
+            data = stream.read()
+        report = fund_import(
+            compound=job.compound,
+            data=data,
+            filename=job.filename,
+            actor=job.imported_by,
+            job=job,
+        )
+    except Exception:
+        logger.exception("fund import %s failed", import_id)
+        report = FundImportReport(errors=[RowError(None, "", _("导入失败，请稍后重试"))])
+    if not report.ok:
+        FundImport.objects.filter(pk=import_id).update(
+            status=NoticeJobStatus.FAILED,
+            rows=report.rows,
+            errors=[[e.row, e.column, e.message] for e in report.errors[:MAX_KEPT_ERRORS]],
+            finished_at=timezone.now(),
+        )
+    if job.upload:
+        job.upload.delete(save=False)
+        FundImport.objects.filter(pk=import_id).update(upload="")
+    return "done" if report.ok else "failed"
