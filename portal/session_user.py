@@ -32,8 +32,10 @@ def _column(field: Any) -> str:
     return connection.ops.quote_name(field.column)
 
 
-@cache
-def _statement() -> str:
+def user_memberships_sql(before: str = "", joins: str = "") -> str:
+    """SELECT ``before`` columns, then the user's and their memberships' columns (all of
+    both models', in field order: :func:`user_and_memberships` reads them back), FROM the
+    user table ``u`` ``joins`` LEFT JOIN their memberships ``m``; the caller adds WHERE."""
     user_model = get_user_model()
     user_table, membership_table = user_model._meta.db_table, Membership._meta.db_table
     quote = connection.ops.quote_name
@@ -42,10 +44,15 @@ def _statement() -> str:
     ]
     user_id = _column(Membership._meta.get_field("user"))
     return (
-        f"SELECT {', '.join(selected)} FROM {quote(user_table)} u "
+        f"SELECT {before}{', '.join(selected)} FROM {quote(user_table)} u {joins}"
         f"LEFT JOIN {quote(membership_table)} m ON m.{user_id} = u.{_column(user_model._meta.pk)} "
-        f"WHERE u.{_column(user_model._meta.pk)} = %s"
     )
+
+
+@cache
+def _statement() -> str:
+    pk = _column(get_user_model()._meta.pk)
+    return user_memberships_sql() + f"WHERE u.{pk} = %s"
 
 
 @cache
@@ -61,7 +68,8 @@ def _converters(vendor: str, model: type[Model]) -> list[tuple[Any, list[Any]]]:
     return found
 
 
-def _from_db(model: type[Model], values: tuple[Any, ...]) -> Any:
+def from_db(model: type[Model], values: tuple[Any, ...] | list[Any]) -> Any:
+    """An instance of ``model`` from all its columns' values, converted as the ORM does."""
     converted = []
     for value, (col, converters) in zip(values, _converters(connection.vendor, model), strict=True):
         for convert in converters:
@@ -70,23 +78,27 @@ def _from_db(model: type[Model], values: tuple[Any, ...]) -> Any:
     return model.from_db(connection.alias, [f.attname for f in _columns(model)], converted)
 
 
-def user_with_memberships(user_id: Any) -> Any | None:
-    """The user with ``user_id`` with their memberships kept for :mod:`portal.access`, or
-    None when there is no such user."""
+def user_and_memberships(rows: list[tuple[Any, ...]]) -> Any:
+    """The user of ``rows`` (of :func:`user_memberships_sql`, at least one, the caller's
+    own columns cut off) with their memberships kept for :mod:`portal.access`."""
     user_model = get_user_model()
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(), [user_model._meta.pk.to_python(user_id)])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
     width = len(_columns(user_model))
-    user = _from_db(user_model, rows[0][:width])
+    user = from_db(user_model, rows[0][:width])
     memberships_keep(
         user,
         # A user without memberships has one row whose membership columns are all NULL.
-        [_from_db(Membership, row[width:]) for row in rows if row[width] is not None],
+        [from_db(Membership, row[width:]) for row in rows if row[width] is not None],
     )
     return user
+
+
+def user_with_memberships(user_id: Any) -> Any | None:
+    """The user with ``user_id`` with their memberships kept for :mod:`portal.access`, or
+    None when there is no such user."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(), [get_user_model()._meta.pk.to_python(user_id)])
+        rows = cursor.fetchall()
+    return user_and_memberships(rows) if rows else None
 
 
 class UserBackend(ModelBackend):

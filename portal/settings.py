@@ -282,8 +282,9 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its scheme goes into WWW-Authenticate, so a missing, bad or expired
-        # token answers 401 (a refusal for lack of credentials), not 403.
-        "portal.auth.ExpiringTokenAuthentication",
+        # token answers 401 (a refusal for lack of credentials), not 403. Expiring tokens
+        # read with their user and memberships in one statement (portal/token_auth.py).
+        "portal.token_auth.UserTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
