@@ -9,19 +9,22 @@ it). Writes go through :mod:`tickets.services`.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal.api import CompoundScopedAPIView
 from portal.models import Compound
+from portal.xlsx import XLSX_CONTENT_TYPE, Sheet, xlsx_file_response
 
 from . import services
-from .access import RATE_READERS, get_request_for_user, requests_for_user
+from .access import HOTLINE_KEEPERS, RATE_READERS, get_request_for_user, requests_for_user
+from .hotline import EXPORT_HEADERS
 from .models import Request, RequestEvent, RequestPhoto
 from .rates import DEFINITIONS, monthly_rates
 from .serializers import (
@@ -35,6 +38,7 @@ from .serializers import (
     RequestSerializer,
     TransitionInput,
 )
+from .services_hotline import hotline_export_rows, hotline_import
 
 User = get_user_model()
 
@@ -216,3 +220,63 @@ class RatesView(CompoundScopedAPIView):
             )
         months = monthly_rates(compound, int(raw))
         return Response({"months": [m.as_dict() for m in months]})
+
+
+class HotlineReportSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    merged = serializers.IntegerField(help_text="重复行（同一工单编号、同一内容）合并的行数")
+    already = serializers.IntegerField(help_text="此前已导入、内容相同的工单数")
+    repaired_rows = serializers.ListField(child=serializers.IntegerField())
+    file_error = serializers.CharField()
+    problems = serializers.ListField(
+        child=serializers.DictField(), help_text="每个出错的行：row, column, message"
+    )
+
+
+class HotlineImportInput(serializers.Serializer):
+    file = serializers.FileField(help_text="12345工单表 XLSX（列见 README）")
+
+
+class HotlineView(CompoundScopedAPIView):
+    """12345 工单: GET the compound's hotline cases back as XLSX with their results; POST
+    a case file (multipart ``file``) to import it, all or nothing: 201 with the counts, or
+    400 with every bad row (row, column, message) and nothing imported. Street office."""
+
+    allowed_roles = HOTLINE_KEEPERS
+    serializer_class = HotlineImportInput
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
+    def get(self, request, code: str) -> FileResponse:
+        compound = self.compound
+        sheet = Sheet(
+            "12345", EXPORT_HEADERS, hotline_export_rows(compound), text_columns=(0, 2, 3)
+        )
+        return xlsx_file_response(f"{compound.code}-12345.xlsx", sheet)
+
+    @extend_schema(
+        request=HotlineImportInput,
+        responses={201: HotlineReportSerializer, 400: HotlineReportSerializer},
+    )
+    def post(self, request, code: str) -> Response:
+        compound = self.compound
+        data = HotlineImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = hotline_import(
+            compound=compound,
+            actor=request.user,
+            data=data.validated_data["file"].read(50 * 1024 * 1024),
+        )
+        body = {
+            "created": report.created,
+            "merged": report.merged,
+            "already": report.already,
+            "repaired_rows": report.repaired_rows,
+            "file_error": report.file_error,
+            "errors": [
+                {"row": e.row, "column": e.column, "message": e.message} for e in report.errors
+            ],
+        }
+        return Response(
+            body, status=status.HTTP_201_CREATED if report.ok else status.HTTP_400_BAD_REQUEST
+        )

@@ -10,6 +10,11 @@ urlpatterns = [
         name="api-request-rates",
     ),
     path(
+        "compounds/<slug:code>/requests/hotline/",
+        api.HotlineView.as_view(),
+        name="api-request-hotline",
+    ),
+    path(
         "compounds/<slug:code>/requests/<int:request_id>/",
         api.RequestDetailView.as_view(),
         name="api-request-detail",

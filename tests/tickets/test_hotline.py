@@ -134,3 +134,22 @@ def test_page_only_for_street_office_export_reads_back(cast):
         {"file": SimpleUploadedFile("h.xlsx", xlsx([["X", "bad", "", "", "维修", "x", "", ""]]))},
     )
     assert upload.status_code == 400 and "hotline-errors" in upload.content.decode()
+
+
+def test_hotline_api_import_and_export(cast):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(cast.officer)
+    url = "/api/v1/compounds/home/requests/hotline/"
+    bad = client.post(
+        url, {"file": SimpleUploadedFile("h.xlsx", xlsx([["X", "bad", "", "", "维修", "x"]]))}
+    )
+    assert bad.status_code == 400 and bad.json()["problems"][0]["column"] == "受理时间"
+    good = client.post(url, {"file": SimpleUploadedFile("h.xlsx", xlsx(GOOD))})
+    assert good.status_code == 201 and good.json()["created"] == 2
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(url).streaming_content))).active
+    assert sheet.max_row == 3
+    staff = APIClient()
+    staff.force_authenticate(cast.company_staff)
+    assert staff.post(url, {"file": SimpleUploadedFile("h.xlsx", xlsx(GOOD))}).status_code == 404

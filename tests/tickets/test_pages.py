@@ -144,3 +144,36 @@ def test_rates_page_has_chart_data_and_definitions(cast, django_assert_max_num_q
     assert "响应率：" in html and "满意率：" in html and "vendor/echarts" in html
     assert client_for(cast.resident).get("/c/home/requests/rates/").status_code == 404
     assert client.get("/c/home/requests/rates/?year=abc").status_code == 400
+
+
+def test_queue_exports_filtered_list_with_phones_masked(cast):
+    import io
+
+    from openpyxl import load_workbook
+
+    file_request(
+        cast, actor=cast.company_staff, unit_id=None, channel="phone", caller_phone="13912345678"
+    )
+    file_request(cast, category="greening")
+    response = client_for(cast.company_staff).get("/c/home/requests/?export=xlsx&category=greening")
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert len(rows) == 2 and rows[1][3] == "绿化"
+    everything = client_for(cast.company_staff).get("/c/home/requests/?export=xlsx")
+    text = str(
+        list(
+            load_workbook(io.BytesIO(b"".join(everything.streaming_content))).active.iter_rows(
+                values_only=True
+            )
+        )
+    )
+    assert "139****5678" in text and "13912345678" not in text
+    # a resident gets the page, not a file
+    assert (
+        client_for(cast.resident)
+        .get("/c/home/requests/?export=xlsx")["Content-Type"]
+        .startswith("text/html")
+    )
