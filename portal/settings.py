@@ -368,6 +368,10 @@ PRINT_CHUNK_DELAY_FOR_TESTS = (
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "escalate-overdue-requests": {
+        "task": "tickets.tasks.escalate_overdue_requests",
+        "schedule": 15 * 60,
+    },
     "audit-checkpoint-daily": {
         "task": "portal.tasks.audit_checkpoint",
         "schedule": 24 * 60 * 60,
