@@ -5,7 +5,7 @@ home compound with receipts, and a finished notice job printing building 1."""
 import datetime as dt
 
 from tests.isolation import per_cast, register_kwarg, register_markers
-from tests.works.lift_project import make_lift_project
+from tests.works.lift_project import blank_pdf, make_lift_project
 
 MONEY_ROUTES = (
     "works:receipts",
@@ -15,6 +15,7 @@ MONEY_ROUTES = (
     "works:notice_job_continue",
     "works:notice_file",
     "works_public:project",
+    "works_public:document",
     "api-works-receipts",
 )
 JOB_ROUTES = MONEY_ROUTES[2:6]
@@ -58,6 +59,31 @@ def home_notice_job(cast):
 
 for route in MONEY_ROUTES:
     register_kwarg("project_id", lambda cast: home_money_project(cast).pk, route=route)
+
+
+@per_cast
+def home_public_document(cast):
+    from django.core.files.base import ContentFile
+
+    from works.models import ProjectDocument
+
+    document = ProjectDocument(
+        compound=cast.compound,
+        project=home_money_project(cast),
+        kind="acceptance",
+        title="home 验收报告",
+        content_type="application/pdf",
+        size=len(blank_pdf()),
+        public=True,
+    )
+    document.file.save("acceptance.pdf", ContentFile(blank_pdf()), save=False)
+    document.save()
+    return document
+
+
+register_kwarg(
+    "document_id", lambda cast: home_public_document(cast).pk, route="works_public:document"
+)
 for route in JOB_ROUTES:
     register_kwarg("job_id", lambda cast: home_notice_job(cast).pk, route=route)
 register_markers(lambda cast: ["HOME-TX-0001"])

@@ -10,7 +10,7 @@ published."""
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
 from portal.models import Compound
@@ -19,7 +19,15 @@ from voting.selectors import certified_tally
 from voting.snapshot import ItemResult
 
 from . import receipt_selectors
-from .models import FundingLine, Project, ProjectBuilding, ProjectItem, ProjectStatus
+from .api import document_response
+from .models import (
+    FundingLine,
+    Project,
+    ProjectBuilding,
+    ProjectDocument,
+    ProjectItem,
+    ProjectStatus,
+)
 
 
 def _public_projects(compound: Compound) -> QuerySet[Project]:
@@ -75,6 +83,11 @@ def public_project(request: HttpRequest, code: str, project_id: int) -> HttpResp
                 "items",
                 queryset=ProjectItem.objects.select_related("building").order_by("id"),
             ),
+            Prefetch(
+                "documents",
+                queryset=ProjectDocument.objects.filter(public=True).order_by("uploaded_at", "id"),
+                to_attr="public_documents",
+            ),
         ),
         pk=project_id,
     )
@@ -89,3 +102,18 @@ def public_project(request: HttpRequest, code: str, project_id: int) -> HttpResp
             "progress": receipt_selectors.project_progress(compound, project),
         },
     )
+
+
+def public_document(
+    request: HttpRequest, code: str, project_id: int, document_id: int
+) -> HttpResponseBase:
+    """A document the committee marked public (an acceptance report, a settlement) of a
+    published project; any other document answers 404, as an absent one."""
+    compound = get_object_or_404(Compound, code=code)
+    project = get_object_or_404(_public_projects(compound), pk=project_id)
+    document = ProjectDocument.objects.filter(
+        compound=compound, project=project, pk=document_id, public=True
+    ).first()
+    if document is None:
+        raise Http404
+    return document_response(document)

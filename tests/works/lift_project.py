@@ -64,3 +64,16 @@ def make_lift_project(
         for u in units
     )
     return project
+
+
+def blank_pdf() -> bytes:
+    """A real one-page PDF (what a document upload would hold)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

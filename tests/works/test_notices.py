@@ -114,6 +114,14 @@ def test_buildings_chosen_and_refused(cast, project, django_capture_on_commit_ca
         notices.contribution_notices_start(
             compound=cast.compound, project=project, buildings=[(other, 3)]
         )
+    proposed = make_lift_project(cast.compound, status="proposed", title="提议中")
+    with pytest.raises(ValidationError) as exc:
+        notices.contribution_notices_start(
+            compound=cast.compound,
+            project=proposed,
+            buildings=notices.notice_buildings_chosen(proposed, None),
+        )
+    assert "project" in exc.value.message_dict
     project.contributions.all().delete()
     with pytest.raises(ValidationError) as exc:
         notices.notice_buildings_chosen(project, None)

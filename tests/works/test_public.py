@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from households.models import Owner
-from tests.works.lift_project import make_lift_project
-from works.models import Contribution, FundingKind, ProjectItem
+from tests.works.lift_project import blank_pdf, make_lift_project
+from works.models import Contribution, FundingKind, ProjectDocument, ProjectItem
 from works.services.receipts import receipt_record
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_public_page_carries_no_personal_data(client, cast, project):
 
 
 def test_public_page_queries_are_constant(client, cast, project, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(_url(cast, project)).status_code == 200
 
 
@@ -130,3 +130,35 @@ def test_owner_sees_their_fund_balance_on_their_home(client, cast, project):
     page = client.get("/").content.decode()
     assert 'data-role="works-fund"' in page and "2,345.60" in page
     assert "9,876.54" not in page
+
+
+def _document(cast, project, *, public: bool, title: str) -> ProjectDocument:
+    from django.core.files.base import ContentFile
+
+    document = ProjectDocument(
+        compound=cast.compound,
+        project=project,
+        kind="acceptance",
+        title=title,
+        content_type="application/pdf",
+        size=len(blank_pdf()),
+        public=public,
+    )
+    document.file.save("acceptance.pdf", ContentFile(blank_pdf()), save=False)
+    document.save()
+    return document
+
+
+def test_public_documents_are_listed_and_served_and_others_are_absent(client, cast, project):
+    shown = _document(cast, project, public=True, title="电梯验收报告")
+    hidden = _document(cast, project, public=False, title="施工合同（内部）")
+    page = client.get(_url(cast, project)).content.decode()
+    assert "电梯验收报告" in page and "施工合同（内部）" not in page
+    url = reverse("works_public:document", args=[cast.compound.code, project.pk, shown.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+    for document_id in (hidden.pk, 999999):
+        url = reverse("works_public:document", args=[cast.compound.code, project.pk, document_id])
+        assert client.get(url).status_code == 404
+    other = reverse("works_public:document", args=[cast.other_compound.code, project.pk, shown.pk])
+    assert client.get(other).status_code == 404

@@ -258,3 +258,35 @@ def test_receipt_page_is_for_the_compounds_committee_and_company(client, cast, p
         assert client.get(url).status_code == 404
     client.force_login(cast.company_staff)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("amount", ["100.00", "full"])
+def test_a_receipt_racing_its_twin_answers_as_a_replay(cast, project, amount):
+    """The twin (same key, same data) commits right after this request's first key
+    look-up found nothing: this request answers with the twin's receipt, whether it then
+    collides on the key or finds the share already paid."""
+    from django.db import connection
+
+    contribution = Contribution.objects.get(project=project, unit=_first_unit(cast))
+    value = contribution.share if amount == "full" else amount
+    state = {"fired": False, "twin": None}
+
+    def hook(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if (
+            not state["fired"]
+            and 'FROM "works_receipt"' in sql
+            and '"idempotency_key" =' in sql
+            and sql.lstrip().upper().startswith("SELECT")
+        ):
+            state["fired"] = True
+            state["twin"] = _record(cast, project, amount=value)
+        return result
+
+    with connection.execute_wrapper(hook):
+        receipt = _record(cast, project, amount=value)
+    assert state["fired"]
+    assert receipt.pk == state["twin"].pk and receipt.was_replayed
+    assert Receipt.objects.count() == 1
+    contribution.refresh_from_db()
+    assert contribution.paid == Decimal(str(value))

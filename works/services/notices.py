@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..pdf import ContributionNotice, render_contribution_notices
 from ._inputs import acting
+from .receipts import RECEIVING
 
 #: The task that renders one chunk of notices (queued by name: tasks import services).
 RENDER_TASK = "works.tasks.render_contribution_notice_chunk"
@@ -90,6 +91,13 @@ def contribution_notices_start(
     and queue them after the commit (rendered before this returns in the embedded mode)."""
     if project.compound_id != compound.pk:
         raise ValidationError({"project": _("本小区没有这个工程")})
+    if project.status not in RECEIVING:
+        raise ValidationError(
+            {
+                "project": _("工程状态为“%(status)s”，不能发出资通知单（须已批准且尚未结算）")
+                % {"status": project.get_status_display()}
+            }
+        )
     if not buildings or any(b.compound_id != compound.pk for b, _n in buildings):
         raise ValidationError({"buildings": _("请至少选择一个有业主出资的楼栋")})
     total = sum(n for _b, n in buildings)
