@@ -116,6 +116,11 @@ def test_update_only_while_proposed(cast, lift):
     assert Project.objects.get(pk=lift.pk).title == "电梯更新（修订）"
 
 
+def test_update_proposed_on_moves_the_first_event(cast, lift):
+    project_update(project=lift, actor=cast.committee, proposed_on=dt.date(2021, 4, 2))
+    assert ProjectEvent.objects.get(project=lift).on == dt.date(2021, 4, 2)
+
+
 def test_update_budget_must_keep_the_plan_sum(cast, lift):
     with pytest.raises(ValidationError) as error:
         project_update(project=lift, actor=cast.committee, budget="1.00")

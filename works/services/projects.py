@@ -308,6 +308,10 @@ def project_update(
         )
     rows = _items(project.compound, items) if items is not None else None
     project.save()
+    if "proposed_on" in changes:  # the timeline's first step keeps the proposal's date
+        project.events.filter(from_status="", to_status=ProjectStatus.PROPOSED).update(
+            on=project.proposed_on
+        )
     if scope is not None:
         _write_scope(project, *scope)
         contributions_recompute(project=project, actor=actor)
