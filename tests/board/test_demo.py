@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from board import demo_board, services
+from board import demo_board, demo_committee, services
 from board.demo import seed_demo
 from board.milestones import compounds_progress
 from board.models import Alert
@@ -50,8 +50,24 @@ def test_the_demo_board_shows_todays_alerts_and_real_milestones(client):
     page = client.get(reverse("board:compound-milestones", args=[compound.code])).content
     assert "示意数据" in page.decode()
 
+    # The 2021 committee's formation record (illustrative dates), its term still ended.
+    filed = by_key["committee_filed"]
+    assert filed.done_on == dt.date(2021, 7, 5) and "示意数据" in filed.detail
+    page = client.get(reverse("committee", args=[compound.code])).content.decode()
+    assert 'data-state="ended"' in page and "committee-illustrative" in page
+    # The second compound of 北太平庄街道: committee formed and filed, no decision yet.
+    second = next(c for c in data["compounds"] if c["code"] == "mgbl")
+    assert second["stage"] == "committee" and second["collection"] is None
+    board = client.get(reverse("board:office-board", args=["btpz"])).content.decode()
+    row = board.split('data-code="mgbl"')[1].split("</tr>")[0]
+    assert "下一步：业主共同决定" in row
+    mgbl = result.compound.street_office.compounds.get(code="mgbl")
+    assert mgbl.committee_formations.get().filed_on == dt.date(2025, 10, 29)
+    assert mgbl.committees.get().members.count() == 7
+
     # Seeding the board again opens and resolves nothing.
     before = Alert.objects.count()
+    demo_committee.seed(compound)
     demo_board.seed(compound)
     assert Alert.objects.count() == before
     again = services.alerts_refresh()
