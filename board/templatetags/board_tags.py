@@ -1,6 +1,8 @@
 """The alerts panel at the top of a landing page (street office, compound), for the roles
 that can act on each kind (``board.alerts.AUDIENCE``). One query."""
 
+from typing import Any
+
 from django import template
 from django.db.models import Q
 
@@ -47,7 +49,7 @@ def board_alerts_compound(context, compound):
 
 
 @register.inclusion_tag("board/board/_alerts.html", takes_context=True)
-def board_alerts_home(context):
+def board_alerts_home(context: Any) -> dict[str, Any]:
     """At the top of the home page, where anyone who manages several compounds or offices
     lands: the unresolved alerts of every compound the user manages, each kind only where
     one of the user's roles there can act on it, open ones first. One query; none for a
@@ -69,7 +71,7 @@ def board_alerts_home(context):
                 .order_by("-state", "due", "id")[: PANEL_LIMIT + 1]
             )
             for a in alerts:
-                a.message = alert_message(a.kind, a.params, a.due)
+                a.message = alert_message(a.kind, a.params, a.due)  # type: ignore[attr-defined]
     return {
         "alerts": alerts[:PANEL_LIMIT],
         "more": len(alerts) > PANEL_LIMIT,
