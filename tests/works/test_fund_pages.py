@@ -397,3 +397,11 @@ def test_api_schema_lists_the_fund(api, cast):
     if schema.status_code == 404:
         pytest.skip("schema served elsewhere")
     assert "/works/fund/balances/" in schema.content.decode()
+
+
+def test_the_navigation_links_the_fund_for_its_readers_only(client, cast):
+    client.force_login(cast.company_staff)
+    assert 'id="nav-fund"' in client.get(url("fund-units", cast)).content.decode()
+    client.force_login(cast.resident)
+    mine = Unit.objects.get(compound=cast.compound, ownerships__owner__user=cast.resident)
+    assert 'id="nav-fund"' not in client.get(url("fund-unit", cast, mine.pk)).content.decode()
