@@ -322,3 +322,23 @@ def test_the_officer_re_forms_from_the_page_with_clear_errors(cast, client):
     assert 'data-state="in_term"' in page and "新一届" not in page
     assert "公示10个工作日，至" in page and "记录下一步：备案" in page
     assert page.count("committee-past") == 1  # the 2021 committee, kept
+
+
+def test_the_officer_records_an_existing_committees_formation_from_the_page(cast, client):
+    add_committee(cast.compound, formed=dt.date(2021, 6, 18), term_end=dt.date(2024, 6, 17))
+    url = reverse("committee", args=["home"])
+    client.force_login(cast.officer)
+    data = {
+        "action": "record",
+        "announced_on": "2021-05-20",
+        "nominated_on": "2021-06-01",
+        "publicity_start": "2021-06-21",
+        "filed_on": "2021-07-02",  # the posting's last day: too early
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "备案日期最早为 2021-07-03" in response.content.decode()
+    assert not CommitteeFormation.objects.exists()
+    assert client.post(url, {**data, "filed_on": "2021-07-05"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "2021-07-05" in page and "formation-record" not in page
