@@ -82,7 +82,10 @@ def onboard(officer, roster_path, shot) -> None:
     assert officer.locator("#roster-report").count() == 1
     shot(officer, "journey-02-roster-imported")
 
-    officer.goto(f"/c/{COMPOUND}/onboarding/")
+    with officer.expect_navigation():  # the roster page leads back to the checklist
+        officer.click("#onboarding-back")
+    assert officer.url.endswith(f"/c/{COMPOUND}/onboarding/")
+    assert step_done(officer, "roster")
     officer.click("#step-committee h2 a")
     officer.wait_for_url("**/onboarding/committee/")
     officer.fill("#id_formed_on", "2025-03-01")

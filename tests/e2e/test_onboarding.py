@@ -53,6 +53,7 @@ def test_officer_onboards_a_compound_from_a_roster_file(
     )
     page = make_page(viewport=viewport)
     name = "phone" if viewport is PHONE else "desktop"
+    page.goto("/accounts/login/", timeout=60_000)  # the live server's first request
     login(page, "officer")
 
     # The street office's page has the button; the compound starts there.
@@ -95,20 +96,41 @@ def test_officer_onboards_a_compound_from_a_roster_file(
     # Buildings taken from the roster file, then the roster itself.
     page.click("#step-buildings h2 a")
     page.wait_for_url("**/onboarding/buildings/")
+    assert "尚未登记楼栋" in page.inner_text("#buildings")  # the empty state says so
+    # A file that is no roster: refused with the reason, nothing registered.
+    not_a_roster = tmp_path / "说明.txt"
+    not_a_roster.write_text("这不是名册", encoding="utf-8")
+    page.set_input_files("#buildings-from-roster input[type=file]", str(not_a_roster))
+    submit(page, "#buildings-from-roster")
+    assert "表头" in page.inner_text("#buildings-from-roster")
+    assert not Compound.objects.get(code=f"xin-{name}").buildings.exists()
     page.set_input_files("#buildings-from-roster input[type=file]", str(roster))
     submit(page, "#buildings-from-roster")
     assert page.locator("#buildings tbody tr").count() == 2
     fits(page)
     with page.expect_navigation():
         page.click("text=下一步：导入业主名册")
+    # One bad row (the same ID number under two names): the whole file is refused.
+    broken = tmp_path / "有错的名册.xlsx"
+    broken.write_bytes(
+        xlsx_bytes([owner_row("1", "301", "新业主甲", 1), owner_row("1", "401", "别人", 1)])
+    )
+    page.set_input_files("main form input[type=file]", str(broken))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]:not([name])")
+    assert "业主冲突" in page.inner_text("#roster-errors")
+    assert not Compound.objects.get(code=f"xin-{name}").units.exists()
     page.set_input_files("main form input[type=file]", str(roster))
     with page.expect_navigation():
         page.click("main form button[type=submit]:not([name])")
     assert page.locator("#roster-report").count() == 1
     fits(page)
 
-    # The committee: dates, then seats until the BJ 54 check passes.
-    page.goto(f"/c/xin-{name}/onboarding/")
+    # The committee: dates, then seats until the BJ 54 check passes. The roster page
+    # leads back to the checklist.
+    with page.expect_navigation():
+        page.click("#onboarding-back")
+    assert page.url.endswith(f"/c/xin-{name}/onboarding/")
     assert step_done(page, "buildings") and step_done(page, "roster")
     page.click("#step-committee h2 a")
     page.wait_for_url("**/onboarding/committee/")
