@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 
 from households import demo as register_demo
+from households.demo_claims import CLAIMANT
 from households.models import CommitteeRole
 from households.services.accounts import user_add
 from households.services.committee import committee_member_account_set
@@ -181,6 +183,19 @@ def _seed_logins(compound: Compound) -> list[DemoLogin]:
     return logins
 
 
+def _claimant_login(compound: Compound) -> DemoLogin:
+    """The applicant of the demo's pending claim (made by households.demo_claims): a
+    resident-to-be who sees only their claim until the committee approves it."""
+    return DemoLogin(
+        CLAIMANT,
+        Role.RESIDENT,
+        f"{compound.name} · 认领待审核",
+        reverse("my_claims"),
+        "待审核的房屋认领（楼号1）；物管会批准后看到自己的房屋",
+        "a pending ownership claim (building 1); their flat once the committee approves",
+    )
+
+
 def _seed_apps(compound: Compound, modules: Iterable[str]) -> dict[str, bool]:
     ran = {}
     for module_name in modules:
@@ -205,4 +220,6 @@ def seed_demo(*, apps: Iterable[str] | None = None) -> DemoResult:
     compound = register_demo.seed_register()
     logins = _seed_logins(compound)
     app_seeds = _seed_apps(compound, APP_SEEDS if apps is None else apps)
+    if app_seeds.get("households.demo_claims"):
+        logins.append(_claimant_login(compound))
     return DemoResult(compound=compound, logins=logins, app_seeds=app_seeds)

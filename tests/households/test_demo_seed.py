@@ -63,3 +63,6 @@ def test_the_full_seed_demo_twice_gives_the_same_database(db):
     call_command("seed_demo", stdout=StringIO())
     assert database_state() == before
     assert "portal-demo-2021" in out.getvalue()
+    # The pending claim's applicant is among the printed logins, landing on their claims.
+    claimant = next(line for line in out.getvalue().splitlines() if line.startswith("renling "))
+    assert "/claims/" in claimant
