@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from fees.models import MONEY
+from fees.models import MONEY, FenSum
 from fees.money import ZERO
 from households.models import Unit
 from portal.access import AnyUser
@@ -93,7 +93,7 @@ def project_progress(compound: Compound, project: Project) -> ProjectProgress:
         FundingLine.objects.filter(compound=compound, project=project)
         .annotate(
             raised=Coalesce(
-                _per_line(Receipt.objects.all(), Sum("amount")),
+                _per_line(Receipt.objects.all(), FenSum("amount")),
                 Value(ZERO),
                 output_field=DecimalField(**MONEY),
             ),

@@ -14,11 +14,11 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fees.models import PaymentMethod
+from fees.models import FenSum, PaymentMethod
 from fees.money import ZERO
 from fees.services.payments import _fingerprint
 from households.models import Unit
@@ -228,7 +228,7 @@ def _insert(
                 }
             )
     else:
-        raised = line.receipts.aggregate(s=Sum("amount"))["s"] or ZERO
+        raised = line.receipts.aggregate(s=FenSum("amount"))["s"] or ZERO
         outstanding = line.amount - raised
         if amount > outstanding:
             raise ValidationError(
