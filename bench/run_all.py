@@ -3,10 +3,13 @@
 The scripts read DATABASE_URL and CELERY_BROKER_URL like the portal does; without them
 the PostgreSQL/Redis-only parts (150,000-unit billing, notices through Celery) say so and
 are left out. `make bench` runs this with the local PostgreSQL and Redis when reachable.
-Record new figures in bench/RESULTS.md with the command that produced them.
+At the end it prints every script's target lines (each with its figure, ratio and verdict)
+and the load average before and after each script, in one place. Record new figures in
+bench/RESULTS.md with the command that produced them.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +26,13 @@ SCRIPTS = [
     "voting_pages.py",
     "list_exports.py",
     "board.py",
+    "tickets_rates.py",
     "http_load.py",
 ]
+# The HTTP ratios move with the machine's load: three rounds, judged on their median.
+ARGUMENTS = {"http_load.py": ["--rounds", "3"]}
+# The lines gathered at the end: every target's verdict and the load around each script.
+SUMMARY = re.compile(r"target|load average", re.IGNORECASE)
 NEEDS_REAL_SERVICES = {"fees_notices.py", "activation_letters.py", "http_load.py"}
 
 
@@ -33,14 +41,35 @@ def main() -> int:
         "CELERY_BROKER_URL", ""
     ).startswith("redis")
     failures = 0
+    summary: list[tuple[str, int, list[str]]] = []
     for script in SCRIPTS:
         print(f"\n=== {script} ===", flush=True)
         if script in NEEDS_REAL_SERVICES and not real:
             print("left out: needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)")
             continue
-        result = subprocess.run([sys.executable, str(BENCH / script)], cwd=BENCH.parent)
-        failures += result.returncode != 0
+        command = [sys.executable, str(BENCH / script), *ARGUMENTS.get(script, [])]
+        returncode, lines = run_echoed(command)
+        failures += returncode != 0
+        summary.append((script, returncode, [x for x in lines if SUMMARY.search(x)]))
+    print("\n=== targets (each script's target lines and the load average around it) ===")
+    for script, returncode, lines in summary:
+        print(f"{script}{'' if returncode == 0 else f'  FAILED (exit {returncode})'}")
+        for line in lines:
+            print(f"    {line}")
     return 1 if failures else 0
+
+
+def run_echoed(command: list[str]) -> tuple[int, list[str]]:
+    """Run ``command``, echoing its output as it comes; its exit code and output lines."""
+    lines = []
+    with subprocess.Popen(
+        command, cwd=BENCH.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            lines.append(line.rstrip("\n"))
+    return process.returncode, lines
 
 
 if __name__ == "__main__":
