@@ -78,7 +78,7 @@ def test_a_claim_with_a_wrong_id_number_is_refused_with_nothing_linked(
     unit = unit_of(cast, "2", "0201")
     give_id(owner_of(unit), 72)
     visitor = make_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    visitor.goto("/claims/new/")
+    visitor.goto("/claims/new/", timeout=60_000)  # the live server's first request
     visitor.fill("#id_compound_code", "home")
     visitor.fill("#id_building", "2")
     visitor.fill("#id_unit_number", "0201")
@@ -109,5 +109,9 @@ def test_a_claim_with_a_wrong_id_number_is_refused_with_nothing_linked(
     assert "已驳回" in mine and "证件号码与名册登记的业主不符" in mine
     visitor.goto("/")
     assert visitor.locator("a.card[data-role='resident']").count() == 0
+    # Their home page (no roles yet) leads back to the claims and the committee's answer.
+    with visitor.expect_navigation():
+        visitor.click("#my-claims-link")
+    assert "已驳回" in visitor.inner_text("#my-claims")
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.REJECTED and owner_of(unit).user is None
