@@ -60,7 +60,7 @@ def browser_label(user_agent: str) -> str:
 def my_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     memberships = Membership.objects.filter(user_id=user.pk).select_related(
-        "street_office", "compound", "service_company"
+        "district", "street_office", "compound", "service_company"
     )
     sign_ins = [(s, browser_label(s.user_agent)) for s in recent_sign_ins(user)]
     return render(

@@ -404,3 +404,9 @@ def test_the_demo_district_login_sees_both_demo_street_offices(client):
         register_demo.OTHER_OFFICE["code"],
     }
     assert client.get(reverse("compound", args=[result.compound.code])).status_code == 404
+
+
+def test_the_account_page_names_the_district(cast, client):
+    client.force_login(cast.district_officer)
+    page = client.get(reverse("my_account")).content.decode()
+    assert "区住建委工作人员 · 海淀区(测试)" in page
