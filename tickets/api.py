@@ -273,7 +273,7 @@ class HotlineView(CompoundScopedAPIView):
             "already": report.already,
             "repaired_rows": report.repaired_rows,
             "file_error": report.file_error,
-            "errors": [
+            "problems": [
                 {"row": e.row, "column": e.column, "message": e.message} for e in report.errors
             ],
         }

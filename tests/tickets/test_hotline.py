@@ -143,13 +143,19 @@ def test_hotline_api_import_and_export(cast):
     client.force_authenticate(cast.officer)
     url = "/api/v1/compounds/home/requests/hotline/"
     bad = client.post(
-        url, {"file": SimpleUploadedFile("h.xlsx", xlsx([["X", "bad", "", "", "维修", "x"]]))}
+        url,
+        {"file": SimpleUploadedFile("h.xlsx", xlsx([["X", "bad", "", "", "维修", "x"]]))},
+        format="multipart",
     )
-    assert bad.status_code == 400 and bad.json()["problems"][0]["column"] == "受理时间"
-    good = client.post(url, {"file": SimpleUploadedFile("h.xlsx", xlsx(GOOD))})
+    assert bad.status_code == 400, bad.content
+    assert bad.json()["problems"][0]["column"] == "受理时间", bad.content.decode()
+    good = client.post(url, {"file": SimpleUploadedFile("h.xlsx", xlsx(GOOD))}, format="multipart")
     assert good.status_code == 201 and good.json()["created"] == 2
     sheet = load_workbook(io.BytesIO(b"".join(client.get(url).streaming_content))).active
     assert sheet.max_row == 3
     staff = APIClient()
     staff.force_authenticate(cast.company_staff)
-    assert staff.post(url, {"file": SimpleUploadedFile("h.xlsx", xlsx(GOOD))}).status_code == 404
+    refused = staff.post(
+        url, {"file": SimpleUploadedFile("h.xlsx", xlsx(GOOD))}, format="multipart"
+    )
+    assert refused.status_code == 404
