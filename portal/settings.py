@@ -314,6 +314,9 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatusEnum": "works.models.ProjectStatus",
         "FundingKindEnum": "works.models.FundingKind",
         "ProjectDocumentKindEnum": "works.models.DocumentKind",
+        "RequestStateEnum": "tickets.models.State",
+        "RequestChannelEnum": "tickets.models.Channel",
+        "RequestPartyEnum": "tickets.models.Party",
     },
 }
 
