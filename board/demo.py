@@ -31,6 +31,7 @@ APP_SEEDS = (
     "board.demo_board",
     "households.demo_claims",
     "households.demo_letters",
+    "works.demo",
     "tickets.demo",
 )
 
