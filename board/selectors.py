@@ -34,6 +34,7 @@ from voting.models import (
     RollEntry,
     RollUnit,
 )
+from works.models import Contribution, FundEntry
 
 ZERO = Decimal("0.00")
 
@@ -68,6 +69,11 @@ class UnitBalance:
     unit: Unit
     owed: Decimal
     credit: Decimal
+    # The flat's maintenance-fund balance and what a draw flagged as owed (None: the flat
+    # has no ledger), and whether it has a share in a works project (works' home section).
+    fund_balance: Decimal | None = None
+    fund_owed: Decimal = ZERO
+    has_works_shares: bool = False
 
     @property
     def fees_url(self) -> str:
@@ -242,6 +248,9 @@ def units_with_balances(units: QuerySet[Unit]) -> list[UnitBalance]:
 _UNIT_CHARGES = (
     f"FROM {Charge._meta.db_table} c WHERE c.compound_id = u.compound_id AND c.unit_id = u.id"
 )
+_UNIT_FUND = (
+    f"FROM {FundEntry._meta.db_table} f WHERE f.compound_id = u.compound_id AND f.unit_id = u.id"
+)
 _RESIDENT_UNITS_SQL = f"""
 SELECT u.id, u.compound_id, u.building_id, u.number, u.floor_area,
        b.number AS building_number, b.kind AS building_kind,
@@ -250,7 +259,11 @@ SELECT u.id, u.compound_id, u.building_id, u.number, u.floor_area,
             AND c.owner_due > c.owner_paid) AS owed,
        (SELECT SUM(c.owner_paid) {_UNIT_CHARGES}) AS applied,
        (SELECT SUM(p.amount) FROM {Payment._meta.db_table} p WHERE p.unit_id = u.id)
-           AS received
+           AS received,
+       (SELECT SUM(f.amount) {_UNIT_FUND}) AS fund_balance,
+       (SELECT SUM(f.owed) {_UNIT_FUND}) AS fund_owed,
+       EXISTS (SELECT 1 FROM {Contribution._meta.db_table} k
+               WHERE k.compound_id = u.compound_id AND k.unit_id = u.id) AS has_works_shares
 FROM {_UNIT} u
 JOIN {Building._meta.db_table} b ON b.id = u.building_id
 JOIN {Compound._meta.db_table} cp ON cp.id = u.compound_id
@@ -264,8 +277,10 @@ ORDER BY b.sort_key, b.number, u.number, u.id
 
 def resident_balances(user: AbstractBaseUser) -> list[UnitBalance]:
     """The flats ``user`` owns now (across compounds) with what each owes and holds in
-    advance: :func:`units_with_balances` of ``units_of_user_everywhere`` in one raw query.
-    Each unit comes with the building and compound columns the home page shows."""
+    advance: :func:`units_with_balances` of ``units_of_user_everywhere`` in one raw query,
+    which also reads each flat's maintenance-fund balance and whether it has works shares
+    (so the home page's works section costs no query for an owner without any). Each unit
+    comes with the building and compound columns the home page shows."""
     if not user.is_authenticated:
         return []
     balances = []
@@ -294,6 +309,9 @@ def resident_balances(user: AbstractBaseUser) -> list[UnitBalance]:
                 unit=unit,
                 owed=_fen(row["owed"]),
                 credit=max(_fen(row["received"]) - _fen(row["applied"]), ZERO),
+                fund_balance=None if row["fund_balance"] is None else _fen(row["fund_balance"]),
+                fund_owed=_fen(row["fund_owed"]),
+                has_works_shares=bool(row["has_works_shares"]),
             )
         )
     return balances

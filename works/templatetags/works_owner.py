@@ -2,32 +2,40 @@
 they paid, and each flat's maintenance-fund balance (board/home.html includes it for
 residents).
 
-Queries do not grow with the flats or projects: one for the contributions of all the
-resident's flats, and the fund's two (works.fund_selectors.unit_balances) per compound in
-which they own flats (one, for nearly every resident)."""
+The page's one statement for the resident's flats (board.selectors.resident_balances)
+already carries each flat's fund balance and whether it has works shares, so an owner
+without shares costs no query here, and one with shares costs one (their contributions,
+whatever the flats or projects)."""
 
 from collections.abc import Iterable
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 from django import template
 
 from households.models import Unit
-from portal.access import AnyUser
 
-from ..fund_selectors import unit_balances
 from ..receipt_selectors import owner_contributions_of_units
 
 register = template.Library()
 
 
+class OwnerFlat(Protocol):
+    """A resident's flat as the home page read it (board.selectors.UnitBalance)."""
+
+    unit: Unit
+    fund_balance: Decimal | None
+    fund_owed: Decimal
+    has_works_shares: bool
+
+
 @register.inclusion_tag("works/_owner_section.html")
-def works_owner_section(user: AnyUser, units: Iterable[Unit]) -> dict[str, Any]:
-    """The resident's shares per project and fund balances (``units``: the flats they own
-    now, loaded with their compound by the page)."""
-    units = list(units)
-    compounds = {u.compound_id: u.compound for u in units}
-    funds = [fund for compound in compounds.values() for fund in unit_balances(user, compound)]
+def works_owner_section(flats: Iterable[OwnerFlat]) -> dict[str, Any]:
+    """The resident's shares per project and the fund balance of each flat that has a
+    ledger (``flats``: the flats they own now, with those figures)."""
+    flats = list(flats)
+    with_shares = [f.unit for f in flats if f.has_works_shares]
     return {
-        "shares": owner_contributions_of_units(units) if units else [],
-        "funds": funds,
+        "shares": owner_contributions_of_units(with_shares) if with_shares else [],
+        "funds": [f for f in flats if f.fund_balance is not None],
     }
