@@ -358,7 +358,7 @@ def _unfinished(compound: Compound) -> CommitteeFormation | None:
 
 def _lock_compound(compound: Compound) -> Compound:
     """Serialise formation writes of one compound (one unfinished formation at a time)."""
-    return Compound.objects.select_for_update().get(pk=compound.pk)
+    return Compound.objects.select_for_update(of=("self",)).get(pk=compound.pk)
 
 
 @transaction.atomic

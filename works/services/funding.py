@@ -124,7 +124,11 @@ def funding_plan_set(
     """Replace the funding plan of ``project`` by ``lines`` (in their order), optionally
     with a new budget (only while the project is proposed). The lines must sum exactly to
     the budget. Recomputes the owners' shares. Returns the plan's lines."""
-    project = Project.objects.select_for_update().select_related("compound").get(pk=project.pk)
+    project = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=project.pk)
+    )
     if project.status in PLAN_CLOSED:
         raise ValidationError({"funding": _("工程已验收，资金计划不能再修改")}, code="plan_closed")
     if budget is not None and budget != "":

@@ -261,7 +261,7 @@ def project_update(
     budget must still equal the funding plan's sum (change both with
     :func:`works.services.funding.funding_plan_set`); a new scope recomputes the owners'
     shares (refused once receipts exist)."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
     if project.status != ProjectStatus.PROPOSED:
         raise ValidationError(
             _("只有“已提出”状态的工程可以修改；当前状态：%(status)s")
@@ -530,7 +530,11 @@ def project_transition(*, project: Project, actor: User | None, step: Transition
     """Move ``project`` one step on (:data:`NEXT_STATUS`), with the step's date and facts:
     approval needs a basis, contracting a contractor, a contract sum and a funding plan,
     settlement the settled amount. Recorded as a :class:`ProjectEvent` and audited."""
-    project = Project.objects.select_for_update().select_related("compound").get(pk=project.pk)
+    project = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=project.pk)
+    )
     values = _check_step(project, step)
     from_status = project.status
     for name, value in values.items():
