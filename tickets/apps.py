@@ -6,3 +6,8 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tickets"
     verbose_name = _("报事报修与12345")
+
+    def ready(self) -> None:
+        from .navigation import register
+
+        register()

@@ -6,3 +6,8 @@ class WorksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "works"
     verbose_name = _("维修改造工程")
+
+    def ready(self) -> None:
+        from .navigation import register
+
+        register()

@@ -117,7 +117,7 @@ FOUNDATION_TEMPLATES = [
     *sorted((REPO / "templates").glob("[0-9]*.html")),
     *sorted((REPO / "templates" / "portal").glob("*.html")),
 ]
-OUR_TAG_LIBRARIES = {"figures"}  # portal/templatetags; Django's own: i18n, static, humanize
+OUR_TAG_LIBRARIES = {"figures", "nav"}  # portal/templatetags; Django's own: i18n, static, humanize
 
 
 @pytest.mark.parametrize("template", FOUNDATION_TEMPLATES, ids=lambda p: p.name)
