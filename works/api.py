@@ -287,7 +287,10 @@ class DocumentFileView(CompoundScopedAPIView):
     allowed_roles = access.PROJECT_READERS
 
     @extend_schema(
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="PDF, JPEG or PNG")}
+        responses={
+            (200, media): OpenApiResponse(OpenApiTypes.BINARY, description="PDF, JPEG or PNG")
+            for media in ("application/pdf", "image/jpeg", "image/png")
+        }
     )
     def get(self, request, code: str, project_id: int, document_id: int):
         document = access.get_document_for_user(request.user, code, project_id, document_id)
