@@ -1,4 +1,5 @@
 import fcntl
+import importlib
 import os
 import shutil
 import tempfile
@@ -77,6 +78,40 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# Rows the migrations seed as data (catalogues the admin keeps): a transactional test ends
+# with a flush that empties every table, so they are seeded again after it, and a later
+# test in the same process finds the catalogue a fresh database has.
+MIGRATION_SEEDS = (
+    "tickets.migrations.0002_default_categories",
+    "works.migrations.0002_emergency_cases",
+)
+
+
+def _flushes(item) -> bool:
+    """Whether the test ran on a transactional database (flushed after it)."""
+    names = set(getattr(item, "fixturenames", ()))
+    if names & {"transactional_db", "live_server"}:
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After every fixture of a transactional test is torn down (the flush comes last for
+    live-server tests, whose database fixture is requested by pytest-django's own autouse
+    fixture), seed the migrations' data again."""
+    result = yield
+    if _flushes(item):
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for module in MIGRATION_SEEDS:
+                importlib.import_module(module).seed(apps, None)
+    return result
 
 
 @pytest.fixture(autouse=True)
