@@ -12,7 +12,6 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +20,7 @@ from portal.typing import AuthenticatedHttpRequest
 
 from . import letter_selectors
 from .letter_access import LETTER_PRINTERS, get_letter_file_for_user, get_letter_job_for_user
-from .models import ActivationLetterJob, LetterJobStatus
+from .models import ActivationLetterJob
 from .services import letters
 
 
@@ -90,19 +89,7 @@ def _state(job: ActivationLetterJob) -> dict:
         }
         for chunk in letter_selectors.job_files(job)
     ]
-    running = job.status in (LetterJobStatus.QUEUED, LetterJobStatus.RUNNING)
-    lines = (
-        letters.letter_print().job_state(job_id=job.pk).describe(timezone.now()) if running else []
-    )
-    return {
-        "status": job.status,
-        "status_label": job.get_status_display(),
-        "done": job.done,
-        "total": job.total,
-        "progress": job.progress,
-        "files": files,
-        "lines": lines,
-    }
+    return letters.letter_print().page_state(job, files)
 
 
 @login_required

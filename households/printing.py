@@ -512,6 +512,22 @@ class BuildingPrint:
             for job_id in running.values_list("id", flat=True)
         )
 
+    def page_state(self, job: Any, files: list[dict[str, Any]]) -> dict[str, Any]:
+        """What a print job's page shows and its JSON says: the job's status and progress
+        (``status``, ``done``, ``total``, ``progress`` of a job model whose statuses include
+        ``queued`` and ``running``), its building ``files`` and, while it runs, a line per
+        building part."""
+        running = job.status in ("queued", "running")
+        return {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "done": job.done,
+            "total": job.total,
+            "progress": job.progress,
+            "files": files,
+            "lines": self.job_state(job_id=job.pk).describe(timezone.now()) if running else [],
+        }
+
     def job_state(self, *, job_id: int, now: dt.datetime | None = None) -> PrintJobState:
         stale = (now or timezone.now()) - self.lease()
         states: dict[int, set[str]] = {}

@@ -13,7 +13,6 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from households.printing import BUILDING_FILE, ChunkStatus
 from portal.typing import AuthenticatedHttpRequest
 
-from .models import ContributionNoticeJob, NoticeJobStatus
+from .models import ContributionNoticeJob
 from .receipt_access import (
     NOTICE_PRINTERS,
     get_money_project_for_user,
@@ -107,19 +106,7 @@ def _state(job: ContributionNoticeJob) -> dict:
         }
         for chunk in chunks
     ]
-    running = job.status in (NoticeJobStatus.QUEUED, NoticeJobStatus.RUNNING)
-    lines = (
-        notices.notice_print().job_state(job_id=job.pk).describe(timezone.now()) if running else []
-    )
-    return {
-        "status": job.status,
-        "status_label": job.get_status_display(),
-        "done": job.done,
-        "total": job.total,
-        "progress": job.progress,
-        "files": files,
-        "lines": lines,
-    }
+    return notices.notice_print().page_state(job, files)
 
 
 @login_required
