@@ -4,8 +4,8 @@ The case's order (DOMAIN.md): environment renovation → committee (BJ 52–58) 
 appraisal → owners' joint decision (announced, held, published) → four-party agreement
 (signed, filed with the street office within 15 days, BJ 63) → 双晒 (service standard and
 fees posted, BJ 70) → first billing → collection against the target → subsidy term →
-works. Only the renovation is typed in (``board.models.Renovation``); every other date is
-read from the app that owns it.
+works (co-funded projects with a basis, from ``works``). Only the renovation is typed in
+(``board.models.Renovation``); every other date is read from the app that owns it.
 
 :func:`compounds_progress` loads the facts of any number of compounds in a fixed number of
 queries (one per kind of fact, whatever the number of compounds) and derives each
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,7 @@ from fees.money import ZERO, percent, to_fen
 from households.models import BuildingKind, Committee, Unit
 from portal.models import Compound, StreetOffice
 from voting.models import Decision, DecisionState
+from works.models import Project, ProjectStatus
 
 from .models import DEFAULT_COLLECTION_TARGET, BoardSettings, Renovation
 
@@ -195,6 +196,16 @@ class Facts:
     first_billing: dt.date | None = None
     collection: dict[int, YearCollection] = field(default_factory=dict)
     areas: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # kind → (n, m²)
+    works: WorksFacts | None = None
+
+
+@dataclass(frozen=True)
+class WorksFacts:
+    """The compound's co-funded works that have a basis (approved or later)."""
+
+    projects: int
+    accepted: int
+    first_approved_on: dt.date | None
 
 
 def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
@@ -338,6 +349,18 @@ def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
             term_start=a["term_start"],
             term_end=a["term_end"],
         )
+    for w in (
+        Project.objects.filter(compound_id__in=ids)
+        .exclude(status=ProjectStatus.PROPOSED)
+        .values("compound_id")
+        .annotate(
+            n=Count("id"),
+            accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+            first=Min("approved_on"),
+        )
+        .order_by()
+    ):
+        by_id[w["compound_id"]].works = WorksFacts(w["n"], w["accepted"], w["first"])
     for run_row in (
         BillingRun.objects.filter(compound_id__in=ids)
         .values("compound_id")
@@ -730,14 +753,24 @@ def derive(facts: Facts, today: dt.date) -> Progress:
             reached=bool(subsidised),
         )
     )
+    works = facts.works
     milestones.append(
         Milestone(
             "works",
             str(_("共同出资改造")),
-            None,
-            detail=str(_("平台尚无此功能")),
+            works.first_approved_on if works else None,
+            evidence=reverse("works:projects", args=[code]),
+            detail=(
+                str(_("{n} 项工程，{accepted} 项已验收")).format(
+                    n=works.projects, accepted=works.accepted
+                )
+                if works
+                else ""
+            ),
+            reached=works is not None,
         )
     )
+    reached["works"] = works is not None
 
     stage = "renovation"
     for step in STAGES:

@@ -20,6 +20,7 @@ from board.milestones import compounds_progress, derive, load_facts
 from board.models import Alert, AlertKind, AlertState, BoardSettings, Renovation
 from portal.models import AuditEntry
 from tests.board.helpers import add_committee, open_alert, transition_compound
+from works.models import Project, ProjectStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,30 @@ def test_facts_take_a_fixed_number_of_queries(cast):
         with CaptureQueriesContext(connection) as q:
             load_facts(compounds)
         counts.append(len(q.captured_queries))
-    assert counts[0] == counts[1] == 9
+    assert counts[0] == counts[1] == 10
+
+
+def test_an_approved_works_project_is_the_last_step(cast):
+    compound = transition_compound(cast.office, "w1", paid=1)
+    project = {"compound": compound, "title": "电梯更新", "budget": Decimal("100.00")}
+    Project.objects.create(**project, proposed_on=dt.date(2022, 1, 5))
+    (p,) = compounds_progress([compound], TODAY)
+    works = next(m for m in p.milestones if m.key == "works")
+    assert not works.reached and p.stage == "collecting"  # a proposal is no basis yet
+
+    Project.objects.create(
+        **project,
+        status=ProjectStatus.ACCEPTED,
+        proposed_on=dt.date(2022, 1, 5),
+        approved_on=dt.date(2022, 3, 1),
+        accepted_on=dt.date(2023, 6, 28),
+    )
+    (p,) = compounds_progress([compound], TODAY)
+    works = next(m for m in p.milestones if m.key == "works")
+    assert works.reached and works.done_on == dt.date(2022, 3, 1)
+    assert works.detail == "1 项工程，1 项已验收"
+    assert works.evidence == reverse("works:projects", args=["w1"])
+    assert p.stage == "works"
 
 
 # --- alerts ------------------------------------------------------------------------------

@@ -29,7 +29,9 @@ def test_the_demo_board_shows_todays_alerts_and_real_milestones(client):
     assert by_key["agreement_signed"].done_on == dt.date(2021, 12, 10)
     assert by_key["agreement_filed"].done_on == dt.date(2021, 12, 20)
     assert by_key["first_billing"].done_on == dt.date(2022, 1, 1)
-    assert p.stage == "collecting"
+    # The lift replacement of buildings 16 and 17 (works' demo), approved 2021-12-10.
+    assert by_key["works"].done_on == dt.date(2021, 12, 10)
+    assert p.stage == "works"
 
     client.force_login(get_user_model().objects.get(username="jiedao"))
     data = client.get(reverse("api-street-office-board", args=["btpz"])).json()
