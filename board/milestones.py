@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Min, Q, Sum
+from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ from fees.models import BillingRun, CollectionTotal, FeeStandard
 from fees.money import ZERO, percent, to_fen
 from households.models import BuildingKind, Committee, Unit
 from portal.models import Compound, StreetOffice
+from tickets.models import Channel, Request
 from voting.models import Decision, DecisionState
 from works.models import Project, ProjectStatus
 
@@ -197,6 +199,7 @@ class Facts:
     collection: dict[int, YearCollection] = field(default_factory=dict)
     areas: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # kind → (n, m²)
     works: WorksFacts | None = None
+    hotline: dict[int, int] = field(default_factory=dict)  # year → 12345 cases received
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,7 @@ class WorksFacts:
 
 
 def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
-    """The facts of ``compounds`` (which come with their street office): ten queries
+    """The facts of ``compounds`` (which come with their street office): eleven queries
     whatever their number (none for an empty list)."""
     if not compounds:
         return []
@@ -361,6 +364,14 @@ def load_facts(compounds: Sequence[Compound]) -> list[Facts]:
         .order_by()
     ):
         by_id[w["compound_id"]].works = WorksFacts(w["n"], w["accepted"], w["first"])
+    for h in (
+        Request.objects.filter(compound_id__in=ids, channel=Channel.HOTLINE)
+        .annotate(year=ExtractYear("received_at"))
+        .values("compound_id", "year")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_id[h["compound_id"]].hotline[h["year"]] = h["n"]
     for run_row in (
         BillingRun.objects.filter(compound_id__in=ids)
         .values("compound_id")
@@ -771,6 +782,7 @@ def derive(facts: Facts, today: dt.date) -> Progress:
         )
     )
     reached["works"] = works is not None
+    milestones.append(hotline_trend(facts, today))
 
     stage = "renovation"
     for step in STAGES:
@@ -797,6 +809,26 @@ def derive(facts: Facts, today: dt.date) -> Progress:
         subsidy_end=end,
         subsidy_months_left=months_between(today, end) if end else None,
         agreement_status=a.status_on(today) if a else str(_("无")),
+    )
+
+
+def hotline_trend(facts: Facts, today: dt.date) -> Milestone:
+    """The 12345 hotline's cases of the compound, first year against the last full year
+    (the case's claim: complaints fell after the transition). Not a step of the stage."""
+    years = sorted(y for y in facts.hotline if y < today.year) or sorted(facts.hotline)
+    detail = ""
+    if years:
+        first, last = years[0], years[-1]
+        detail = str(_("{first} 年 {a} 件 → {last} 年 {b} 件")).format(
+            first=first, a=facts.hotline[first], last=last, b=facts.hotline[last]
+        )
+    return Milestone(
+        "hotline",
+        str(_("12345 诉求趋势")),
+        None,
+        evidence=reverse("tickets:rates", args=[facts.compound.code]),
+        detail=detail,
+        reached=bool(years) and facts.hotline[years[-1]] < facts.hotline[years[0]],
     )
 
 

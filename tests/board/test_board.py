@@ -91,7 +91,7 @@ def test_facts_take_a_fixed_number_of_queries(cast):
         with CaptureQueriesContext(connection) as q:
             load_facts(compounds)
         counts.append(len(q.captured_queries))
-    assert counts[0] == counts[1] == 10
+    assert counts[0] == counts[1] == 11
 
 
 def test_an_approved_works_project_is_the_last_step(cast):
@@ -115,6 +115,30 @@ def test_an_approved_works_project_is_the_last_step(cast):
     assert works.detail == "1 项工程，1 项已验收"
     assert works.evidence == reverse("works:projects", args=["w1"])
     assert p.stage == "works"
+
+
+def test_the_hotline_trend_compares_the_first_and_the_last_full_year(cast):
+    from tests.tickets.helpers import file_request
+    from tickets.models import Channel
+
+    received = [dt.datetime(2022, 5, 1, 9, tzinfo=dt.UTC)] * 5 + [
+        dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC)
+    ] * 2
+    received.append(dt.datetime(2025, 2, 1, 9, tzinfo=dt.UTC))  # this year: not yet full
+    for number, at in enumerate(received):
+        file_request(
+            cast,
+            actor=cast.officer,
+            channel=Channel.HOTLINE,
+            hotline_case_number=f"H{number:04d}",
+            received_at=at,
+        )
+    file_request(cast)  # online, not a hotline case
+    (p,) = compounds_progress([cast.compound], TODAY)
+    hotline = next(m for m in p.milestones if m.key == "hotline")
+    assert hotline.detail == "2022 年 5 件 → 2024 年 2 件"
+    assert hotline.reached  # fewer cases than in the first year
+    assert hotline.evidence == reverse("tickets:rates", args=[cast.compound.code])
 
 
 # --- alerts ------------------------------------------------------------------------------
