@@ -104,7 +104,8 @@ def pytest_runtest_teardown(item, nextitem):
     live-server tests, whose database fixture is requested by pytest-django's own autouse
     fixture), seed the migrations' data again."""
     result = yield
-    if _flushes(item):
+    # After the last test the test database is gone (its session fixture ended with it).
+    if nextitem is not None and _flushes(item):
         from django.apps import apps
         from pytest_django.plugin import blocking_manager_key
 

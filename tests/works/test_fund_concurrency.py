@@ -2,8 +2,8 @@
 so the second reads the balances the first left and refuses (rule ``refuse``) or flags
 (rule ``flag``); no balance ever goes below zero.
 
-``serialized_rollback``: a transactional test empties every table afterwards; the data
-the migrations seed (the emergency cases) is put back for the tests that follow."""
+The flush after this transactional test empties the migrations' catalogues too; the suite
+seeds them again after it (tests/conftest.py, MIGRATION_SEEDS)."""
 
 import threading
 from decimal import Decimal
@@ -46,7 +46,7 @@ def _make_both(draws: list[FundDraw]) -> list[str]:
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("rule", [OverdrawRule.REFUSE, OverdrawRule.FLAG])
 def test_two_draws_at_once_do_not_overdraw(rule):
     cast = make_cast()
