@@ -180,7 +180,13 @@ class Request(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["compound", "received_at"]),
+            # The rates' one query reads only these columns: an index-only scan on
+            # PostgreSQL (elsewhere a plain index on the first two).
+            models.Index(
+                fields=["compound", "received_at"],
+                include=["first_response_at", "due_at", "resolved_at", "rating"],
+                name="request_rates_covering",
+            ),
             models.Index(fields=["compound", "state", "due_at"]),
             models.Index(fields=["compound", "reporter", "received_at"]),
         ]

@@ -364,6 +364,44 @@ class Receipt(models.Model):
         return f"{self.project_id} {self.line_id} {self.amount}"
 
 
+class ReceiptRefund(models.Model):
+    """退款: money paid back on a receipt (an overpayment, a payer who withdrew). The
+    receipt stays as it was; what was raised is the receipts less their refunds. A refund
+    names its reason, is recorded with an idempotency key like the receipt, and the refunds
+    of one receipt never exceed its amount (checked by the service under the receipt's
+    lock)."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("退款金额（元）"), **MONEY)
+    refunded_on = models.DateField(_("退款日期"))
+    reason = models.CharField(_("退款原因"), max_length=200)
+    idempotency_key = models.CharField(_("幂等键"), max_length=64)
+    fingerprint = models.CharField(max_length=64, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    #: Set by the recording service when the request replayed an earlier one.
+    was_replayed: bool = False
+
+    class Meta:
+        verbose_name = _("工程退款")
+        verbose_name_plural = _("工程退款")
+        ordering = ["receipt", "id"]
+        indexes = [models.Index(fields=["compound", "receipt"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "idempotency_key"], name="works_refund_unique_key"
+            ),
+            models.CheckConstraint(name="works_refund_amount_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id} -{self.amount}"
+
+
 class NoticeJobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
     RUNNING = "running", _("生成中")
@@ -382,6 +420,9 @@ class ContributionNoticeJob(models.Model):
     )
     done = models.PositiveIntegerField(_("已生成"), default=0)
     total = models.PositiveIntegerField(_("通知单数"), default=0)
+    # The buildings chosen for this job (ids, register order); empty: every building of
+    # the project's scope.
+    building_ids = models.JSONField(_("所选楼栋"), default=list, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -497,6 +538,34 @@ class FundDraw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.amount}"
+
+
+class FundDrawShare(models.Model):
+    """One unit's share of a fund draw, fixed when the draw is published: the split the
+    owners were shown is the split that is made, whatever changes in the scope or the
+    register between publication and the draw."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    draw = models.ForeignKey(FundDraw, on_delete=models.CASCADE, related_name="shares")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
+    area = models.DecimalField(_("面积（m²）"), max_digits=10, decimal_places=2)
+    share = models.DecimalField(_("分摊金额（元）"), **MONEY)
+
+    class Meta:
+        verbose_name = _("维修资金分摊")
+        verbose_name_plural = _("维修资金分摊")
+        ordering = ["draw", "id"]
+        indexes = [models.Index(fields=["compound", "draw"])]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "unit"], name="fund_draw_share_one_per_unit"),
+            models.CheckConstraint(
+                name="fund_draw_share_amounts", condition=Q(area__gt=0, share__gte=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id} {self.unit_id} {self.share}"
 
 
 class EntryKind(models.TextChoices):
