@@ -476,6 +476,55 @@ class CommitteeFormation(models.Model):
         return self.filed_on is not None
 
 
+class CandidateKind(models.TextChoices):
+    """Whom a candidate (候选人) stands for: an owner of the compound, or a representative
+    of one of the bodies that sit on a committee (BJ 54: owner representatives at least
+    half; the chair from the residents' committee)."""
+
+    OWNER = "owner", _("业主")
+    STREET_OFFICE = "street_office", _("街道办事处代表")
+    RESIDENTS_COMMITTEE = "residents_committee", _("社区居委会代表")
+    PROPERTY_RIGHT_UNIT = "property_right_unit", _("产权单位代表")
+    OTHER = "other", _("其他代表")
+
+
+class CommitteeCandidate(models.Model):
+    """候选人: a person nominated at a formation's 推荐 step, with the seat proposed for
+    them. At 确定 the street office seats the candidates it confirms
+    (``member`` then points at the seat); eligibility warnings are computed when shown
+    (:mod:`households.committee_checks`), never stored, since arrears and the roster
+    change."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="committee_candidates"
+    )
+    formation = models.ForeignKey(
+        CommitteeFormation, on_delete=models.CASCADE, related_name="candidates"
+    )
+    name = models.CharField(_("姓名"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=24, choices=CandidateKind.choices)
+    role = models.CharField(_("拟任职务"), max_length=16, choices=CommitteeRole.choices)
+    affiliation = models.CharField(_("所在单位"), max_length=200, blank=True)
+    member = models.OneToOneField(
+        CommitteeMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidate",
+        verbose_name=_("当选委员"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("物管会候选人")
+        verbose_name_plural = _("物管会候选人")
+        ordering = ["compound_id", "formation_id", "id"]
+        indexes = [models.Index(fields=["compound", "formation"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
 class ActivationCode(models.Model):
     """开通码: the one-time code printed on a household's activation letter (开通通知书).
 
