@@ -556,7 +556,11 @@ class FundDrawShare(models.Model):
         verbose_name = _("维修资金分摊")
         verbose_name_plural = _("维修资金分摊")
         ordering = ["draw", "id"]
-        indexes = [models.Index(fields=["compound", "draw"])]
+        indexes = [
+            models.Index(fields=["compound", "draw"]),
+            # An owner's shares of the draws published to them (their home page).
+            models.Index(fields=["compound", "unit"], name="works_fund_share_unit_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["draw", "unit"], name="fund_draw_share_one_per_unit"),
             models.CheckConstraint(
@@ -573,6 +577,8 @@ class EntryKind(models.TextChoices):
     TOP_UP = "top_up", _("续筹")
     DRAW = "draw", _("使用")
     INTEREST = "interest", _("增值收益")
+    # A later credit settling (part of) what a draw left owed: the draw receives the money.
+    SETTLE = "settle", _("补划欠缴")
 
 
 class FundImport(models.Model):
@@ -621,8 +627,15 @@ class FundImport(models.Model):
 
 class FundEntry(models.Model):
     """One line of a unit's maintenance-fund ledger. ``amount`` is signed: draws are
-    negative. A unit's balance is the sum of its entries (never below zero unless the
-    compound's rule flagged the rest as owed: ``owed`` on the draw's entries)."""
+    negative. A unit's balance is the sum of its entries and never goes below zero: when
+    the compound's rule flags a draw larger than the balance, the draw's entry takes the
+    balance and records the rest as ``owed``.
+
+    The ledger is append-only. A later top-up or interest settles what is owed first
+    (oldest draw first) with a ``settle`` entry linked to the draw: ``amount`` is what the
+    draw receives (negative) and ``owed`` the same negative change to what is owed, so
+    the sum of ``owed`` over a unit's (or a draw's) entries is what remains owed, and for
+    every draw ``-sum(amount) + sum(owed)`` over its entries equals the draw's amount."""
 
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
@@ -654,11 +667,16 @@ class FundEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                name="fund_entry_sign_matches_kind",
+                name="fund_entry_sign_matches_kind_v2",
                 condition=Q(kind="draw", amount__lte=0, draw__isnull=False)
-                | (~Q(kind="draw") & Q(amount__gt=0) & Q(draw__isnull=True)),
+                | Q(kind="settle", amount__lt=0, draw__isnull=False)
+                | (~Q(kind__in=["draw", "settle"]) & Q(amount__gt=0) & Q(draw__isnull=True)),
             ),
-            models.CheckConstraint(name="fund_entry_owed_not_negative", condition=Q(owed__gte=0)),
+            models.CheckConstraint(
+                name="fund_entry_owed_by_kind",
+                condition=(~Q(kind="settle") & Q(owed__gte=0))
+                | Q(kind="settle", owed=models.F("amount")),
+            ),
             models.UniqueConstraint(
                 fields=["unit"], condition=Q(kind="opening"), name="fund_entry_one_opening"
             ),
