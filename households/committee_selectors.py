@@ -5,6 +5,7 @@ queries whatever the number of committees and members."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, Prefetch, Value, When
@@ -12,9 +13,15 @@ from django.utils.translation import gettext as _
 
 from portal.models import Compound
 
-from .committee_checks import MemberMatch
-from .models import Committee, CommitteeFormation, CommitteeMember, FormationStep
-from .selectors import COMMITTEE_ROLE_ORDER
+from .committee_checks import MemberMatch, candidate_warnings
+from .models import (
+    Committee,
+    CommitteeCandidate,
+    CommitteeFormation,
+    CommitteeMember,
+    FormationStep,
+)
+from .selectors import COMMITTEE_ROLE_ORDER, owner_name_shown
 
 #: The term alert's window (the board warns 90 days before the term ends).
 TERM_WARNING_DAYS = 90
@@ -48,6 +55,24 @@ def formation_steps(formation: CommitteeFormation | None) -> list[StepRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class CandidateRow:
+    """A candidate as the page and the API show it, with the warnings of the moment
+    (only while the formation awaits 确定: afterwards the seats carry their own)."""
+
+    candidate: CommitteeCandidate
+    match: MemberMatch | None
+    name: str  # whole, or masked (张*) for those who may not read names
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.match.warnings if self.match else []
+
+    @property
+    def by_name(self) -> bool:
+        return bool(self.match and self.match.by_name)
+
+
 @dataclass
 class CommitteeTerm:
     """One committee (one term, 一届) with its members, formation and state on ``today``."""
@@ -58,6 +83,7 @@ class CommitteeTerm:
     steps: list[StepRow]
     state: str  # "in_term", "ending", "ended", "past" (replaced by a later committee)
     matches: dict[int, MemberMatch] = field(default_factory=dict)
+    candidates: list[CandidateRow] = field(default_factory=list)
 
     @property
     def member_rows(self) -> list[tuple[CommitteeMember, MemberMatch | None]]:
@@ -129,3 +155,39 @@ def pending_formation(compound: Compound) -> CommitteeFormation | None:
     return compound.committee_formations.filter(
         filed_on__isnull=True, committee__isnull=True
     ).first()
+
+
+def formation_candidates(
+    compound: Compound,
+    formations: Sequence[CommitteeFormation | None],
+    *,
+    names_visible: bool = True,
+) -> dict[int, list[CandidateRow]]:
+    """The candidates of ``formations`` by formation id, in the order nominated, with
+    eligibility warnings for those of formations not yet confirmed. One query for the
+    candidates plus the checks' fixed number, whatever the number of candidates."""
+    ids = [f.pk for f in formations if f is not None]
+    rows: dict[int, list[CandidateRow]] = {pk: [] for pk in ids}
+    if not ids:
+        return rows
+    candidates = list(
+        compound.committee_candidates.filter(formation_id__in=ids).order_by("formation_id", "id")
+    )
+    open_ids = {f.pk for f in formations if f is not None and f.confirmed_on is None}
+    checked = [c for c in candidates if c.formation_id in open_ids]
+    matches = candidate_warnings(compound, checked) if checked else {}
+    for c in candidates:
+        rows[c.formation_id].append(
+            CandidateRow(
+                c, matches.get(c.pk), owner_name_shown(c.name, names_visible=names_visible)
+            )
+        )
+    return rows
+
+
+def compound_formations(compound: Compound) -> list[CommitteeFormation]:
+    """Every formation of ``compound`` (re-formations included), the latest announced
+    first, with its committee (one query)."""
+    return list(
+        compound.committee_formations.select_related("committee").order_by("-announced_on", "-id")
+    )

@@ -8,6 +8,7 @@ a term inside the committee's term.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -19,7 +20,15 @@ from portal.audit import audit_record
 from portal.models import Compound
 
 from ..committee_checks import committee_changed
-from ..models import Committee, CommitteeFormation, CommitteeMember, CommitteeRole, FormationStep
+from ..models import (
+    CandidateKind,
+    Committee,
+    CommitteeCandidate,
+    CommitteeFormation,
+    CommitteeMember,
+    CommitteeRole,
+    FormationStep,
+)
 from ..workdays import add_working_days
 
 MAX_TERM_YEARS = 3
@@ -417,15 +426,18 @@ def committee_formation_step(
     step: FormationStep | str,
     day: dt.date,
     term_end: dt.date | None = None,
+    seat_candidates: Sequence[int] = (),
     today: dt.date | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> CommitteeFormation:
     """Record the next step of ``formation`` on ``day``.
 
     确定 (confirmed) forms the committee: its term starts that day and ends on
-    ``term_end`` (at most three years; three years when not given); members are then
-    seated with :func:`committee_member_add`. 公示 (publicity) computes the last day of the
-    10 working days' posting; 备案 (filed) is possible only after it."""
+    ``term_end`` (at most three years; three years when not given); the candidates named
+    by ``seat_candidates`` (ids of this formation's candidates) take the seats proposed
+    for them, and more members may be seated with :func:`committee_member_add`. 公示
+    (publicity) computes the last day of the 10 working days' posting; 备案 (filed) is
+    possible only after it."""
     today = today or timezone.localdate()
     formation = (
         CommitteeFormation.objects.select_for_update(of=("self",))
@@ -446,6 +458,7 @@ def committee_formation_step(
     values = _formation_values(formation)
     values[step.value] = day
     errors = formation_errors(values, today=today)
+    seating = _candidates_to_seat(formation, step, seat_candidates, errors)
     if errors:
         raise ValidationError(errors)
     setattr(formation, step.value, day)
@@ -467,6 +480,8 @@ def committee_formation_step(
             ) from None
         formation.committee = committee
         data["committee"] = committee.pk
+        if seating:
+            data["seated"] = _seat(committee, seating, actor=actor)
     if step == FormationStep.PUBLICITY:
         formation.publicity_end = add_working_days(day, PUBLICITY_WORKING_DAYS)
         data["publicity_end"] = formation.publicity_end
@@ -546,4 +561,316 @@ def committee_formation_record(
         data={**values, "committee": committee.pk, "illustrative": illustrative},
     )
     _on_change(committee.compound)
+    return formation
+
+
+# --- candidates (候选人, at the 推荐 step) ---------------------------------------------------
+
+MAX_CANDIDATES = 99
+
+
+def _candidates_to_seat(
+    formation: CommitteeFormation,
+    step: FormationStep,
+    ids: Sequence[int],
+    errors: dict[str, list[str]],
+) -> list[CommitteeCandidate]:
+    """The candidates to seat at 确定, in the order given (errors added to ``errors``)."""
+    if not ids:
+        return []
+    if step != FormationStep.CONFIRMED:
+        errors["candidates"] = [_("只有在「确定」时才能从候选人中确定委员")]
+        return []
+    wanted = list(dict.fromkeys(ids))
+    found = {c.pk: c for c in formation.candidates.filter(pk__in=wanted, member__isnull=True)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        errors["candidates"] = [
+            _("候选人 %(ids)s 不是该次组建的候选人，或已确定为委员")
+            % {"ids": "、".join(str(i) for i in missing)}
+        ]
+        return []
+    return [found[i] for i in wanted]
+
+
+def _seat(
+    committee: Committee,
+    candidates: list[CommitteeCandidate],
+    *,
+    actor: AbstractBaseUser | None,
+) -> list[int]:
+    """Seat ``candidates`` on ``committee`` for its whole term, each in the role proposed
+    for them; a refused seat (e.g. a second chair) refuses the whole confirmation."""
+    seated = []
+    for candidate in candidates:
+        try:
+            member = committee_member_add(
+                committee=committee,
+                name=candidate.name,
+                role=candidate.role,
+                affiliation=candidate.affiliation,
+                actor=actor,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    "candidates": [
+                        _("候选人 %(name)s：%(error)s")
+                        % {"name": candidate.name, "error": "；".join(exc.messages)}
+                    ]
+                }
+            ) from None
+        candidate.member = member
+        candidate.save(update_fields=["member"])
+        seated.append(member.pk)
+    return seated
+
+
+def default_candidate_role(kind: str) -> str:
+    """The seat usually proposed: an owner stands as owner representative (业主代表), a
+    body's representative as member (委员)."""
+    return (
+        CommitteeRole.OWNER_REPRESENTATIVE if kind == CandidateKind.OWNER else CommitteeRole.MEMBER
+    )
+
+
+@transaction.atomic
+def committee_candidate_add(
+    *,
+    formation: CommitteeFormation,
+    name: str,
+    kind: CandidateKind | str,
+    role: CommitteeRole | str | None = None,
+    affiliation: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> CommitteeCandidate:
+    """Record a candidate nominated (推荐) in ``formation``, until its members are
+    confirmed (确定). ``role`` is the seat proposed (by default: owner representative for
+    an owner, member for a body's representative). Eligibility is warned about when the
+    candidate is shown (:func:`households.committee_checks.candidate_warnings`), never
+    refused here: the street office decides."""
+    formation = (
+        CommitteeFormation.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=formation.pk)
+    )
+    name, affiliation = name.strip(), affiliation.strip()
+    errors: dict[str, list[str]] = {}
+    if formation.confirmed_on is not None:
+        errors["__all__"] = [
+            _("该次组建已于 %(date)s 确定委员：不能再添加候选人")
+            % {"date": formation.confirmed_on.isoformat()}
+        ]
+    if not name:
+        errors["name"] = [_("请填写候选人姓名")]
+    if kind not in CandidateKind.values:
+        errors["kind"] = [
+            _("候选人类别只能是业主、街道办事处代表、社区居委会代表、产权单位代表或其他代表")
+        ]
+    role = role or default_candidate_role(str(kind))
+    if role not in CommitteeRole.values:
+        errors["role"] = [_("职务只能是主任、副主任、业主代表或委员")]
+    if formation.candidates.count() >= MAX_CANDIDATES:
+        errors.setdefault("name", []).append(_("候选人人数已达上限"))
+    if errors:
+        raise ValidationError(errors)
+    candidate = CommitteeCandidate(
+        compound=formation.compound,
+        formation=formation,
+        name=name,
+        kind=kind,
+        role=role,
+        affiliation=affiliation,
+    )
+    candidate.full_clean(exclude=["compound", "formation", "member"])
+    candidate.save()
+    audit_record(
+        action="committee.candidate_add",
+        actor=actor,
+        compound=formation.compound,
+        obj=candidate,
+        data={"formation": formation.pk, "kind": str(kind), "role": str(role)},
+    )
+    return candidate
+
+
+@transaction.atomic
+def committee_candidate_remove(
+    *, candidate: CommitteeCandidate, actor: AbstractBaseUser | None = None
+) -> None:
+    """Withdraw a candidate (a nomination recorded by mistake or withdrawn) before the
+    members are confirmed; afterwards the record stays as it was."""
+    candidate = (
+        CommitteeCandidate.objects.select_for_update(of=("self",))
+        .select_related("compound", "formation")
+        .get(pk=candidate.pk)
+    )
+    if candidate.formation.confirmed_on is not None:
+        raise ValidationError(_("该次组建已确定委员：候选人记录不能再删除"))
+    data = {"formation": candidate.formation_id, "candidate": candidate.pk}
+    compound = candidate.compound
+    candidate.delete()
+    audit_record(action="committee.candidate_remove", actor=actor, compound=compound, data=data)
+
+
+# --- correcting a recorded step (更正) --------------------------------------------------------
+
+MAX_REASON_LENGTH = 500
+
+
+def _neighbour_errors(
+    formation: CommitteeFormation, step: FormationStep, day: dt.date
+) -> list[str]:
+    """The order of terms: a formation's announcement and confirmation lie after the
+    previous committee was formed, and before the next formation was announced."""
+    compound = formation.compound
+    committees = compound.committees.all()
+    if formation.committee_id is not None:
+        committees = committees.exclude(pk=formation.committee_id)
+    anchor = formation.confirmed_on or formation.announced_on
+    previous = committees.filter(formed_on__lt=anchor).order_by("-formed_on").first()
+    errors: list[str] = []
+    bounded_below = step in (FormationStep.ANNOUNCED, FormationStep.CONFIRMED)
+    if bounded_below and previous is not None and day <= previous.formed_on:
+        errors.append(
+            _("须晚于上一届物管会的成立日期（%(date)s）") % {"date": previous.formed_on.isoformat()}
+        )
+    if step == FormationStep.CONFIRMED:
+        later = (
+            compound.committee_formations.exclude(pk=formation.pk)
+            .filter(announced_on__gt=anchor)
+            .order_by("announced_on")
+            .first()
+        )
+        following = committees.filter(formed_on__gt=anchor).order_by("formed_on").first()
+        if later is not None and day >= later.announced_on:
+            errors.append(
+                _("须早于下一届的组建公告（%(date)s）") % {"date": later.announced_on.isoformat()}
+            )
+        elif following is not None and day >= following.formed_on:
+            errors.append(
+                _("须早于下一届物管会的成立日期（%(date)s）")
+                % {"date": following.formed_on.isoformat()}
+            )
+    return errors
+
+
+def _move_committee(
+    committee: Committee, old: dt.date, new: dt.date, errors: list[str]
+) -> dict[str, object]:
+    """The committee follows its corrected confirmation: it is formed on ``new``; a term
+    that was the default three years stays three years, and the seats that began (or end)
+    with the term move with it. Returns the changes made (nothing saved when ``errors``
+    gains a message)."""
+    term_end = committee.term_end
+    if term_end == default_term_end(old):
+        term_end = default_term_end(new)
+    elif term_end > _term_end_limit(new):
+        errors.append(
+            _("物管会任期不超过3年：确定日期改为 %(day)s 后任期最晚至 %(date)s，请先修改任期")
+            % {"day": new.isoformat(), "date": _term_end_limit(new).isoformat()}
+        )
+    if term_end <= new:
+        errors.append(_("任期届满日期须晚于成立日期"))
+    members = list(committee.members.select_for_update(of=("self",)))
+    moved = []
+    for member in members:
+        start = new if member.term_start == old else member.term_start
+        end = term_end if member.term_end == committee.term_end else member.term_end
+        if start < new or end > term_end or end < start:
+            errors.append(
+                _("委员 %(name)s 的任期（%(a)s 至 %(b)s）将超出物管会任期：请先修改该委员的任期")
+                % {"name": member.name, "a": start.isoformat(), "b": end.isoformat()}
+            )
+        elif (start, end) != (member.term_start, member.term_end):
+            member.term_start, member.term_end = start, end
+            moved.append(member)
+    if errors:
+        return {}
+    before = {"formed_on": committee.formed_on, "term_end": committee.term_end}
+    committee.formed_on, committee.term_end = new, term_end
+    committee.full_clean()
+    committee.save(update_fields=["formed_on", "term_end"])
+    for member in moved:
+        member.save(update_fields=["term_start", "term_end"])
+    return {
+        "committee": committee.pk,
+        "committee_before": before,
+        "committee_after": {"formed_on": new, "term_end": term_end},
+        "members_moved": [m.pk for m in moved],
+    }
+
+
+@transaction.atomic
+def committee_formation_correct(
+    *,
+    formation: CommitteeFormation,
+    step: FormationStep | str,
+    day: dt.date,
+    reason: str,
+    today: dt.date | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> CommitteeFormation:
+    """Correct the date of a step already recorded (更正), with the reason, by the same
+    rules as recording it: the steps in order and none in the future, the posting's 10
+    working days recomputed from a corrected 公示 start and the filing after them, the
+    terms in order. Correcting 确定 moves the committee's formation date (and the seats
+    that began with it). The audit entry keeps the old date, the new one and the reason;
+    on any error nothing is saved. Errors about the date are under ``day``."""
+    today = today or timezone.localdate()
+    formation = (
+        CommitteeFormation.objects.select_for_update(of=("self",))
+        .select_related("compound", "committee")
+        .get(pk=formation.pk)
+    )
+    _lock_compound(formation.compound)
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("请填写更正理由")]
+    elif len(reason) > MAX_REASON_LENGTH:
+        errors["reason"] = [_("更正理由不超过 %(n)s 字") % {"n": MAX_REASON_LENGTH}]
+    try:
+        step = FormationStep(step)
+    except ValueError:
+        errors["step"] = [_("没有这个组建步骤")]
+        raise ValidationError(errors) from None
+    old = getattr(formation, step.value)
+    if old is None:
+        errors["step"] = [
+            _("「%(step)s」尚未记录：请用“记录下一步”记录，而不是更正")
+            % {"step": _step_label(step)}
+        ]
+        raise ValidationError(errors)
+    if day == old:
+        errors["day"] = [_("新日期与原记录相同（%(date)s）") % {"date": old.isoformat()}]
+        raise ValidationError(errors)
+    values = _formation_values(formation)
+    values[step.value] = day
+    day_errors = [
+        m for messages in formation_errors(values, today=today).values() for m in messages
+    ]
+    day_errors += _neighbour_errors(formation, step, day)
+    data: dict[str, object] = {"step": step.value, "before": old, "after": day, "reason": reason}
+    if not day_errors and step == FormationStep.CONFIRMED and formation.committee is not None:
+        data.update(_move_committee(formation.committee, old, day, day_errors))
+    if day_errors:
+        errors["day"] = day_errors
+    if errors:
+        raise ValidationError(errors)
+    setattr(formation, step.value, day)
+    if step == FormationStep.PUBLICITY:
+        data["publicity_end_before"] = formation.publicity_end
+        formation.publicity_end = add_working_days(day, PUBLICITY_WORKING_DAYS)
+        data["publicity_end_after"] = formation.publicity_end
+    formation.full_clean()
+    formation.save()
+    audit_record(
+        action="committee.formation_correct",
+        actor=actor,
+        compound=formation.compound,
+        obj=formation,
+        data=data,
+    )
+    _on_change(formation.compound)
     return formation
