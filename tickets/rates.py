@@ -20,8 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth
+from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,38 +91,66 @@ def months_of(year: int, today: dt.date) -> list[tuple[int, int]]:
     return [(year, m) for m in range(1, last + 1)]
 
 
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+# Each month's requests are found by an index range on (compound, received_at) between the
+# month's local bounds, listed as VALUES, and grouped by the month's number in that list.
+# Grouping by the truncated received_at gave the same counts, but PostgreSQL cannot estimate
+# how many months a truncated timestamp has, so it sorted every request by month (spilling
+# to disk at 100,000 requests); a list of twelve rows it knows has at most twelve groups,
+# which it aggregates in a small hash while reading the covering index
+# ``request_rates_covering`` alone (COUNT(*), not COUNT(id): the id is not in that index).
+# tests/tickets/test_rates_equivalence.py compares both formulations on random requests.
+_COUNTS_SQL = """
+SELECT b.column1,
+       COUNT(*),
+       COUNT(CASE WHEN r.first_response_at IS NOT NULL OR r.due_at <= %s THEN 1 END),
+       COUNT(CASE WHEN r.first_response_at <= r.due_at THEN 1 END),
+       COUNT(CASE WHEN r.resolved_at IS NOT NULL THEN 1 END),
+       COUNT(CASE WHEN r.rating <> '' THEN 1 END),
+       COUNT(CASE WHEN r.rating = %s THEN 1 END)
+FROM (VALUES {bounds}) AS b
+JOIN {table} AS r
+  ON r.compound_id = %s AND r.received_at >= b.column2 AND r.received_at < b.column3
+GROUP BY b.column1
+"""
+_COUNT_NAMES = ("received", "judged", "responded", "resolved", "rated", "satisfied")
+
+
+def _counts_by_month(
+    compound: Compound, months: list[tuple[int, int]], now: dt.datetime
+) -> dict[tuple[int, int], dict[str, int]]:
+    """The counts of each of ``months`` (requests received between the month's first
+    instant and the next month's, in the portal's time zone), in one query; months
+    without a request are absent."""
+    connection = connections[Request.objects.db]
+    adapt = connection.ops.adapt_datetimefield_value
+    bounds: list[object] = []
+    for index, (y, m) in enumerate(months):
+        bounds += [index, adapt(_local_start(y, m)), adapt(_local_start(*_next_month(y, m)))]
+    sql = _COUNTS_SQL.format(
+        bounds=", ".join(["(%s, %s, %s)"] * len(months)),
+        table=connection.ops.quote_name(Request._meta.db_table),
+    )
+    params = [adapt(now), Rating.SATISFIED.value, *bounds, compound.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return {months[row[0]]: dict(zip(_COUNT_NAMES, row[1:], strict=True)) for row in found}
+
+
 def monthly_rates(
     compound: Compound, year: int, *, now: dt.datetime | None = None
 ) -> list[MonthRates]:
-    """The measures of each month of ``year`` up to now: ONE query, grouped by month in
+    """The measures of each month of ``year`` up to now: ONE query, each month bounded in
     the portal's time zone, whatever the number of requests."""
     now = now or timezone.now()
     months = months_of(year, timezone.localtime(now).date())
     if not months:
         return []
-    start = _local_start(year, 1)
-    end = _local_start(year + 1, 1)
-    rows = (
-        Request.objects.filter(compound=compound, received_at__gte=start, received_at__lt=end)
-        .annotate(month=TruncMonth("received_at"))
-        .values("month")
-        .annotate(
-            received=Count("id"),
-            judged=Count("id", filter=Q(first_response_at__isnull=False) | Q(due_at__lte=now)),
-            responded=Count("id", filter=Q(first_response_at__lte=F("due_at"))),
-            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-            rated=Count("id", filter=~Q(rating="")),
-            satisfied=Count("id", filter=Q(rating=Rating.SATISFIED)),
-        )
-        .order_by("month")
-    )
-    by_month: dict[tuple[int, int], dict[str, int]] = {}
-    for found in rows:
-        month = found["month"]
-        if isinstance(month, dt.datetime) and timezone.is_aware(month):
-            month = timezone.localtime(month)
-        counts: dict[str, int] = {k: v for k, v in found.items() if k != "month"}  # type: ignore[misc]
-        by_month[(month.year, month.month)] = counts
+    by_month = _counts_by_month(compound, months, now)
     result = []
     for y, m in months:
         row = by_month.get((y, m), {})
