@@ -375,6 +375,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.escalate_overdue_requests",
         "schedule": 15 * 60,
     },
+    "notify-due-soon-requests": {
+        "task": "tickets.tasks.notify_due_soon_requests",
+        "schedule": 15 * 60,
+    },
     "audit-checkpoint-daily": {
         "task": "portal.tasks.audit_checkpoint",
         "schedule": 24 * 60 * 60,

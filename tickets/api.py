@@ -18,6 +18,7 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from households.roster.limits import Limits
 from portal.api import CompoundScopedAPIView
 from portal.models import Compound
 from portal.xlsx import XLSX_CONTENT_TYPE, Sheet, xlsx_file_response
@@ -25,7 +26,7 @@ from portal.xlsx import XLSX_CONTENT_TYPE, Sheet, xlsx_file_response
 from . import services
 from .access import HOTLINE_KEEPERS, RATE_READERS, get_request_for_user, requests_for_user
 from .hotline import EXPORT_HEADERS
-from .models import Request, RequestEvent, RequestPhoto
+from .models import HotlineImport, ImportStatus, Request, RequestEvent, RequestPhoto
 from .rates import DEFINITIONS, monthly_rates
 from .serializers import (
     CommentInput,
@@ -38,7 +39,7 @@ from .serializers import (
     RequestSerializer,
     TransitionInput,
 )
-from .services_hotline import hotline_export_rows, hotline_import
+from .services_hotline import hotline_export_rows, hotline_import, hotline_import_enqueue
 
 User = get_user_model()
 
@@ -257,6 +258,9 @@ class HotlineView(CompoundScopedAPIView):
     @extend_schema(
         request=HotlineImportInput,
         responses={201: HotlineReportSerializer, 400: HotlineReportSerializer},
+        deprecated=True,
+        description="Synchronous import, kept for existing callers: prefer "
+        "POST …/requests/hotline/imports/ (a background job with progress).",
     )
     def post(self, request, code: str) -> Response:
         compound = self.compound
@@ -280,3 +284,95 @@ class HotlineView(CompoundScopedAPIView):
         return Response(
             body, status=status.HTTP_201_CREATED if report.ok else status.HTTP_400_BAD_REQUEST
         )
+
+
+class HotlineRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="电子表格中的行号")
+    column = serializers.CharField(help_text="列名，如 受理时间")
+    message = serializers.CharField()
+
+
+class HotlineImportStartedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ImportStatus.choices)
+
+
+class HotlineImportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=ImportStatus.choices,
+        help_text="queued → running → done（全部导入）或 failed（一件也未导入，见 errors）",
+    )
+    done = serializers.IntegerField(help_text="已检查的行数")
+    total = serializers.IntegerField(help_text="文件中的工单行数（读取文件后才知道，之前为 0）")
+    created = serializers.IntegerField(help_text="新建的工单数（failed 时为 0）")
+    merged = serializers.IntegerField(help_text="重复行（同一工单编号、同一内容）合并的行数")
+    already = serializers.IntegerField(help_text="此前已导入、内容相同的工单数")
+    repaired_rows = serializers.ListField(child=serializers.IntegerField())
+    file_error = serializers.CharField(help_text="整个文件无法读取的原因；否则为空")
+    # The API's key is "errors" (the row report); a field may shadow Serializer.errors.
+    errors = HotlineRowErrorSerializer(  # type: ignore[assignment]
+        many=True, help_text="每个出错的行（最多1000处）"
+    )
+
+
+def hotline_import_body(job: HotlineImport) -> dict:
+    report = job.report or {}
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "created": report.get("created", 0),
+        "merged": report.get("merged", 0),
+        "already": report.get("already", 0),
+        "repaired_rows": report.get("repaired_rows", []),
+        "file_error": report.get("file_error", ""),
+        "errors": report.get("errors", []),
+    }
+
+
+class HotlineImportListView(CompoundScopedAPIView):
+    """12345 工单导入: POST the hotline's case file (multipart ``file``, XLSX or CSV); the
+    import runs in the background, all or nothing, and the answer (202) names the job to
+    poll at …/hotline/imports/{id}/. Street office only. An empty or oversized file is
+    refused at once (400) and nothing is kept."""
+
+    allowed_roles = HOTLINE_KEEPERS
+    serializer_class = HotlineImportInput
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request=HotlineImportInput,
+        responses={202: HotlineImportStartedSerializer, 400: OpenApiTypes.OBJECT},
+    )
+    def post(self, request, code: str) -> Response:
+        compound = self.compound
+        data = HotlineImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        job = hotline_import_enqueue(
+            compound=compound,
+            actor=request.user,
+            data=upload.read(Limits.from_settings().upload_bytes + 1),
+            filename=upload.name or "",
+        )
+        job.refresh_from_db(fields=["status"])  # run already where tasks are eager
+        return Response(
+            HotlineImportStartedSerializer({"id": job.pk, "status": job.status}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class HotlineImportDetailView(CompoundScopedAPIView):
+    """One 12345 import: its status, progress (done of total rows checked) and report."""
+
+    allowed_roles = HOTLINE_KEEPERS
+    serializer_class = HotlineImportSerializer
+
+    @extend_schema(responses={200: HotlineImportSerializer, 404: OpenApiTypes.OBJECT})
+    def get(self, request, code: str, import_id: int) -> Response:
+        job = HotlineImport.objects.filter(compound=self.compound, pk=import_id).first()
+        if job is None:
+            raise exceptions.NotFound
+        return Response(HotlineImportSerializer(hotline_import_body(job)).data)

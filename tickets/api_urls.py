@@ -15,6 +15,16 @@ urlpatterns = [
         name="api-request-hotline",
     ),
     path(
+        "compounds/<slug:code>/requests/hotline/imports/",
+        api.HotlineImportListView.as_view(),
+        name="api-request-hotline-imports",
+    ),
+    path(
+        "compounds/<slug:code>/requests/hotline/imports/<int:import_id>/",
+        api.HotlineImportDetailView.as_view(),
+        name="api-request-hotline-import",
+    ),
+    path(
         "compounds/<slug:code>/requests/<int:request_id>/",
         api.RequestDetailView.as_view(),
         name="api-request-detail",

@@ -32,7 +32,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -230,9 +230,17 @@ def _header(rows: list[tuple[int, list[object]]]) -> tuple[int, dict[str, int]]:
     raise HotlineFileError(_("找不到表头：前10行中没有“工单编号”列（请使用导出的格式）"))
 
 
-def parse_file(data: bytes, context: HotlineContext) -> ParsedFile:
+def parse_file(
+    data: bytes,
+    context: HotlineContext,
+    progress: Callable[[int, int], None] | None = None,
+    steps: int = 20,
+) -> ParsedFile:
     """Every row checked against the catalogue, the compound's units, each other and the
-    cases imported before. Raises :class:`HotlineFileError` for the file as a whole."""
+    cases imported before. Raises :class:`HotlineFileError` for the file as a whole.
+
+    ``progress(done, total)`` is called when the rows are known and then about ``steps``
+    times while they are checked (never once per row: each call may write to the database)."""
     rows = read_rows(data)
     index, columns = _header(rows)
     result = ParsedFile()
@@ -242,7 +250,12 @@ def parse_file(data: bytes, context: HotlineContext) -> ParsedFile:
         raise HotlineFileError(_("文件中没有工单"))
     if len(records) > MAX_ROWS:
         raise HotlineFileError(_("行数过多：一次最多导入 %(n)d 行") % {"n": MAX_ROWS})
-    for number, cells in records:
+    every = max(1, -(-len(records) // max(1, steps)))
+    if progress is not None:
+        progress(0, len(records))
+    for checked, (number, cells) in enumerate(records):
+        if progress is not None and checked and checked % every == 0:
+            progress(checked, len(records))
 
         def cell(key: str, cells: list[object] = cells) -> object:
             position = columns.get(key)

@@ -9,6 +9,8 @@ it rates the result. The city's three measures (响应率, 解决率, 满意率)
 these rows in :mod:`tickets.rates`.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -162,6 +164,9 @@ class Request(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("重启次数"), default=0)
     # 0: not escalated; 1: the committee was told it is overdue; 2: the street office too.
     escalation_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
+    # The due time the "due soon" notice was sent for (once per deadline; a new deadline,
+    # e.g. after a reopening, may be announced again): tickets.services.requests_due_soon.
+    due_soon_notified_for = models.DateTimeField(_("即将超时提醒对应的时限"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -299,6 +304,8 @@ class Notification(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=NotificationKind.choices)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # When the e-mail copy went out (only where EMAIL_URL is configured): sent once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -308,3 +315,99 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} #{self.request_id}"
+
+
+class MailLanguage(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants notifications by e-mail: in which language (the portal's default,
+    Chinese, unless chosen) and whether at all. No row: Chinese, e-mail on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_mail_preference"
+    )
+    language = models.CharField(
+        _("邮件语言"), max_length=8, choices=MailLanguage.choices, default=MailLanguage.ZH_HANS
+    )
+    email = models.BooleanField(_("通过邮件接收通知"), default=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.language}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已导入")
+    FAILED = "failed", _("未导入")
+
+
+class HotlineImport(models.Model):
+    """One import of the 12345 hotline's case file, run in the background.
+
+    The upload is kept (through the storage API) until the worker has read it; ``done`` of
+    ``total`` rows checked feed the progress bar; ``report`` is the row report (created,
+    merged, already, repaired_rows, file_error, errors: [{row, column, message}]). All or
+    nothing: ``done`` means every case was written in the one transaction that also
+    marked the job done; ``failed`` means nothing was written. ``claim`` is the task that
+    holds the job and ``heartbeat_at`` when it last said so: a job whose worker died is
+    taken back by the same (redelivered) task, or re-run once its heartbeat is stale."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("文件名"), max_length=200)
+    upload = models.FileField(upload_to="tickets/hotline-imports/", max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(_("已检查"), default=0)
+    total = models.PositiveIntegerField(_("行数"), default=0)
+    report = models.JSONField(_("导入报告"), default=dict, blank=True)
+    claim = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("12345工单导入")
+        verbose_name_plural = _("12345工单导入")
+        ordering = ["compound_id", "-created_at", "-id"]
+        indexes = [models.Index(fields=["compound", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.compound_id} {self.filename}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:hotline-import", args=[self.compound.code, self.pk])
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the rows checked, for the progress bar (100 once finished)."""
+        if not self.in_progress:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0
+
+    def is_stalled(self, now) -> bool:  # noqa: ANN001 (a datetime)
+        """Running, but its worker has not been heard of for :data:`STALLED_AFTER`."""
+        if self.status == ImportStatus.QUEUED:
+            return self.created_at < now - STALLED_AFTER
+        if self.status == ImportStatus.RUNNING:
+            return self.heartbeat_at is None or self.heartbeat_at < now - STALLED_AFTER
+        return False
+
+
+#: A running import whose worker has been silent this long may be run again.
+STALLED_AFTER = dt.timedelta(minutes=10)

@@ -10,13 +10,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from households.models import Unit
+from households.roster.limits import Limits
 from portal.access import acting_roles, get_compound_for_user
 from portal.errors import errors_to_form
 from portal.lists import (
@@ -41,11 +43,27 @@ from .access import (
     requests_for_user,
 )
 from .hotline import EXPORT_HEADERS, HEADERS
-from .models import Category, Notification, Party, Rating, Request, State
+from .models import (
+    Category,
+    HotlineImport,
+    ImportStatus,
+    Notification,
+    NotificationPreference,
+    Party,
+    Rating,
+    Request,
+    State,
+)
 from .photos import MAX_PHOTOS
 from .rates import DEFINITIONS, monthly_rates
 from .scorecard import company_scorecard
-from .services_hotline import hotline_cases, hotline_export_rows, hotline_import
+from .services_hotline import (
+    hotline_cases,
+    hotline_export_rows,
+    hotline_import_enqueue,
+    hotline_import_rerun,
+)
+from .services_mail import mail_configured
 from .trends import agreement_marker, monthly_trend
 
 User = get_user_model()
@@ -425,42 +443,131 @@ def hotline_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse |
             text_columns=(0, 2, 3),
         )
         return xlsx_file_response(f"{compound.name}-12345工单.xlsx", sheet)
-    report = None
     status = 200
     form = HotlineForm()
     if request.method == "POST":
         form = HotlineForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            report = hotline_import(
-                compound=compound, actor=request.user, data=upload.read(50 * 1024 * 1024)
-            )
-            if report.ok:
-                messages.success(
-                    request,
-                    _("已导入 %(created)d 件，合并重复行 %(merged)d 行，已导入过 %(already)d 件。")
-                    % {
-                        "created": report.created,
-                        "merged": report.merged,
-                        "already": report.already,
-                    },
+            try:
+                job = hotline_import_enqueue(
+                    compound=compound,
+                    actor=request.user,
+                    data=upload.read(Limits.from_settings().upload_bytes + 1),
+                    filename=upload.name or "",
                 )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
             else:
-                status = 400
-        else:
-            status = 400
+                messages.success(request, _("文件已上传，正在后台检查和导入，进度见下方"))
+                return redirect("tickets:hotline-import", compound.code, job.pk)
+        status = 400
     return render(
         request,
         "tickets/hotline.html",
         {
             "compound": compound,
             "form": form,
-            "report": report,
             "headers": list(HEADERS.values()),
             "cases": hotline_cases(compound).count(),
+            "imports": HotlineImport.objects.filter(compound=compound)
+            .select_related("requested_by")
+            .order_by("-created_at", "-id")[:10],
         },
         status=status,
     )
+
+
+def _get_import_for_user(user, code: str, import_id: int) -> HotlineImport:  # noqa: ANN001
+    """A hotline import of a compound the user keeps the hotline of, or 404."""
+    compound = get_compound_for_user(user, code, HOTLINE_KEEPERS)
+    job = HotlineImport.objects.filter(compound=compound, pk=import_id).first()
+    if job is None:
+        raise Http404
+    job.compound = compound
+    return job
+
+
+def import_state(job: HotlineImport) -> dict:
+    """What the job page shows and its JSON says, in the shape of the print jobs' page
+    script (households/letters.js): status, progress, done/total and, once finished, the
+    report's lines."""
+    report = job.report or {}
+    lines: list[str] = []
+    if job.status == ImportStatus.DONE:
+        lines.append(
+            _("新建 %(created)d 件，合并重复行 %(merged)d 行，已导入过 %(already)d 件。")
+            % {
+                "created": report.get("created", 0),
+                "merged": report.get("merged", 0),
+                "already": report.get("already", 0),
+            }
+        )
+    elif job.status == ImportStatus.FAILED:
+        if report.get("file_error"):
+            lines.append(report["file_error"])
+        errors = report.get("errors", [])
+        if errors:
+            lines.append(_("未导入任何工单，请改正以下各行后重新导入："))
+        lines.extend(
+            _("第%(row)s行 %(column)s：%(message)s")
+            % {"row": e["row"], "column": e["column"], "message": e["message"]}
+            for e in errors[:50]
+        )
+    return {
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "done": job.done,
+        "total": job.total,
+        "progress": job.progress,
+        "files": [],
+        "lines": lines,
+    }
+
+
+@login_required
+def hotline_import_page(
+    request: AuthenticatedHttpRequest, code: str, import_id: int
+) -> HttpResponse:
+    """One 12345 import: its progress bar while it runs, then its report (rows imported,
+    or every bad row and nothing imported)."""
+    job = _get_import_for_user(request.user, code, import_id)
+    return render(
+        request,
+        "tickets/hotline_import.html",
+        {
+            "compound": job.compound,
+            "job": job,
+            "state": import_state(job),
+            "report": job.report or {},
+            "stalled": job.is_stalled(timezone.now()),
+        },
+    )
+
+
+@login_required
+def hotline_import_status(
+    request: AuthenticatedHttpRequest, code: str, import_id: int
+) -> JsonResponse:
+    """The job page's poll."""
+    job = _get_import_for_user(request.user, code, import_id)
+    response = JsonResponse(import_state(job))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def hotline_import_rerun_view(
+    request: AuthenticatedHttpRequest, code: str, import_id: int
+) -> HttpResponse:
+    """重新运行: queue a job whose worker died again (nothing of it was written)."""
+    job = _get_import_for_user(request.user, code, import_id)
+    if hotline_import_rerun(job=job, actor=request.user):
+        messages.info(request, _("已重新排队导入"))
+    else:
+        messages.info(request, _("该导入仍在进行或已结束，无需重新运行"))
+    return redirect("tickets:hotline-import", job.compound.code, job.pk)
 
 
 @login_required
@@ -468,12 +575,41 @@ def notifications_page(request: AuthenticatedHttpRequest, code: str) -> HttpResp
     """我的通知: the user's notifications about this compound's requests, newest first
     (opening a request marks its notifications read)."""
     compound = get_compound_for_user(request.user, code)
+    preference = NotificationPreference.objects.filter(user_id=request.user.pk).first()
+    form = MailPreferenceForm(instance=preference)
+    status = 200
+    if request.method == "POST":
+        form = MailPreferenceForm(
+            request.POST, instance=preference or NotificationPreference(user=request.user)
+        )
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("邮件通知设置已保存"))
+            return redirect("tickets:notifications", compound.code)
+        status = 400
     notes = (
         Notification.objects.filter(user_id=request.user.pk, compound=compound)
         .select_related("request__category")
         .order_by("-created_at", "-id")[:100]
     )
-    return render(request, "tickets/notifications.html", {"compound": compound, "notes": notes})
+    return render(
+        request,
+        "tickets/notifications.html",
+        {
+            "compound": compound,
+            "notes": notes,
+            "form": form,
+            "mail": mail_configured(),
+            "has_address": bool(request.user.email),
+        },
+        status=status,
+    )
+
+
+class MailPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["email", "language"]
 
 
 @login_required

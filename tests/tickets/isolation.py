@@ -25,3 +25,28 @@ register_kwarg("request_id", lambda cast: home_request(cast).pk)
 register_kwarg("photo_id", lambda cast: home_request(cast).photos.get().pk)
 register_markers(lambda cast: [home_request(cast).description])
 register_query("api-request-rates", lambda cast: {"year": "2024"})
+
+
+@per_cast
+def home_hotline_import(cast):
+    from django.utils import timezone
+
+    from tickets.models import HotlineImport
+
+    return HotlineImport.objects.create(
+        compound=cast.compound,
+        filename="home 12345.xlsx",
+        status="failed",
+        created_at=timezone.now(),
+        report={"errors": [{"row": 3, "column": "受理时间", "message": "home 行错误甲乙"}]},
+    )
+
+
+for _route in (
+    "tickets:hotline-import",
+    "tickets:hotline-import-status",
+    "tickets:hotline-import-rerun",
+    "api-request-hotline-import",
+):
+    register_kwarg("import_id", lambda cast: home_hotline_import(cast).pk, route=_route)
+register_markers(lambda cast: ["home 12345.xlsx", "home 行错误甲乙"])
