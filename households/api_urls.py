@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, api_accounts, api_activation, api_letters
+from . import api, api_accounts, api_activation, api_committee, api_letters
 
 urlpatterns = [
     path(
@@ -55,5 +55,30 @@ urlpatterns = [
         "compounds/<slug:code>/members/<str:username>/reactivate/",
         api_accounts.MemberReactivateView.as_view(),
         name="api-member-reactivate",
+    ),
+    path(
+        "compounds/<slug:code>/committee/",
+        api_committee.CommitteeView.as_view(),
+        name="api-committee",
+    ),
+    path(
+        "compounds/<slug:code>/committee/formations/",
+        api_committee.FormationsView.as_view(),
+        name="api-committee-formations",
+    ),
+    path(
+        "compounds/<slug:code>/committee/formations/<int:formation_id>/steps/",
+        api_committee.FormationStepView.as_view(),
+        name="api-committee-formation-steps",
+    ),
+    path(
+        "compounds/<slug:code>/committee/formations/<int:formation_id>/candidates/",
+        api_committee.FormationCandidatesView.as_view(),
+        name="api-committee-formation-candidates",
+    ),
+    path(
+        "compounds/<slug:code>/committee/formations/<int:formation_id>/corrections/",
+        api_committee.FormationCorrectionView.as_view(),
+        name="api-committee-formation-corrections",
     ),
 ]

@@ -89,7 +89,7 @@ def match_members(compound: Compound, members: Sequence[Person]) -> list[MemberM
     matches = [MemberMatch(m) for m in members]
     if not matches:
         return matches
-    user_ids = {uid for m in members if (uid := _user_id(m))}
+    user_ids = {m.user_id for m in members if isinstance(m, CommitteeMember) and m.user_id}
     names = {m.name for m in members}
     rows = (
         compound.ownerships.current()
@@ -107,9 +107,9 @@ def match_members(compound: Compound, members: Sequence[Person]) -> list[MemberM
         by_name.setdefault(name, []).append(unit_id)
     for match in matches:
         m = match.member
-        user_id = _user_id(m)
-        if user_id and user_id in by_user:
-            match.unit_ids = sorted(set(by_user[user_id]))
+        linked = _user_id(m)
+        if linked and linked in by_user:
+            match.unit_ids = sorted(set(by_user[linked]))
         elif m.name in by_name:
             match.unit_ids = sorted(set(by_name[m.name]))
             match.by_name = True

@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -248,7 +248,7 @@ def committee_page(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
     return _render(request, compound, can_write, bound, status)
 
 
-def _bound_form(compound: Compound, action: str, data: object) -> forms.Form:
+def _bound_form(compound: Compound, action: str, data: QueryDict) -> forms.Form:
     """The posted form, with the choices that depend on the compound's records."""
     if action == "step":
         unfinished = _unfinished(compound)
@@ -256,7 +256,7 @@ def _bound_form(compound: Compound, action: str, data: object) -> forms.Form:
         return StepForm(data, candidates=rows)
     if action == "correct":
         try:
-            pk = int(data.get("formation", ""))  # type: ignore[attr-defined]
+            pk = int(data.get("formation", ""))
         except ValueError:
             pk = 0
         target = compound.committee_formations.filter(pk=pk).first()

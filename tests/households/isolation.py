@@ -68,3 +68,31 @@ def home_letter_job(cast):
 
 
 register_kwarg("job_id", lambda cast: home_letter_job(cast).pk)
+
+
+# --- committee formations (issue 12 items 5–6): a re-formation under way, one candidate ---
+
+
+@per_cast
+def home_committee_formation(cast):
+    import datetime as dt
+
+    from households.services.committee import (
+        committee_candidate_add,
+        committee_formation_start,
+    )
+
+    home_committee_member(cast)  # the committee in office (formed 2024) it will replace
+    formation = committee_formation_start(
+        compound=cast.compound, announced_on=dt.date(2025, 1, 2), actor=cast.officer
+    )
+    committee_candidate_add(
+        formation=formation, name="home 候选人丙丁", kind="owner", actor=cast.officer
+    )
+    return formation
+
+
+register_kwarg("formation_id", lambda cast: home_committee_formation(cast).pk)
+register_markers(
+    lambda cast: list(home_committee_formation(cast).candidates.values_list("name", flat=True))
+)
