@@ -22,7 +22,12 @@ def home_draw(cast):
     )
 
 
-for route in ("works:fund-draw", "works:fund-draw-make", "api-works-fund-draw-make"):
+for route in (
+    "works:fund-draw",
+    "works:fund-draw-make",
+    "api-works-fund-draw-make",
+    "api-works-fund-draw-shares",
+):
     register_kwarg("draw_id", lambda cast: home_draw(cast).pk, route=route)
 register_markers(lambda cast: [TITLE])
 

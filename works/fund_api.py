@@ -24,7 +24,7 @@ from portal.models import Compound, Role
 from . import fund_selectors as fs
 from . import selectors
 from .fund_access import FUND_KEEPERS, FUND_READERS
-from .models import EntryKind, FundDraw, FundEntry, Project
+from .models import EntryKind, FundDraw, FundDrawShare, FundEntry, Project
 from .services.fund import fund_credit
 from .services.fund_draws import fund_draw_make, fund_draw_publish
 
@@ -73,6 +73,25 @@ class DrawSerializer(serializers.ModelSerializer):
             "shortfall",
             "emergency_case",
         ]
+
+
+class DrawShareSerializer(serializers.ModelSerializer):
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    label = serializers.CharField(source="unit.label", read_only=True)  # type: ignore[assignment]
+    building = serializers.CharField(source="building.number", read_only=True)
+    taken = serializers.SerializerMethodField(
+        help_text="what the fund paid of the share (the draw and later settlements)"
+    )
+    owed = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text="still owed (flag rule)"
+    )
+
+    class Meta:
+        model = FundDrawShare
+        fields = ["unit", "label", "building", "area", "share", "taken", "owed"]
+
+    def get_taken(self, share) -> str:
+        return f"{-share.paid:.2f}"
 
 
 class DrawInputSerializer(serializers.Serializer):
@@ -164,6 +183,30 @@ class DrawListView(_FundView, generics.ListAPIView):
         draw = fund_draw_publish(project=project, actor=request.user, **values)
         shown = fs.compound_draws(compound).get(pk=draw.pk)
         return Response(DrawSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class DrawShareListView(_FundView, generics.ListAPIView):
+    """维修资金分摊: each unit's share of a draw as fixed when it was published (the shares
+    sum exactly to the draw), with what the fund paid of it and what is still owed once
+    made. A resident gets only their own units' rows, of a draw whose project's scope has
+    one of their units; a draw published before splits were kept lists none until it is
+    made."""
+
+    serializer_class = DrawShareSerializer
+
+    def get_compound_queryset(self, compound: Compound) -> QuerySet[FundDrawShare]:
+        draws = (
+            fs.compound_draws(compound)
+            if self.staff
+            else fs.draws_visible_to(self.request.user, compound)
+        )
+        draw = draws.filter(pk=self.kwargs["draw_id"]).first()
+        if draw is None:
+            raise Http404
+        shares = fs.draw_shares_list(draw)
+        if not self.staff:
+            shares = shares.filter(unit_id__in=self._own_units(compound).values("pk"))
+        return shares
 
 
 def compound_project(compound: Compound, project_id: int) -> Project:

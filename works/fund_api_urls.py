@@ -12,6 +12,11 @@ urlpatterns = [
     path(P + "credits/", api.CreditView.as_view(), name="api-works-fund-credits"),
     path(P + "draws/", api.DrawListView.as_view(), name="api-works-fund-draws"),
     path(
+        P + "draws/<int:draw_id>/shares/",
+        api.DrawShareListView.as_view(),
+        name="api-works-fund-draw-shares",
+    ),
+    path(
         P + "draws/<int:draw_id>/make/",
         api.DrawMakeView.as_view(),
         name="api-works-fund-draw-make",

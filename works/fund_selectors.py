@@ -36,6 +36,7 @@ from .models import (
     DrawStatus,
     EmergencyCase,
     FundDraw,
+    FundDrawShare,
     FundEntry,
     FundImport,
     Project,
@@ -251,35 +252,168 @@ def draw_shares(project: Project, amount: Decimal) -> tuple[dict[int, Decimal], 
 
 @dataclass(frozen=True)
 class ShareRow:
+    """One unit's part of a draw: its share (and the area it was split by); once made,
+    what the fund paid of it (the draw's entry and later settlements) and what is still
+    owed."""
+
     unit: Unit
+    area: Decimal | None
     share: Decimal
     taken: Decimal | None
     owed: Decimal | None
 
 
-def draw_share_rows(draw: FundDraw, *, units: QuerySet[Unit] | None = None) -> list[ShareRow]:
-    """Each unit's share of ``draw``: from its entries once made, else as the split by
-    area would give it now. ``units``: only these (a resident's own)."""
-    if draw.status == DrawStatus.MADE:
-        entries = FundEntry.objects.filter(compound_id=draw.compound_id, draw=draw)
-        if units is not None:
-            entries = entries.filter(unit__in=units)
-        return [
-            ShareRow(e.unit, -e.amount + e.owed, -e.amount, e.owed)
-            for e in entries.select_related("unit__building").order_by(
-                "building__sort_key", "building__number", "unit__number"
+@dataclass
+class DrawSplit:
+    """The rows of a draw's split; ``fixed``: the split was fixed at publication (else
+    the draw predates kept splits and the rows are the split by the scope now)."""
+
+    rows: list[ShareRow]
+    fixed: bool = True
+
+    @property
+    def total(self) -> Decimal:
+        return sum((row.share for row in self.rows), ZERO)
+
+
+def _paid_and_owed(
+    draw: FundDraw, units: QuerySet[Unit] | None
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per unit, what the fund paid of ``draw`` and what is still owed (one query)."""
+    entries = FundEntry.objects.filter(compound_id=draw.compound_id, draw=draw)
+    if units is not None:
+        entries = entries.filter(unit__in=units)
+    found: dict[int, tuple[Decimal, Decimal]] = {}
+    for unit_id, amount, owed in entries.values_list("unit_id", "amount", "owed"):
+        taken, due = found.get(unit_id, (ZERO, ZERO))
+        found[unit_id] = (taken - amount, due + owed)
+    return found
+
+
+def draw_split(draw: FundDraw, *, units: QuerySet[Unit] | None = None) -> DrawSplit:
+    """Each unit's share of ``draw`` as fixed at publication, with (once made) what was
+    paid and what is owed; ``units``: only these (a resident's own). A constant number of
+    queries whatever the scope. A draw from before splits were kept shows, once made, the
+    split its entries record, and while published the split by the scope now."""
+    kept = FundDrawShare.objects.filter(compound_id=draw.compound_id, draw=draw)
+    if units is not None:
+        kept = kept.filter(unit__in=units)
+    shares = list(kept.select_related("unit__building").order_by("pk"))
+    made = draw.status == DrawStatus.MADE
+    paid = _paid_and_owed(draw, units) if made else {}
+    if shares:
+        rows = []
+        for row in shares:
+            taken, owed = paid.get(row.unit_id, (ZERO, ZERO))
+            rows.append(
+                ShareRow(
+                    row.unit, row.area, row.share, taken if made else None, owed if made else None
+                )
             )
-        ]
+        return DrawSplit(rows)
+    has_any = (
+        units is None
+        or FundDrawShare.objects.filter(compound_id=draw.compound_id, draw=draw).exists()
+    )
+    if has_any:  # kept, but none of ``units`` is in the split
+        return DrawSplit([])
+    if made:
+        by_id = {u.pk: u for u in Unit.objects.filter(pk__in=list(paid)).select_related("building")}
+        ordered = sorted(
+            by_id.values(),
+            key=lambda u: (u.building.sort_key, u.building.number, u.number, u.pk),
+        )
+        return DrawSplit(
+            [
+                ShareRow(
+                    u, u.floor_area, paid[u.pk][0] + paid[u.pk][1], paid[u.pk][0], paid[u.pk][1]
+                )
+                for u in ordered
+            ],
+            fixed=False,
+        )
     try:
-        shares, by_id = draw_shares(draw.project, draw.amount)
+        computed, by_unit = draw_shares(draw.project, draw.amount)
     except ValidationError:  # no unit of known area left in scope: nothing to show
-        return []
+        return DrawSplit([], fixed=False)
     wanted = set(units.values_list("pk", flat=True)) if units is not None else None
-    return [
-        ShareRow(by_id[unit_id], share, None, None)
-        for unit_id, share in shares.items()
-        if wanted is None or unit_id in wanted
-    ]
+    return DrawSplit(
+        [
+            ShareRow(by_unit[unit_id], by_unit[unit_id].floor_area, share, None, None)
+            for unit_id, share in computed.items()
+            if wanted is None or unit_id in wanted
+        ],
+        fixed=False,
+    )
+
+
+def compound_draw_shares(
+    compound: Compound, *, building: Building | None = None
+) -> QuerySet[FundDrawShare]:
+    """Every kept share of the compound's draws (or of one building's units) for the
+    statement: by draw (newest publication first), then building and unit."""
+    shares = FundDrawShare.objects.filter(compound=compound)
+    if building is not None:
+        shares = shares.filter(building=building)
+    return shares.select_related("draw__project", "unit", "building").order_by(
+        "-draw__published_on",
+        "-draw_id",
+        "building__sort_key",
+        "building__number",
+        "unit__number",
+        "pk",
+    )
+
+
+def _draw_unit_sum(column: str) -> Coalesce:
+    per_unit = (
+        FundEntry.objects.filter(draw_id=OuterRef("draw_id"), unit_id=OuterRef("unit_id"))
+        .order_by()
+        .values("unit_id")
+        .annotate(total=Sum(column))
+        .values("total")
+    )
+    return Coalesce(Subquery(per_unit, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def draw_shares_list(draw: FundDraw) -> QuerySet[FundDrawShare]:
+    """The kept split of ``draw`` for the API, in the scope's order, each share with
+    ``paid`` (what the fund paid of it: the draw's entry and later settlements, as a
+    negative sum) and ``owed`` (still owed), both 0 until the draw is made."""
+    return (
+        FundDrawShare.objects.filter(compound_id=draw.compound_id, draw=draw)
+        .select_related("unit__building")
+        .annotate(paid=_draw_unit_sum("amount"), owed=_draw_unit_sum("owed"))
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class PendingShare:
+    """An owner's unit's share of a draw published to them and not yet made."""
+
+    unit: Unit
+    draw: FundDraw
+    area: Decimal
+    share: Decimal
+
+
+def pending_shares_of_units(units: list[Unit]) -> list[PendingShare]:
+    """The shares of ``units`` (a resident's own, possibly of several compounds) in the
+    draws published and not yet made (one query), by publication."""
+    if not units:
+        return []
+    by_id = {u.pk: u for u in units}
+    rows = (
+        FundDrawShare.objects.filter(
+            compound_id__in={u.compound_id for u in units},
+            unit_id__in=list(by_id),
+            draw__status=DrawStatus.PUBLISHED,
+        )
+        .select_related("draw__project")
+        .order_by("draw__published_on", "draw_id", "pk")
+    )
+    return [PendingShare(by_id[r.unit_id], r.draw, r.area, r.share) for r in rows]
 
 
 def emergency_basis_ok(project: Project, case: EmergencyCase | None = None) -> bool:

@@ -248,7 +248,18 @@ def fund_credit_page(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, _("已记入 %(n)d 户") % {"n": len(entries)})
+            credited = [e for e in entries if e.kind != EntryKind.SETTLE]
+            settled = [e for e in entries if e.kind == EntryKind.SETTLE]
+            messages.success(request, _("已记入 %(n)d 户") % {"n": len(credited)})
+            if settled:
+                messages.info(
+                    request,
+                    _("其中 %(n)d 户先补划了欠缴，共 %(amount)s 元")
+                    % {
+                        "n": len({e.unit_id for e in settled}),
+                        "amount": -sum(e.amount for e in settled),
+                    },
+                )
             return redirect(_fund_url(compound))
     return _render_fund(request, compound, credit_form=form, status=400)
 
@@ -333,6 +344,7 @@ def fund_unit(request: AuthenticatedHttpRequest, code: str, unit_id: int) -> Htt
             rows=rows,
             balance=rows[-1][1] if rows else Decimal("0.00"),
             owed=sum((e.owed for e, _b in rows), Decimal("0.00")),
+            pending=fs.pending_shares_of_units([unit]),
             staff=staff,
             trail=unit.label,
         ),
@@ -428,6 +440,18 @@ def _statement_cells(entry: FundEntry) -> list[object]:
     ]
 
 
+def _share_cells(share) -> list[object]:
+    return [
+        share.draw.published_on,
+        share.draw.project.title,
+        share.draw.get_status_display(),
+        share.building.number,
+        share.unit.number,
+        share.area,
+        share.share,
+    ]
+
+
 def _statement_rows(compound: Compound, params):
     numbers = list(
         compound.buildings.order_by("sort_key", "number").values_list("number", flat=True)
@@ -440,6 +464,16 @@ def _statement_rows(compound: Compound, params):
     return query, fs.compound_entries(compound, building=building), number
 
 
+def _shares_sheet(compound: Compound, number: str) -> Sheet:
+    """The split of every draw as fixed at publication (of one building's units when the
+    statement is one building's), beside the ledger."""
+    building = compound.buildings.filter(number=number).first() if number else None
+    headers = [_("公示日期"), _("工程"), _("状态"), _("楼号"), _("房号"), _("面积（m²）")]
+    headers += [_("分摊金额（元）")]
+    shares = fs.compound_draw_shares(compound, building=building)
+    return Sheet(_("使用分摊"), headers, export_rows(shares, _share_cells), text_columns=[3, 4])
+
+
 def statement_export(compound: Compound, user, params) -> tuple[str, list[Sheet]]:
     compound = check_compound_access(user, compound, FUND_READERS)
     query, rows, number = _statement_rows(compound, params)
@@ -449,7 +483,8 @@ def statement_export(compound: Compound, user, params) -> tuple[str, list[Sheet]
     stem = _("维修资金分户账")
     suffix = f"-{number}" if number else ""
     return f"{stem}-{compound.code}{suffix}.xlsx", [
-        Sheet(stem, headers, export_rows(rows, _statement_cells), text_columns=[0, 1])
+        Sheet(stem, headers, export_rows(rows, _statement_cells), text_columns=[0, 1]),
+        _shares_sheet(compound, number),
     ]
 
 
@@ -577,7 +612,7 @@ def _render_draw(request, compound, draw, *, staff: bool, form=None, status=200)
             compound,
             draw=draw,
             staff=staff,
-            shares=fs.draw_share_rows(draw, units=units),
+            split=fs.draw_split(draw, units=units),
             rule=fund_settings(compound),
             form=form or MakeForm(initial={"made_on": timezone.localdate()}),
             can_make=draw.status == DrawStatus.PUBLISHED

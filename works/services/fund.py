@@ -1,14 +1,22 @@
 """The maintenance fund (住宅专项维修资金): the compound's overdraw rule, top-ups (续筹) and
-interest (增值收益) credited to units' ledgers, and the row locks every ledger write that
-reads balances takes.
+interest (增值收益) credited to units' ledgers, the settlement of what flagged draws left
+owed, and the row locks every ledger write that reads balances takes.
 
 A unit's balance is the sum of its :class:`~works.models.FundEntry` rows. Writes that can
-lower a balance (draws, :mod:`.fund_draws`) lock the units they touch first
-(:func:`lock_units`), so two writers never both read the same balance and both spend it.
+lower a balance (draws, :mod:`.fund_draws`, and the settlements a credit makes) lock the
+units they touch first (:func:`lock_units`), so two writers never both read the same
+balance, or the same amount owed, and both spend it.
+
+A credit to a unit that owes on a draw (the rule ``flag`` let the draw exceed its balance)
+pays what is owed first, oldest draw first, in the same transaction: a ``settle`` entry
+linked to the draw takes the money (the ledger stays append-only) and lowers what is owed
+by as much, and the draw's ``shortfall`` goes down with it. Only draws made on or before
+the credit's date are settled by it.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
@@ -20,7 +28,7 @@ from households.models import Building, Unit
 from portal.audit import audit_record
 from portal.models import Compound
 
-from ..models import EntryKind, FundEntry, FundSettings, OverdrawRule
+from ..models import EntryKind, FundDraw, FundEntry, FundSettings, OverdrawRule
 from ..money import split_by_area
 from ._inputs import money, record_date
 
@@ -29,6 +37,7 @@ from ._inputs import money, record_date
 MAX_UNIT_AMOUNT = Decimal("10000000.00")
 CREDIT_KINDS = (EntryKind.TOP_UP, EntryKind.INTEREST)
 BATCH = 1000
+ZERO = Decimal("0.00")
 
 
 def fund_money(value: object, field_name: str, label: str) -> Decimal:
@@ -125,6 +134,126 @@ def _credit_targets(
     return known, [u for u in units if u.floor_area is None]
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What one credit pays of one unit's debt on one draw."""
+
+    unit_id: int
+    draw_id: int
+    amount: Decimal
+
+
+def settlement_plan(
+    credits: Mapping[int, Decimal], owed: Mapping[int, Sequence[tuple[int, Decimal]]]
+) -> list[Settlement]:
+    """Pure: what each unit's credit pays of what it owes, draw by draw in the order given
+    (oldest first), never more than the credit nor than a draw's debt. What is left of a
+    credit stays in the unit's balance."""
+    plan = []
+    for unit_id, credit in credits.items():
+        left = credit
+        for draw_id, due in owed.get(unit_id, ()):
+            if left <= 0:
+                break
+            paid = min(left, due)
+            if paid > 0:
+                plan.append(Settlement(unit_id, draw_id, paid))
+                left -= paid
+    return plan
+
+
+def owed_by_unit(
+    compound: Compound, unit_ids: Sequence[int], *, made_by: dt.date
+) -> dict[int, list[tuple[int, Decimal]]]:
+    """What each of ``unit_ids`` still owes per draw made on or before ``made_by``, oldest
+    draw first (one query; summed in Python, like :func:`balances`). Draws fully settled
+    are left out."""
+    sums: dict[tuple[int, int], Decimal] = {}
+    order: dict[int, tuple[dt.date | None, int]] = {}
+    rows = (
+        FundEntry.objects.filter(
+            compound=compound,
+            unit_id__in=list(unit_ids),
+            draw__isnull=False,
+            draw__made_on__lte=made_by,
+        )
+        .exclude(owed=0)
+        .values_list("unit_id", "draw_id", "owed", "draw__made_on")
+    )
+    for unit_id, draw_id, owed, made_on in rows:
+        sums[unit_id, draw_id] = sums.get((unit_id, draw_id), ZERO) + owed
+        order[draw_id] = (made_on, draw_id)  # made_on is set: filtered on it
+    result: dict[int, list[tuple[int, Decimal]]] = {}
+    for (unit_id, draw_id), due in sorted(
+        sums.items(), key=lambda kv: (order[kv[0][1]][0] or made_by, kv[0][1])
+    ):
+        if due > 0:
+            result.setdefault(unit_id, []).append((draw_id, due))
+    return result
+
+
+def _settle(
+    compound: Compound,
+    credits: Mapping[int, Decimal],
+    building_of: Mapping[int, int],
+    on: dt.date,
+    actor: User | None,
+) -> list[FundEntry]:
+    """Pay what the credited units owe from ``credits`` (the units are locked by the
+    caller): ``settle`` entries linked to the draws, and each draw's shortfall lowered
+    under its row lock. Audited per draw."""
+    plan = settlement_plan(credits, owed_by_unit(compound, list(credits), made_by=on))
+    if not plan:
+        return []
+    per_draw: dict[int, Decimal] = {}
+    for item in plan:
+        per_draw[item.draw_id] = per_draw.get(item.draw_id, ZERO) + item.amount
+    draws = {
+        d.pk: d
+        for d in FundDraw.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(compound=compound, pk__in=list(per_draw))
+        .order_by("pk")
+    }
+    entries = [
+        FundEntry(
+            compound=compound,
+            unit_id=item.unit_id,
+            building_id=building_of[item.unit_id],
+            kind=EntryKind.SETTLE,
+            amount=-item.amount,
+            owed=-item.amount,
+            draw_id=item.draw_id,
+            entry_date=on,
+            note=(_("补划欠缴：%(title)s") % {"title": draws[item.draw_id].project.title})[:200],
+            created_by=recorder(actor),
+        )
+        for item in plan
+    ]
+    FundEntry.objects.bulk_create(entries, batch_size=BATCH)
+    for draw_id, paid in per_draw.items():
+        draw = draws[draw_id]
+        before = draw.shortfall
+        # The shortfall is the sum of what the draw's entries still owe; a settlement can
+        # never pay more than that, so it stays at or above zero.
+        draw.shortfall = max(before - paid, ZERO)
+        draw.save(update_fields=["shortfall"])
+        audit_record(
+            action="works.fund_draw_settle",
+            actor=actor,
+            compound=compound,
+            obj=draw,
+            data={
+                "settled": str(paid),
+                "shortfall_before": str(before),
+                "shortfall": str(draw.shortfall),
+                "units": sum(1 for item in plan if item.draw_id == draw_id),
+                "date": on.isoformat(),
+            },
+        )
+    return entries
+
+
 @transaction.atomic
 def fund_credit(
     *,
@@ -139,8 +268,10 @@ def fund_credit(
 ) -> list[FundEntry]:
     """Credit a top-up (续筹) or interest (增值收益) to one unit, or to a building's units
     split by area (largest remainder, the parts sum to ``amount`` exactly; units of
-    unknown area get nothing and the audit names how many). Returns the entries written
-    (a unit whose part rounds to 0 fen gets none)."""
+    unknown area get nothing and the audit names how many). A unit that owes on draws
+    pays them first from its part, oldest draw first (``settle`` entries; see the module
+    docstring). Returns the entries written: the credits (a unit whose part rounds to 0
+    fen gets none), then the settlements."""
     if kind not in CREDIT_KINDS:
         raise ValidationError({"kind": _("只能记入续筹或增值收益")})
     total = fund_money(amount, "amount", _("金额"))
@@ -155,6 +286,8 @@ def fund_credit(
         raise ValidationError(
             {"amount": _("单户金额不能超过 %(max)s 元") % {"max": MAX_UNIT_AMOUNT}}
         )
+    credited = {target: part for target, part in parts.items() if part > 0}
+    lock_units(compound, [target.pk for target in credited])
     entries = [
         FundEntry(
             compound=compound,
@@ -166,12 +299,18 @@ def fund_credit(
             note=note.strip()[:200],
             created_by=recorder(actor),
         )
-        for target, part in parts.items()
-        if part > 0
+        for target, part in credited.items()
     ]
     for entry in entries[:1]:
         entry.full_clean(exclude=["compound", "unit", "building", "created_by"])
     FundEntry.objects.bulk_create(entries, batch_size=BATCH)
+    settlements = _settle(
+        compound,
+        {target.pk: part for target, part in credited.items()},
+        {target.pk: target.building_id for target in credited},
+        on,
+        actor,
+    )
     audit_record(
         action="works.fund_credit",
         actor=actor,
@@ -184,6 +323,8 @@ def fund_credit(
             "building": building.pk if building else None,
             "entries": len(entries),
             "units_of_unknown_area": len(unknown),
+            "settled": str(sum((-e.amount for e in settlements), ZERO)),
+            "settlements": len(settlements),
         },
     )
-    return entries
+    return entries + settlements

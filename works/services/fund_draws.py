@@ -1,12 +1,18 @@
 """Draws on the maintenance fund (维修资金使用) for a project, split by area within its scope.
 
 A draw is first *published* to the owners in scope (公示: amount, project, each unit's
-share), then *made* on a later day: only then are the ledger entries written, in one
-transaction that locks the units first, so two draws made at once cannot both spend the
-same balance. A unit whose balance does not cover its share is refused (the compound's
-rule ``refuse``: the error names every such unit) or flagged (rule ``flag``: the entry
-takes the whole balance and ``owed`` records the rest; the draw's ``shortfall`` sums
-them). A balance never goes below zero.
+share), then *made* on a later day. The split is fixed when the draw is published: each
+unit's share (:class:`~works.models.FundDrawShare`, by area within the scope to the fen,
+largest remainder, summing exactly to the draw) is written with the draw, and the draw is
+made from those shares whatever changes in the scope or the register meanwhile. A draw
+published before shares were kept has none; it is split from the scope when it is made
+(and the split kept then, the audit saying so). The ledger entries are written when the
+draw is made, in one transaction that locks the units first, so two draws made at once
+cannot both spend the same balance. A unit whose balance does not cover its share is
+refused (the compound's rule ``refuse``: the error names every such unit) or flagged
+(rule ``flag``: the entry takes the whole balance and ``owed`` records the rest; the
+draw's ``shortfall`` sums them; a later credit to the unit settles it,
+:mod:`.fund`). A balance never goes below zero.
 
 The emergency route (应急使用): for a case of the catalogue (:class:`EmergencyCase`), an
 application uploads the evidence and publishes the draw to the owners at once, before the
@@ -27,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Unit
 from portal.audit import audit_record
+from portal.models import Compound
 
 from ..fund_selectors import draw_shares
 from ..models import (
@@ -35,6 +42,7 @@ from ..models import (
     EmergencyCase,
     EntryKind,
     FundDraw,
+    FundDrawShare,
     FundEntry,
     FundingKind,
     OverdrawRule,
@@ -137,15 +145,51 @@ def _check_draw(project: Project, amount: Decimal, case: EmergencyCase | None) -
         )
 
 
-def _refuse_if_short(project: Project, amount: Decimal) -> None:
+def _refuse_if_short(project: Project, shares: dict[int, Decimal], units: dict[int, Unit]) -> None:
     """Under the rule ``refuse``, refuse now a draw the balances do not cover (it is
     checked again, under locks, when the draw is made)."""
     if fund_settings(project.compound).overdraw != OverdrawRule.REFUSE:
         return
-    shares, units = draw_shares(project, amount)
     lines = draw_plan(shares, balances(project.compound, list(shares)), flag=False)
     if any(line.owed > 0 for line in lines):
         raise _short_error(lines, units)
+
+
+def _keep_shares(
+    compound_id: int, draw: FundDraw, shares: Mapping[int, Decimal], units: Mapping[int, Unit]
+) -> None:
+    """Write the split of ``draw`` (``shares`` in the scope's order, which the shares'
+    ids keep)."""
+    FundDrawShare.objects.bulk_create(
+        [
+            FundDrawShare(
+                compound_id=compound_id,
+                draw=draw,
+                unit_id=unit_id,
+                building_id=units[unit_id].building_id,
+                # draw_shares splits over units of known area only
+                area=units[unit_id].floor_area or Decimal("0"),
+                share=share,
+            )
+            for unit_id, share in shares.items()
+        ],
+        batch_size=BATCH,
+    )
+
+
+def kept_shares(compound: Compound, draw: FundDraw) -> tuple[dict[int, Decimal], dict[int, Unit]]:
+    """The split fixed when ``draw`` was published, in its order, with the units (their
+    building now); empty for a draw published before splits were kept."""
+    shares: dict[int, Decimal] = {}
+    units: dict[int, Unit] = {}
+    for row in (
+        FundDrawShare.objects.filter(compound=compound, draw=draw)
+        .select_related("unit__building")
+        .order_by("pk")
+    ):
+        shares[row.unit_id] = row.share
+        units[row.unit_id] = row.unit
+    return shares, units
 
 
 def _locked_project(project: Project) -> Project:
@@ -164,6 +208,7 @@ def _publish(
     published_on: dt.date,
     case: EmergencyCase | None,
     actor: User | None,
+    split: tuple[dict[int, Decimal], dict[int, Unit]],
 ) -> FundDraw:
     draw = FundDraw(
         compound_id=project.compound_id,
@@ -176,6 +221,8 @@ def _publish(
     )
     draw.full_clean(exclude=["compound", "project", "emergency_case", "created_by"])
     draw.save()
+    shares, units = split
+    _keep_shares(project.compound_id, draw, shares, units)
     audit_record(
         action="works.fund_draw_publish",
         actor=actor,
@@ -186,6 +233,7 @@ def _publish(
             "amount": str(amount),
             "published_on": published_on.isoformat(),
             "emergency_case": case.code if case else None,
+            "shares": len(shares),
         },
     )
     return draw
@@ -200,15 +248,17 @@ def fund_draw_publish(
     actor: User | None = None,
 ) -> FundDraw:
     """Publish (公示) a draw of ``amount`` for an approved ``project`` to the owners in its
-    scope. Refused for a project not approved, without a maintenance-fund line, beyond
-    that line (counting earlier draws), with no unit of known area in scope, or, under
-    the rule ``refuse``, when some unit's balance does not cover its share."""
+    scope, with each unit's share fixed now (by area within the scope). Refused for a
+    project not approved, without a maintenance-fund line, beyond that line (counting
+    earlier draws), with no unit of known area in scope, or, under the rule ``refuse``,
+    when some unit's balance does not cover its share."""
     project = _locked_project(project)
     value = fund_money(amount, "amount", _("使用金额"))
     on = record_date(published_on, "published_on", _("公示日期"))
     _check_draw(project, value, None)
-    _refuse_if_short(project, value)
-    return _publish(project, value, on, None, actor)
+    split = draw_shares(project, value)
+    _refuse_if_short(project, *split)
+    return _publish(project, value, on, None, actor, split)
 
 
 @transaction.atomic
@@ -234,7 +284,8 @@ def fund_emergency_apply(
     value = fund_money(amount, "amount", _("使用金额"))
     on = record_date(published_on, "published_on", _("公示日期"))
     _check_draw(project, value, case)
-    _refuse_if_short(project, value)
+    split = draw_shares(project, value)
+    _refuse_if_short(project, *split)
     document_upload(
         project=project,
         actor=actor,
@@ -243,19 +294,21 @@ def fund_emergency_apply(
         content=evidence,
         filename=filename,
     )
-    return _publish(project, value, on, case, actor)
+    return _publish(project, value, on, case, actor, split)
 
 
 @transaction.atomic
 def fund_draw_make(
     *, draw: FundDraw, made_on: dt.date | None = None, actor: User | None = None
 ) -> FundDraw:
-    """Make (划拨) a published draw: write each scope unit's ledger entry, split by area,
-    in one transaction with the draw and the units locked. The project must be approved by
-    now (an emergency draw is published before approval, made after it), and the draw
-    made on a later day than it was published. Under the rule ``refuse`` a unit short of
-    its share refuses the whole draw (every such unit named); under ``flag`` it gives its
-    balance and owes the rest. The entries sum to ``-(amount - shortfall)`` exactly."""
+    """Make (划拨) a published draw: write each unit's ledger entry from the split fixed
+    at publication, in one transaction with the draw and the units locked (a draw
+    published before splits were kept is split from the scope now, and that split kept).
+    The project must be approved by now (an emergency draw is published before approval,
+    made after it), and the draw made on a later day than it was published. Under the
+    rule ``refuse`` a unit short of its share refuses the whole draw (every such unit
+    named); under ``flag`` it gives its balance and owes the rest. The entries sum to
+    ``-(amount - shortfall)`` exactly."""
     draw = (
         FundDraw.objects.select_for_update(of=("self",))
         .select_related("project__compound")
@@ -278,7 +331,11 @@ def fund_draw_make(
             },
             code="not_after_publication",
         )
-    shares, units = draw_shares(project, draw.amount)
+    shares, units = kept_shares(project.compound, draw)
+    fixed_on_make = not shares
+    if fixed_on_make:
+        shares, units = draw_shares(project, draw.amount)
+        _keep_shares(project.compound_id, draw, shares, units)
     lock_units(project.compound, shares)
     rule = fund_settings(project.compound).overdraw
     lines = draw_plan(
@@ -321,6 +378,7 @@ def fund_draw_make(
             "entries": len(entries),
             "shortfall": str(draw.shortfall),
             "units_short": sum(1 for line in lines if line.owed > 0),
+            "split_fixed_on_make": fixed_on_make,
         },
     )
     return draw

@@ -5,7 +5,8 @@ residents).
 The page's one statement for the resident's flats (board.selectors.resident_balances)
 already carries each flat's fund balance and whether it has works shares, so an owner
 without shares costs no query here, and one with shares costs one (their contributions,
-whatever the flats or projects)."""
+whatever the flats or projects). Likewise a flat's share of a fund draw published to it
+and not yet made costs one query, only when the statement says there is one."""
 
 from collections.abc import Iterable
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django import template
 
 from households.models import Unit
 
+from ..fund_selectors import pending_shares_of_units
 from ..receipt_selectors import owner_contributions_of_units
 
 register = template.Library()
@@ -27,6 +29,7 @@ class OwnerFlat(Protocol):
     fund_balance: Decimal | None
     fund_owed: Decimal
     has_works_shares: bool
+    has_pending_draw: bool
 
 
 @register.inclusion_tag("works/_owner_section.html")
@@ -35,7 +38,9 @@ def works_owner_section(flats: Iterable[OwnerFlat]) -> dict[str, Any]:
     ledger (``flats``: the flats they own now, with those figures)."""
     flats = list(flats)
     with_shares = [f.unit for f in flats if f.has_works_shares]
+    drawn = [f.unit for f in flats if f.has_pending_draw]
     return {
         "shares": owner_contributions_of_units(with_shares) if with_shares else [],
         "funds": [f for f in flats if f.fund_balance is not None],
+        "draw_shares": pending_shares_of_units(drawn) if drawn else [],
     }
