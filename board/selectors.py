@@ -34,7 +34,7 @@ from voting.models import (
     RollEntry,
     RollUnit,
 )
-from works.models import Contribution, FundEntry
+from works.models import Contribution, FundDraw, FundDrawShare, FundEntry
 
 ZERO = Decimal("0.00")
 
@@ -74,6 +74,8 @@ class UnitBalance:
     fund_balance: Decimal | None = None
     fund_owed: Decimal = ZERO
     has_works_shares: bool = False
+    # Whether a fund draw published to the flat awaits being made (works' home section).
+    has_pending_draw: bool = False
 
     @property
     def fees_url(self) -> str:
@@ -263,7 +265,11 @@ SELECT u.id, u.compound_id, u.building_id, u.number, u.floor_area,
        (SELECT SUM(f.amount) {_UNIT_FUND}) AS fund_balance,
        (SELECT SUM(f.owed) {_UNIT_FUND}) AS fund_owed,
        EXISTS (SELECT 1 FROM {Contribution._meta.db_table} k
-               WHERE k.compound_id = u.compound_id AND k.unit_id = u.id) AS has_works_shares
+               WHERE k.compound_id = u.compound_id AND k.unit_id = u.id) AS has_works_shares,
+       EXISTS (SELECT 1 FROM {FundDrawShare._meta.db_table} ds
+               JOIN {FundDraw._meta.db_table} d ON d.id = ds.draw_id
+               WHERE ds.compound_id = u.compound_id AND ds.unit_id = u.id
+                 AND d.status = 'published') AS has_pending_draw
 FROM {_UNIT} u
 JOIN {Building._meta.db_table} b ON b.id = u.building_id
 JOIN {Compound._meta.db_table} cp ON cp.id = u.compound_id
@@ -312,6 +318,7 @@ def resident_balances(user: AbstractBaseUser) -> list[UnitBalance]:
                 fund_balance=None if row["fund_balance"] is None else _fen(row["fund_balance"]),
                 fund_owed=_fen(row["fund_owed"]),
                 has_works_shares=bool(row["has_works_shares"]),
+                has_pending_draw=bool(row["has_pending_draw"]),
             )
         )
     return balances
