@@ -7,6 +7,7 @@ from . import notice_views, receipt_views
 
 urlpatterns = [
     path("receipts/", receipt_views.receipts_page, name="receipts"),
+    path("receipts/<int:receipt_id>/", receipt_views.receipt_page, name="receipt"),
     path("notices/", notice_views.notices_page, name="notices"),
     path("notices/<int:job_id>/", notice_views.notice_job, name="notice_job"),
     path("notices/<int:job_id>/status/", notice_views.notice_job_status, name="notice_job_status"),

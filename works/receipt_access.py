@@ -10,7 +10,7 @@ from portal.access import AnyUser
 from portal.models import Role
 
 from .access import get_project_for_user
-from .models import ContributionNoticeChunk, ContributionNoticeJob, Project
+from .models import ContributionNoticeChunk, ContributionNoticeJob, Project, Receipt
 
 #: Who reads a project's receipts: those who manage the compound's works.
 RECEIPT_READERS = frozenset({Role.STREET_OFFICER, Role.COMMITTEE_MEMBER, Role.COMPANY_STAFF})
@@ -25,6 +25,23 @@ def get_money_project_for_user(
 ) -> Project:
     """A project of compound ``code``, for a caller holding one of ``roles`` there."""
     return get_project_for_user(user, code, project_id, roles)
+
+
+def get_receipt_for_user(
+    user: AnyUser, code: str, project_id: int, receipt_id: int, roles: Iterable[Role]
+) -> Receipt:
+    """A receipt of the project, for a caller holding one of ``roles`` in its compound,
+    with what its page shows (line, unit)."""
+    project = get_money_project_for_user(user, code, project_id, roles)
+    receipt = (
+        Receipt.objects.filter(compound=project.compound, project=project, pk=receipt_id)
+        .select_related("line", "contribution__unit__building")
+        .first()
+    )
+    if receipt is None:
+        raise Http404
+    receipt.project = project
+    return receipt
 
 
 def get_notice_job_for_user(

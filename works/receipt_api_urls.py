@@ -10,4 +10,9 @@ urlpatterns = [
         receipt_api.ReceiptListView.as_view(),
         name="api-works-receipts",
     ),
+    path(
+        "compounds/<slug:code>/works/<int:project_id>/receipts/<int:receipt_id>/refunds/",
+        receipt_api.RefundListView.as_view(),
+        name="api-works-receipt-refunds",
+    ),
 ]

@@ -29,7 +29,7 @@ from portal.xlsx import Sheet
 from voting import selectors as vote_selectors
 from voting.models import DecisionState, Item
 
-from . import access, selectors
+from . import access, receipt_selectors, selectors
 from .api import document_response
 from .forms import DocumentForm, FundingForm, ProjectForm, TransitionForm
 from .models import Contribution, EmergencyCase, Project, ProjectStatus
@@ -223,7 +223,7 @@ def project_detail(request: AuthenticatedHttpRequest, code: str, project_id: int
     compound = project.compound
     detail = selectors.project_detail(project)
     detail.compound = compound
-    progress = selectors.funding_progress(detail)
+    progress = receipt_selectors.project_progress(compound, detail)
     blocked = selectors.blocked_units(detail)
     blocked_rows = list(blocked[: BLOCKED_SHOWN + 1])
     context = _context(

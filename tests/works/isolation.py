@@ -62,3 +62,36 @@ for route in ROUTES:
 for route in ("works:document-file", "api-works-document-file"):
     register_kwarg("document_id", lambda cast: _document(cast).pk, route=route)
 register_markers(lambda cast: [TITLE, "home 区政府", "home 施工合同"])
+
+
+# Receipt refunds: the receipt page and the refunds API, on the home money project's
+# receipt (tests/isolation_works_notices.py), part of it refunded with a reason no outsider
+# may read.
+REFUND_REASON = "home 多缴退回-隔离"
+
+
+@per_cast
+def home_refunded_receipt(cast):
+    import datetime as dt
+
+    from tests.isolation_works_notices import home_money_project
+    from works.services.receipts import receipt_refund
+
+    project = home_money_project(cast)
+    receipt = project.receipts.get()
+    receipt_refund(
+        compound=cast.compound,
+        project=project,
+        receipt=receipt,
+        amount="1.00",
+        refunded_on=dt.date(2022, 5, 2),
+        reason=REFUND_REASON,
+        idempotency_key="isolation-home-refund",
+    )
+    return receipt
+
+
+for route in ("works:receipt", "api-works-receipt-refunds"):
+    register_kwarg("project_id", lambda cast: home_refunded_receipt(cast).project_id, route=route)
+    register_kwarg("receipt_id", lambda cast: home_refunded_receipt(cast).pk, route=route)
+register_markers(lambda cast: [REFUND_REASON] if home_refunded_receipt(cast) else [])

@@ -6,6 +6,12 @@ payer's receipt (the government's subsidy, the company's part) is checked agains
 line's target. Recording is safe to retry as fee payments are: the same idempotency key
 with the same data returns the first receipt (``was_replayed``), with different data it
 is refused (fees.services.payments).
+
+A refund (退款, :func:`receipt_refund`) pays back part or all of one receipt, with its
+reason: recorded with an idempotency key in the same way, never more than what is left of
+the receipt (checked under the receipt's row lock, so two refunds at once cannot pass it
+together), and an owner's refund lowers the contribution's ``paid`` by as much. What a
+line raised is its receipts less their refunds.
 """
 
 import datetime as dt
@@ -25,7 +31,15 @@ from households.models import Unit
 from portal.audit import audit_record
 from portal.models import Compound
 
-from ..models import Contribution, FundingKind, FundingLine, Project, ProjectStatus, Receipt
+from ..models import (
+    Contribution,
+    FundingKind,
+    FundingLine,
+    Project,
+    ProjectStatus,
+    Receipt,
+    ReceiptRefund,
+)
 from ._inputs import acting, money
 
 #: Statuses in which money may be received: approved (the plan stands) up to acceptance.
@@ -228,7 +242,12 @@ def _insert(
                 }
             )
     else:
-        raised = line.receipts.aggregate(s=FenSum("amount"))["s"] or ZERO
+        received = line.receipts.aggregate(s=FenSum("amount"))["s"] or ZERO
+        refunded = (
+            ReceiptRefund.objects.filter(receipt__line=line).aggregate(s=FenSum("amount"))["s"]
+            or ZERO
+        )
+        raised = received - refunded
         outstanding = line.amount - raised
         if amount > outstanding:
             raise ValidationError(
@@ -279,3 +298,213 @@ def _insert(
         },
     )
     return receipt
+
+
+# ---------------------------------------------------------------- refunds
+
+
+class RefundKeyConflict(ValidationError):
+    """The idempotency key was used for a different refund (the API answers 409)."""
+
+
+def _refund_replay(
+    compound: Compound, idempotency_key: str, fingerprint: str
+) -> ReceiptRefund | None:
+    """The refund recorded earlier under ``idempotency_key`` (a replay), None if none; a
+    different request under that key is refused (:class:`RefundKeyConflict`)."""
+    existing = ReceiptRefund.objects.filter(
+        compound=compound, idempotency_key=idempotency_key
+    ).first()
+    if existing is None:
+        return None
+    if existing.fingerprint != fingerprint:
+        raise RefundKeyConflict(
+            {
+                "idempotency_key": _(
+                    "幂等键“%(key)s”已用于另一笔内容不同的退款（%(day)s，%(amount)s元），"
+                    "请勿重复使用"
+                )
+                % {
+                    "key": idempotency_key,
+                    "day": existing.refunded_on.isoformat(),
+                    "amount": existing.amount,
+                }
+            }
+        )
+    existing.was_replayed = True
+    return existing
+
+
+def _check_refund_request(
+    *,
+    compound: Compound,
+    project: Project,
+    receipt: Receipt,
+    refunded_on: dt.date,
+    reason: str,
+    idempotency_key: str,
+) -> None:
+    """What can be refused without reading the receipt's refunds."""
+    if project.compound_id != compound.pk:
+        raise ValidationError({"project": _("本小区没有这个工程")})
+    if receipt.compound_id != compound.pk or receipt.project_id != project.pk:
+        raise ValidationError({"receipt": _("该收款不属于本工程")})
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationError({"idempotency_key": _("缺少幂等键，无法防止重复记账")})
+    if len(idempotency_key) > 64:
+        raise ValidationError({"idempotency_key": _("幂等键最长64个字符")})
+    if not reason:
+        raise ValidationError({"reason": _("请填写退款原因")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("退款原因最长200个字符")})
+    if refunded_on > timezone.localdate():
+        raise ValidationError({"refunded_on": _("退款日期不能晚于今天")})
+    if refunded_on < receipt.received_on:
+        raise ValidationError(
+            {
+                "refunded_on": _("退款日期不能早于原收款日期%(day)s")
+                % {"day": receipt.received_on.isoformat()}
+            }
+        )
+
+
+@transaction.atomic
+def receipt_refund(
+    *,
+    compound: Compound,
+    project: Project,
+    receipt: Receipt,
+    amount: object,
+    refunded_on: dt.date,
+    reason: str,
+    idempotency_key: str,
+    actor: User | AnonymousUser | None = None,
+) -> ReceiptRefund:
+    """Pay back ``amount`` of ``receipt`` (of ``project`` of ``compound``) for ``reason``.
+
+    The amount is positive yuan to the fen and at most what is left of the receipt (its
+    amount less its earlier refunds, read under the receipt's row lock); the date is not
+    in the future nor before the receipt; the reason is required. An owner's refund lowers
+    the contribution's ``paid`` by the amount, so the unit owes it again. Refunds are
+    recorded while the project may receive money (approved, not yet settled). Audited.
+
+    The same ``idempotency_key`` with the same data returns the first refund (its
+    ``was_replayed`` is True); with different data it is refused
+    (:class:`RefundKeyConflict`).
+    """
+    reason = (reason or "").strip()
+    amount = money(amount, "amount", _("退款金额"))
+    _check_refund_request(
+        compound=compound,
+        project=project,
+        receipt=receipt,
+        refunded_on=refunded_on,
+        reason=reason,
+        idempotency_key=idempotency_key,
+    )
+    fingerprint = _fingerprint(
+        receipt=receipt.pk, amount=str(amount), refunded_on=refunded_on.isoformat(), reason=reason
+    )
+    replay = _refund_replay(compound, idempotency_key, fingerprint)
+    if replay is not None:
+        return replay
+    if project.status not in RECEIVING:
+        raise ValidationError(
+            {
+                "project": _("工程状态为“%(status)s”，不能登记退款（须已批准且尚未结算）")
+                % {"status": project.get_status_display()}
+            }
+        )
+    try:
+        with transaction.atomic():
+            return _refund_insert(
+                compound=compound,
+                project=project,
+                receipt=receipt,
+                amount=amount,
+                refunded_on=refunded_on,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                actor=acting(actor),
+            )
+    except (ValidationError, IntegrityError):
+        # Two identical requests racing: the loser collides on the key (or, having waited
+        # for the winner's lock, finds the receipt refunded); the winner's row answers it.
+        replay = _refund_replay(compound, idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def _refund_insert(
+    *,
+    compound: Compound,
+    project: Project,
+    receipt: Receipt,
+    amount: Decimal,
+    refunded_on: dt.date,
+    reason: str,
+    idempotency_key: str,
+    fingerprint: str,
+    actor: User | None,
+) -> ReceiptRefund:
+    """Lock the receipt, check the amount against what is left of it, save and audit."""
+    locked = (
+        Receipt.objects.select_for_update(of=("self",))
+        .select_related("contribution")
+        .filter(pk=receipt.pk)
+        .first()
+    )
+    if locked is None:
+        raise ValidationError({"receipt": _("该收款不属于本工程")})
+    refunded = (
+        ReceiptRefund.objects.filter(receipt=locked).aggregate(s=FenSum("amount"))["s"] or ZERO
+    )
+    refundable = locked.amount - refunded
+    if amount > refundable:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "退款金额%(amount)s元超过该笔收款可退的%(left)s元"
+                    "（收款%(received)s元，已退%(refunded)s元）"
+                )
+                % {
+                    "amount": amount,
+                    "left": refundable,
+                    "received": locked.amount,
+                    "refunded": refunded,
+                }
+            }
+        )
+    refund = ReceiptRefund(
+        compound=compound,
+        receipt=locked,
+        amount=amount,
+        refunded_on=refunded_on,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        recorded_by=actor,
+    )
+    refund.full_clean(exclude=["fingerprint"])
+    refund.save()
+    contribution = locked.contribution
+    if contribution is not None:
+        Contribution.objects.filter(pk=contribution.pk).update(paid=F("paid") - amount)
+    audit_record(
+        action="works.receipt_refund",
+        actor=actor,
+        compound=compound,
+        obj=refund,
+        data={
+            "project": project.pk,
+            "receipt": locked.pk,
+            "line": locked.line_id,
+            "unit": contribution.unit_id if contribution is not None else None,
+            "amount": str(amount),
+            "refunded_on": refunded_on.isoformat(),
+            "reason": reason,
+        },
+    )
+    return refund
