@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from households.models import Building
 from households.printing import BUILDING_FILE, ChunkStatus
 from portal.typing import AuthenticatedHttpRequest
 
-from .models import ContributionNoticeJob
+from .models import ContributionNoticeJob, NoticeJobStatus
 from .receipt_access import (
     NOTICE_PRINTERS,
     get_money_project_for_user,
@@ -41,6 +42,25 @@ class NoticesForm(forms.Form):
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = choices
         field.error_messages["required"] = _("请至少选择一个楼栋")
+
+
+def _buildings_labels(jobs: list[ContributionNoticeJob]) -> None:
+    """Set ``buildings_label`` on each of ``jobs`` (one compound's): "楼栋 16、17" for the
+    buildings a job was asked for, "全部" for the whole scope (one query for all)."""
+    ids = {pk for job in jobs for pk in job.building_ids}
+    numbers = dict(
+        Building.objects.filter(compound_id__in={j.compound_id for j in jobs}, pk__in=ids)
+        .order_by()
+        .values_list("pk", "number")
+        if ids
+        else []
+    )
+    for job in jobs:
+        if job.building_ids:
+            shown = "、".join(numbers[pk] for pk in job.building_ids if pk in numbers)
+            job.buildings_label = _("楼栋 %(numbers)s") % {"numbers": shown}  # type: ignore[attr-defined]
+        else:
+            job.buildings_label = _("全部")  # type: ignore[attr-defined]
 
 
 @login_required
@@ -70,6 +90,7 @@ def notices_page(request: AuthenticatedHttpRequest, code: str, project_id: int) 
         .select_related("requested_by")
         .order_by("-created_at", "-id")[:20]
     )
+    _buildings_labels(jobs)
     return render(
         request,
         "works/notices.html",
@@ -114,6 +135,7 @@ def notice_job(
     request: AuthenticatedHttpRequest, code: str, project_id: int, job_id: int
 ) -> HttpResponse:
     job = get_notice_job_for_user(request.user, code, project_id, job_id)
+    _buildings_labels([job])
     return render(
         request,
         "works/notice_job.html",
@@ -137,8 +159,18 @@ def notice_job_status(
 def notice_job_continue(
     request: AuthenticatedHttpRequest, code: str, project_id: int, job_id: int
 ) -> HttpResponse:
-    """继续生成: queue again the chunks whose task was lost (a stalled worker)."""
+    """继续生成: queue again the chunks whose task was lost (a stalled worker); a failed job
+    starts again with exactly the buildings it was asked for."""
     job = get_notice_job_for_user(request.user, code, project_id, job_id)
+    if job.status == NoticeJobStatus.FAILED:
+        try:
+            notices.contribution_notices_restart(job=job, actor=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.info(request, _("已重新生成该任务所选的楼栋"))
+        return redirect("works:notice_job", job.compound.code, job.project_id, job.pk)
     queued, buildings = notices.notice_chunks_requeue(job=job)
     if queued:
         messages.info(request, _("已重新排队 %(n)s 个楼栋") % {"n": buildings})

@@ -3,9 +3,11 @@ as building print files by households.printing, the machinery of the fee notices
 activation letters (Celery, progress bar, restart-safe, one PDF per building with large
 buildings printed in parts and joined).
 
-A job covers the chosen buildings (all buildings with contributions by default). A part
-is the building's contributions in unit order from ``offset`` (``size`` of them, or all
-for a building of one part); each notice shows the figures at the time it is printed.
+A job covers the chosen buildings (all buildings with contributions by default) and keeps
+them in ``building_ids`` (empty: the whole scope), so a failed job started again prints
+exactly those buildings. A part is the building's contributions in unit order from
+``offset`` (``size`` of them, or all for a building of one part); each notice shows the
+figures at the time it is printed.
 """
 
 from functools import cache
@@ -101,11 +103,14 @@ def contribution_notices_start(
     if not buildings or any(b.compound_id != compound.pk for b, _n in buildings):
         raise ValidationError({"buildings": _("请至少选择一个有业主出资的楼栋")})
     total = sum(n for _b, n in buildings)
+    chosen = [b.pk for b, _n in buildings]
+    whole_scope = set(chosen) == {b.pk for b, _n in notice_buildings(project)}
     job = ContributionNoticeJob.objects.create(
         compound=compound,
         project=project,
         status=NoticeJobStatus.QUEUED,
         total=total,
+        building_ids=[] if whole_scope else chosen,
         requested_by=acting(actor),
         created_at=timezone.now(),
     )
@@ -118,11 +123,64 @@ def contribution_notices_start(
         data={
             "project": project.pk,
             "buildings": [b.number for b, _n in buildings],
+            "whole_scope": whole_scope,
             "notices": total,
         },
     )
     notice_print().requeue(job_id=job.pk)
     return job
+
+
+def notice_job_buildings(job: ContributionNoticeJob) -> list[tuple[Building, int]]:
+    """The buildings ``job`` was asked for (``building_ids``; empty: every building with
+    contributions) that still have contributions, with their unit counts, in building
+    order."""
+    available = notice_buildings(job.project)
+    if not job.building_ids:
+        return available
+    wanted = set(job.building_ids)
+    return [(b, n) for b, n in available if b.pk in wanted]
+
+
+@transaction.atomic
+def contribution_notices_restart(
+    *, job: ContributionNoticeJob, actor: User | AnonymousUser | None = None
+) -> ContributionNoticeJob:
+    """Start a failed job again (重新生成): plan its buildings anew (exactly those it was
+    asked for, :func:`notice_job_buildings`), drop its old files, and queue them. Only a
+    failed job restarts; a job still printing continues with
+    :func:`notice_chunks_requeue`."""
+    locked = ContributionNoticeJob.objects.select_for_update(of=("self",)).get(pk=job.pk)
+    if locked.status != NoticeJobStatus.FAILED:
+        raise ValidationError({"job": _("只有失败的打印任务可以重新生成")})
+    project = job.project
+    if project.status not in RECEIVING:
+        raise ValidationError(
+            {
+                "project": _("工程状态为“%(status)s”，不能发出资通知单（须已批准且尚未结算）")
+                % {"status": project.get_status_display()}
+            }
+        )
+    buildings = notice_job_buildings(job)
+    if not buildings:
+        raise ValidationError({"buildings": _("所选楼栋已没有本工程的业主出资，请重新选择楼栋")})
+    total = sum(n for _b, n in buildings)
+    ContributionNoticeJob.objects.filter(pk=job.pk).update(
+        status=NoticeJobStatus.QUEUED, done=0, total=total
+    )
+    notice_print().plan(
+        compound=job.compound, job=locked, households=[(b.pk, n) for b, n in buildings]
+    )
+    audit_record(
+        action="works.contribution_notices_restart",
+        actor=acting(actor),
+        compound=job.compound,
+        obj=locked,
+        data={"project": project.pk, "buildings": [b.number for b, _n in buildings]},
+    )
+    notice_print().requeue(job_id=job.pk)
+    locked.refresh_from_db()
+    return locked
 
 
 def notice_chunk_render(*, chunk_id: int, claim: str) -> bool:
