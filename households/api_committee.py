@@ -167,7 +167,8 @@ class FormationStepInSerializer(serializers.Serializer):
 
 
 class CommitteeCandidateInSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    # Blank passes here so the service reports every field's error at once.
+    name = serializers.CharField(max_length=100, allow_blank=True)
     kind = serializers.CharField(max_length=32, help_text=_KIND_HELP)
     role = serializers.CharField(
         max_length=32,
