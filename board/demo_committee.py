@@ -9,9 +9,9 @@ sees it), as ``seed(compound)``; idempotent.
   ended on 2024-06-17 and nothing here renews it: the board keeps the alert open.
 - 明光北里 (illustrative): a second compound of 北太平庄街道 at an earlier stage, created
   through the services as the street office would (compound, roster file, committee
-  formation step by step, seven members): its committee is formed and filed in 2025 and
-  in its term, its renovation is recorded, no joint decision is held yet, so the board
-  shows "业主共同决定" as its next step.
+  formation step by step, eight candidates nominated of whom seven are confirmed): its
+  committee is formed and filed in 2025 and in its term, its renovation is recorded, no
+  joint decision is held yet, so the board shows "业主共同决定" as its next step.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from typing import Any
 from django.db import transaction
 
 from households.id_numbers import id_check_character
-from households.models import Committee, CommitteeFormation, CommitteeRole, FormationStep
+from households.models import CandidateKind, CommitteeFormation, CommitteeRole, FormationStep
 from households.roster import HEADERS
 from households.services.committee import (
+    committee_candidate_add,
     committee_formation_record,
     committee_formation_start,
     committee_formation_step,
-    committee_member_add,
 )
 from households.services.roster import roster_import
 from households.services.roster_buildings import roster_buildings_create
@@ -140,32 +140,56 @@ def _second_compound(main: Compound) -> Compound:
 
 
 def _form_second_committee(compound: Compound) -> None:
-    """Formed step by step; seven members (BJ 54): a chair from the residents' committee,
-    four owner representatives from the roster, two other members."""
+    """Formed step by step; the candidates nominated take their seats at 确定."""
     formation = committee_formation_start(
         compound=compound, announced_on=SECOND_ANNOUNCED, illustrative=True
     )
+    seated: list[int] = []
     for step, day in SECOND_STEPS:
-        formation = committee_formation_step(formation=formation, step=step, day=day)
-        if step == FormationStep.CONFIRMED:
-            _seat_members(formation.committee)
+        formation = committee_formation_step(
+            formation=formation,
+            step=step,
+            day=day,
+            seat_candidates=seated if step == FormationStep.CONFIRMED else (),
+        )
+        if step == FormationStep.NOMINATED:
+            seated = _nominate(formation)
 
 
-def _seat_members(committee: Committee | None) -> None:
-    assert committee is not None  # the confirmation step forms it
+def _nominate(formation: CommitteeFormation) -> list[int]:
+    """The candidates nominated (推荐, illustrative like the formation): the seven seated
+    at 确定, and an eighth not confirmed, an owner candidate whose name is on no flat of
+    the roster (the warning the street office saw at 推荐). Returns the ids of the seven."""
+    seven = [
+        committee_candidate_add(
+            formation=formation, name=name, kind=kind, role=role, affiliation=affiliation
+        ).pk
+        for name, role, affiliation, kind in _seats(formation.compound)
+    ]
+    committee_candidate_add(
+        formation=formation, name="吴德明", kind=CandidateKind.OWNER, affiliation="自荐"
+    )
+    return seven
+
+
+def _seats(compound: Compound) -> list[tuple[str, CommitteeRole, str, CandidateKind]]:
+    """Seven members (BJ 54): a chair from the residents' committee, four owner
+    representatives from the roster, two other members."""
     owners = list(
-        committee.compound.ownerships.current()
+        compound.ownerships.current()
         .select_related("owner")
         .order_by("unit__building__number", "unit__number")[:4]
     )
-    seats = [("孙立新", CommitteeRole.CHAIR, "明光村社区居委会")]
-    seats += [(o.owner.name, CommitteeRole.OWNER_REPRESENTATIVE, "") for o in owners]
+    residents_committee = CandidateKind.RESIDENTS_COMMITTEE
+    seats = [("孙立新", CommitteeRole.CHAIR, "明光村社区居委会", residents_committee)]
     seats += [
-        ("周文华", CommitteeRole.VICE_CHAIR, "北太平庄街道办事处"),
-        ("郑小燕", CommitteeRole.MEMBER, "明光村社区居委会"),
+        (o.owner.name, CommitteeRole.OWNER_REPRESENTATIVE, "", CandidateKind.OWNER) for o in owners
     ]
-    for name, role, affiliation in seats:
-        committee_member_add(committee=committee, name=name, role=role, affiliation=affiliation)
+    seats += [
+        ("周文华", CommitteeRole.VICE_CHAIR, "北太平庄街道办事处", CandidateKind.STREET_OFFICE),
+        ("郑小燕", CommitteeRole.MEMBER, "明光村社区居委会", residents_committee),
+    ]
+    return seats
 
 
 @transaction.atomic

@@ -384,3 +384,20 @@ def test_the_page_reads_a_fixed_number_of_queries_whatever_the_candidates(
     with django_assert_num_queries(len(one)):
         page = client.get(url).content.decode()
     assert page.count("data-candidate=") == 4
+
+
+# --- the demo ----------------------------------------------------------------------------------
+
+
+def test_the_demo_second_compound_confirms_seven_of_eight_candidates(cast):
+    from board import demo_committee
+
+    compound = demo_committee._second_compound(cast.compound)
+    formation = compound.committee_formations.get()
+    assert formation.illustrative and formation.filed_on == dt.date(2025, 10, 29)
+    candidates = formation.candidates.order_by("id")
+    assert candidates.count() == 8
+    seated = candidates.filter(member__isnull=False)
+    assert seated.count() == 7 == compound.committees.get().members.count()
+    assert candidates.last().name == "吴德明" and candidates.last().member is None
+    assert compound.committees.get().composition_problems() == []
