@@ -127,7 +127,7 @@ def _counts_by_month(
     without a request are absent."""
     connection = connections[Request.objects.db]
     adapt = connection.ops.adapt_datetimefield_value
-    bounds: list[object] = []
+    bounds: list[int | str | None] = []
     for index, (y, m) in enumerate(months):
         bounds += [index, adapt(_local_start(y, m)), adapt(_local_start(*_next_month(y, m)))]
     sql = _COUNTS_SQL.format(
