@@ -93,3 +93,37 @@ def test_the_public_page_opens_without_login(cast, project, page):
     main = page.inner_text("main")
     assert project.title in main and "某电梯工程有限公司" in main
     assert page.locator("#works-funding svg").count() == 3
+
+
+def _cells_inside(page, selector: str) -> int:
+    """How many cells match, each checked to end inside the viewport (not behind a
+    sideways scroll)."""
+    cells = page.locator(selector)
+    width = page.viewport_size["width"]
+    for i in range(cells.count()):
+        box = cells.nth(i).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width, (selector, i, box)
+    return cells.count()
+
+
+def test_the_funding_amounts_and_chart_fit_a_phone(cast, project, make_page, login, screenshot):
+    """On a phone each payer's line is a card with its amounts in view; the chart leaves
+    its bars room beside the payers' long names."""
+    phone = make_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.set_default_timeout(SLOW_MS)
+    login(phone, "committee")
+    phone.goto(f"/c/home/works/{project.pk}/")
+    # three lines and the total, each with its target and what was raised
+    assert _cells_inside(phone, ".works-progress td.num") == 8
+    phone.wait_for_selector("html[data-works-chart='1'] #works-chart canvas")
+    labels = phone.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('works-chart'))"
+        ".getOption().yAxis[0].axisLabel.width"
+    )
+    assert 0 < labels <= 0.4 * PHONE["width"]
+    screenshot(phone, "works-project-phone")
+
+    phone.goto(f"/public/home/works/{project.pk}/")
+    assert _cells_inside(phone, "#works-summary td") >= 10
+    assert _cells_inside(phone, ".works-progress td.num") == 8
+    assert horizontal_overflow(phone) <= 0
