@@ -311,7 +311,8 @@ def main() -> None:
                 f"response {march.response_rate}%, resolution {march.resolution_rate}%, "
                 f"satisfaction {march.satisfaction_rate}%"
             )
-            print(f"    plan: {explain(got['sql'])}")
+            got["plan"] = explain(got["sql"])
+            print(f"    plan: {got['plan']}")
         small, large = results[SIZES[0]], results[SIZES[-1]]
         print_load("at the end of the runs")
         print(
@@ -321,6 +322,7 @@ def main() -> None:
             f"100,000 vs 10,000 ×{large['median'] / small['median']:.1f} wall; "
             f"queries {small['queries']} vs {large['queries']}"
         )
+        print(f"target's plan at 100,000: {large['plan']}")
         print(f"whole run so far {time.perf_counter() - began:.1f} s")
 
 
