@@ -70,6 +70,27 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.celery_worker)
 
 
+# Test folders and modules whose tests share one expensive setup (tests/demo/ seeds the whole
+# demo once, tests/households/test_demo.py the register, each inside a transaction rolled
+# back after its last test): with pytest-xdist's default
+# ``load`` distribution their tests would be spread over both processes and the setup
+# built in each. They go to one process as a unit; every other test is scheduled alone.
+SHARED_SETUP = ("tests/demo/", "tests/households/test_demo.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``load`` distribution, except that each of :data:`SHARED_SETUP` runs in one process."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSetupTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((s for s in SHARED_SETUP if nodeid.startswith(s)), nodeid)
+
+    return SharedSetupTogether(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: API throttles, login lockouts and cached

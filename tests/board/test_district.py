@@ -385,27 +385,6 @@ def test_add_user_needs_one_scope_option(cast):
         )
 
 
-# --- demo --------------------------------------------------------------------------------
-
-
-def test_the_demo_district_login_sees_both_demo_street_offices(client):
-    from board.demo import seed_demo
-    from households import demo as register_demo
-
-    result = seed_demo(apps=())
-    (login,) = [d for d in result.logins if d.username == "quzhujian"]
-    assert (login.role, login.path) == (Role.DISTRICT_OFFICER, "/d/hd/board/")
-    user = User.objects.get(username="quzhujian")
-    assert landing_url(user) == "/d/hd/board/"
-    client.force_login(user)
-    data = client.get(reverse("api-district-board", args=["hd"])).json()
-    assert {o["code"] for o in data["street_offices"]} == {
-        register_demo.MAIN_OFFICE["code"],
-        register_demo.OTHER_OFFICE["code"],
-    }
-    assert client.get(reverse("compound", args=[result.compound.code])).status_code == 404
-
-
 def test_the_account_page_names_the_district(cast, client):
     client.force_login(cast.district_officer)
     page = client.get(reverse("my_account")).content.decode()

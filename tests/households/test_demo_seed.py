@@ -1,18 +1,16 @@
 """seed_demo from an empty database: the register is deterministic, and the apps' demo
 modules are optional but run in order. (Kept apart from test_demo.py, whose tests share
-one seeded database for the whole module.)"""
-
-from io import StringIO
+one seeded database for the whole module; the full demo seeded twice is tested in
+tests/demo/test_seed.py.)"""
 
 import pytest
-from django.core.management import call_command
 
 from board import demo as portal_demo
 from board.demo import seed_demo
 from households import demo as register_demo
 from households.demo import seed_register
 from portal.models import AuditEntry, Compound, ServiceCompany
-from tests.households.test_demo import database_state, register_fingerprint
+from tests.households.test_demo import register_fingerprint
 
 
 def test_the_register_is_the_same_when_built_from_scratch(db):
@@ -53,16 +51,3 @@ def test_app_demos_run_in_order_with_the_main_compound(db, monkeypatch):
     assert seed_demo().app_seeds == {"a.demo": True, "b.demo": True}
     assert calls == [("a.demo", "xynl32"), ("b.demo", "xynl32")]
     assert register_demo.TOTAL_HOUSEHOLDS == 1412
-
-
-def test_the_full_seed_demo_twice_gives_the_same_database(db):
-    """With every app's demo module that exists: the second run changes nothing."""
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    before = database_state()
-    call_command("seed_demo", stdout=StringIO())
-    assert database_state() == before
-    assert "portal-demo-2021" in out.getvalue()
-    # The pending claim's applicant is among the printed logins, landing on their claims.
-    claimant = next(line for line in out.getvalue().splitlines() if line.startswith("renling "))
-    assert "/claims/" in claimant

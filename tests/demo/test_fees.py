@@ -2,19 +2,13 @@
 
 from decimal import Decimal
 
-import pytest
-
 from fees import demo, selectors
 from fees.models import Charge, ChargeSubsidyLine, FeeStandard, Payment
 from fees.models import FenSum as Sum
-from households.demo import seed_register
-
-pytestmark = pytest.mark.django_db
 
 
-def test_demo_fees_show_2022_above_80_percent_and_are_idempotent(client):
-    compound = seed_register()
-    demo.seed(compound)
+def test_demo_fees_show_2022_above_80_percent_and_are_idempotent(demo_result, client):
+    compound = demo_result.compound
     standards = {s.building_kind: s for s in FeeStandard.objects.filter(compound=compound)}
     assert (standards["low_rise"].appraised_rate, standards["low_rise"].charged_rate) == (
         Decimal("1.78"),

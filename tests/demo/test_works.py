@@ -5,7 +5,6 @@ balances; today's open lift vote untouched, and seeding again changes nothing.""
 
 from decimal import Decimal
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -23,12 +22,9 @@ from works.models import (
     Receipt,
 )
 
-pytestmark = pytest.mark.django_db
 
-
-def test_the_lift_project_from_decision_to_settlement(client):
-    """One test, since seeding the demo takes most of a minute."""
-    result = seed_demo(apps=("voting.demo", "works.demo"))
+def test_the_lift_project_from_decision_to_settlement(demo_result, client):
+    result = demo_result
     compound = result.compound
     assert result.app_seeds["works.demo"]
     project = Project.objects.get(compound=compound, title=demo.TITLE_PROJECT)

@@ -4,21 +4,18 @@ marked illustrative, and seeding again changes nothing."""
 
 import datetime as dt
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from board import demo_board, demo_committee, services
-from board.demo import seed_demo
 from board.milestones import compounds_progress
 from board.models import Alert
+from portal.landing import landing_url
+from portal.models import Role
 
-pytestmark = pytest.mark.django_db
 
-
-def test_the_demo_board_shows_todays_alerts_and_real_milestones(client):
-    """One test, since seeding the whole demo takes most of a minute."""
-    result = seed_demo()
+def test_the_demo_board_shows_todays_alerts_and_real_milestones(demo_result, client):
+    result = demo_result
     compound = result.compound
     assert result.app_seeds["board.demo_board"]
     (p,) = compounds_progress([compound], dt.date(2026, 12, 1))
@@ -74,3 +71,21 @@ def test_the_demo_board_shows_todays_alerts_and_real_milestones(client):
     assert Alert.objects.count() == before
     again = services.alerts_refresh()
     assert not again.opened and not again.resolved
+
+
+def test_the_demo_district_login_sees_both_demo_street_offices(demo_result, client):
+    """(From tests/board/test_district.py.)"""
+    from households import demo as register_demo
+
+    result = demo_result
+    (login,) = [d for d in result.logins if d.username == "quzhujian"]
+    assert (login.role, login.path) == (Role.DISTRICT_OFFICER, "/d/hd/board/")
+    user = get_user_model().objects.get(username="quzhujian")
+    assert landing_url(user) == "/d/hd/board/"
+    client.force_login(user)
+    data = client.get(reverse("api-district-board", args=["hd"])).json()
+    assert {o["code"] for o in data["street_offices"]} == {
+        register_demo.MAIN_OFFICE["code"],
+        register_demo.OTHER_OFFICE["code"],
+    }
+    assert client.get(reverse("compound", args=[result.compound.code])).status_code == 404

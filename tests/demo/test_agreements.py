@@ -11,12 +11,11 @@ from rest_framework.test import APIClient
 
 from agreements import demo, services, verification
 from agreements.models import AgreementStatus
-from board.demo import seed_demo
 
 
 @pytest.fixture
-def seeded(db):
-    result = seed_demo(apps=("fees.demo", "voting.demo", "agreements.demo"))
+def seeded(demo_result):
+    result = demo_result
     agreement = result.compound.agreements.get()
     assert demo.seed(result.compound) == agreement  # idempotent
     assert result.compound.agreements.count() == 1
@@ -24,7 +23,6 @@ def seeded(db):
 
 
 def test_demo_agreement_is_signed_by_all_four_reads_right_and_verifies(seeded, client, tmp_path):
-    """One test, since seeding the whole demo takes most of a minute."""
     compound, agreement = seeded
     assert agreement.status == AgreementStatus.FILED
     assert agreement.effective_on.isoformat() == "2021-12-10"

@@ -1,5 +1,5 @@
 """The demo's second street office brings 牡丹园北里 on board through the onboarding
-services: every step is done, audited, and the pages agree."""
+services: every step is done, audited, and the pages agree (on the shared full demo)."""
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -9,8 +9,7 @@ from households.onboarding import onboarding_done, onboarding_steps
 from portal.models import AuditEntry, Compound, Membership, Role, StreetOffice
 
 
-def test_the_second_office_onboards_its_compound_through_the_services(db, client):
-    seed_register()
+def test_the_second_office_onboards_its_compound_through_the_services(demo_result, client):
     compound = Compound.objects.get(code="mdybl")
     steps = onboarding_steps(compound)
     assert onboarding_done(steps), steps
