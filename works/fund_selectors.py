@@ -108,6 +108,11 @@ class FundTotals:
         return sum(b.units_opened for b in self.buildings)
 
 
+def _fen(value: Decimal | None) -> Decimal:
+    """A sum to the fen (SQLite sums the column as floating point: -1.7e-18 is 0.00)."""
+    return (value or ZERO).quantize(ZERO)
+
+
 def building_balances(compound: Compound) -> FundTotals:
     """Per building: its units, how many have an opening balance, the balance and the
     amount owed (three queries: buildings with unit counts, sums, openings)."""
@@ -133,8 +138,8 @@ def building_balances(compound: Compound) -> FundTotals:
                 building=building,
                 units=building.unit_count,
                 units_opened=found.get("opened", 0),
-                balance=found.get("balance") or ZERO,
-                owed=found.get("owed") or ZERO,
+                balance=_fen(found.get("balance")),
+                owed=_fen(found.get("owed")),
             )
         )
     return FundTotals(buildings=rows)
@@ -312,8 +317,8 @@ def draw_split(draw: FundDraw, *, units: QuerySet[Unit] | None = None) -> DrawSp
             )
         return DrawSplit(rows)
     has_any = (
-        units is None
-        or FundDrawShare.objects.filter(compound_id=draw.compound_id, draw=draw).exists()
+        units is not None
+        and FundDrawShare.objects.filter(compound_id=draw.compound_id, draw=draw).exists()
     )
     if has_any:  # kept, but none of ``units`` is in the split
         return DrawSplit([])
@@ -382,7 +387,7 @@ def draw_shares_list(draw: FundDraw) -> QuerySet[FundDrawShare]:
     negative sum) and ``owed`` (still owed), both 0 until the draw is made."""
     return (
         FundDrawShare.objects.filter(compound_id=draw.compound_id, draw=draw)
-        .select_related("unit__building")
+        .select_related("unit__building", "building")
         .annotate(paid=_draw_unit_sum("amount"), owed=_draw_unit_sum("owed"))
         .order_by("pk")
     )
