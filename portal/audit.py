@@ -17,6 +17,7 @@ another head, was cut. Entries after the last checkpoint can still be cut unseen
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -91,6 +92,50 @@ def audit_record(
     if entry.pk % settings.AUDIT_CHECKPOINT_EVERY == 0:
         audit_checkpoint()
     return entry
+
+
+@transaction.atomic
+def audit_record_many(
+    *,
+    action: str,
+    actor: AbstractBaseUser | None = None,
+    compound: Compound | None = None,
+    entries: Iterable[tuple[models.Model, dict]],
+) -> int:
+    """Append one entry per ``(obj, data)``, in order, exactly as :func:`audit_record` would
+    one call at a time (the same chain, hashes and HMACs), in one locked append and a bulk
+    insert: an import of thousands of rows audits each row without a query per row. A
+    checkpoint is written after the batch when its ids pass a multiple of
+    ``AUDIT_CHECKPOINT_EVERY``. Returns the number of entries."""
+    tail = AuditEntry.objects.select_for_update(of=("self",)).order_by("-id").first()
+    previous_hash = tail.entry_hash if tail else GENESIS_HASH
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    rows = []
+    for obj, data in entries:
+        entry = AuditEntry(
+            compound=compound,
+            actor_id=actor_id,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            data=json.loads(json.dumps(data, ensure_ascii=False, default=str)),
+            created_at=timezone.now(),
+            previous_hash=previous_hash,
+        )
+        entry.entry_hash = _entry_hash(entry.previous_hash, _payload(entry))
+        entry.mac = _mac(entry.entry_hash)
+        previous_hash = entry.entry_hash
+        rows.append(entry)
+    if not rows:
+        return 0
+    # One INSERT per batch: the ids follow the list's order, so the chain runs by id.
+    AuditEntry.objects.bulk_create(rows, batch_size=500)
+    every = settings.AUDIT_CHECKPOINT_EVERY
+    last_id = rows[-1].pk or AuditEntry.objects.order_by("-id").values_list("id", flat=True)[0]
+    first_id = last_id - len(rows) + 1
+    if last_id // every > (first_id - 1) // every:
+        audit_checkpoint()
+    return len(rows)
 
 
 @transaction.atomic

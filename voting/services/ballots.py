@@ -30,6 +30,18 @@ def _check_in_scope(item: Item, entry: RollEntry) -> None:
         )
 
 
+def _ballot_audit_data(ballot: Ballot, extra: dict | None = None) -> dict:
+    return {
+        "decision": ballot.decision_id,
+        "item": ballot.item_id,
+        "voter": ballot.entry.number,
+        "choice": ballot.choice,
+        "channel": ballot.channel,
+        "receipt": ballot.receipt_code,
+        **(extra or {}),
+    }
+
+
 def _ballot_audit(
     action: str, ballot: Ballot, actor: User | None, extra: dict | None = None
 ) -> None:
@@ -38,15 +50,7 @@ def _ballot_audit(
         actor=actor,
         compound=ballot.compound,
         obj=ballot,
-        data={
-            "decision": ballot.decision_id,
-            "item": ballot.item_id,
-            "voter": ballot.entry.number,
-            "choice": ballot.choice,
-            "channel": ballot.channel,
-            "receipt": ballot.receipt_code,
-            **(extra or {}),
-        },
+        data=_ballot_audit_data(ballot, extra),
     )
 
 

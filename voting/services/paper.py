@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record
+from portal.audit import audit_record, audit_record_many
 
 from ..models import (
     Ballot,
@@ -22,7 +22,12 @@ from ..models import (
 )
 from . import turnout_counts
 from ._common import _lock_entry, _now, _require_state
-from .ballots import _ballot_audit, _check_choice, _count_votes, _write_ballot
+from .ballots import (
+    _ballot_audit_data,
+    _check_choice,
+    _count_votes,
+    _write_ballot,
+)
 from .proxies import _revoke_proxy_in_person
 
 #: A paper ballot's choices by item id, as a page (int keys) or the API (str keys) has them.
@@ -197,7 +202,7 @@ def paper_ballots_import(
     """Record paper ballots that were counted outside the portal (a vote held before it was
     in use), one choice per voter for every item in the voter's scope. Not offered on any
     page: ballots keyed today go through :func:`paper_entry_record`. Each ballot is still
-    audited one by one. Returns the number of ballots."""
+    audited with its own entry (appended in one batch). Returns the number of ballots."""
     decision = (
         Decision.objects.select_for_update(of=("self",))
         .select_related("compound")
@@ -250,10 +255,13 @@ def paper_ballots_import(
         )
     )
     decision.roll.filter(pk__in=first_voters).update(voted_at=at)
-    for ballot in decision.ballots.filter(entry_id__in=list(choices_by_entry)).select_related(
-        "entry"
-    ):
-        _ballot_audit("voting.ballot.import", ballot, actor)
+    imported = decision.ballots.filter(entry_id__in=list(choices_by_entry)).select_related("entry")
+    audit_record_many(
+        action="voting.ballot.import",
+        actor=actor,
+        compound=decision.compound,
+        entries=((ballot, _ballot_audit_data(ballot)) for ballot in imported),
+    )
     turnout_counts.record_votes(
         decision,
         ballots=[(ballot.entry_id, ballot.item_id) for ballot in ballots],
