@@ -4,8 +4,9 @@ Reads only, through the apps' models and selectors; a fixed number of queries wh
 the number of flats, decisions or items (the home page is the page residents open most).
 """
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from django.urls import reverse
 
 from fees.models import Charge, Payment
 from households.models import Building, Owner, Ownership, Unit
-from portal.access import compounds_for
+from portal.access import compound_ids_for, compounds_for
 from portal.models import Compound
 from voting.models import (
     Ballot,
@@ -34,7 +35,8 @@ from voting.models import (
     RollEntry,
     RollUnit,
 )
-from works.models import Contribution, FundDraw, FundDrawShare, FundEntry
+from works.models import Contribution, FundDraw, FundDrawShare, FundEntry, Project, ProjectStatus
+from works.receipt_selectors import OwnerContribution
 
 ZERO = Decimal("0.00")
 
@@ -61,6 +63,14 @@ class OpenVote:
         return reverse("voting:ballot", args=[self.decision.compound.code, self.decision.pk])
 
 
+@dataclass(frozen=True)
+class FlatShare(OwnerContribution):
+    """One of the resident's flats' share of a works project (works' home section), with
+    the project's proposal date, by which the section lists projects, newest first."""
+
+    proposed_on: dt.date
+
+
 @dataclass
 class UnitBalance:
     """欠费 of one flat: owner shares billed and not yet paid, and money paid in advance
@@ -74,6 +84,9 @@ class UnitBalance:
     fund_balance: Decimal | None = None
     fund_owed: Decimal = ZERO
     has_works_shares: bool = False
+    # The flat's shares in works projects, read with it (works' home section), newest
+    # project first.
+    works_shares: list["FlatShare"] = field(default_factory=list)
     # Whether a fund draw published to the flat awaits being made (works' home section).
     has_pending_draw: bool = False
 
@@ -138,10 +151,9 @@ def open_votes(user: AbstractBaseUser) -> list[OpenVote]:
     """Open decisions of the user's compounds with a roll row the user may vote for (the
     rows :func:`voting.selectors.roll_entries_for_user` gives, across decisions), with the
     items of each row's scope and how many of them the row has voted on (one query)."""
-    compounds = compounds_for(user).order_by().values("id")
-    if compounds.query.is_empty():
+    compound_sql, compound_params = _compounds_sql(user)
+    if not compound_sql:
         return []
-    compound_sql, compound_params = compounds.query.sql_with_params()
     rows = _rows(
         _OPEN_VOTES_SQL.format(compounds=compound_sql),
         [user.pk, *compound_params, DecisionState.OPEN]
@@ -164,6 +176,20 @@ def open_votes(user: AbstractBaseUser) -> list[OpenVote]:
     return votes
 
 
+def _compounds_sql(user: AbstractBaseUser) -> tuple[str, Sequence[Any]]:
+    """SQL for the ids of the compounds ``user`` may see (:func:`compounds_for`), and its
+    parameters; empty when there are none. The ids the memberships name go in as
+    parameters: compiling the compounds' queryset cost about half the CPU of the open
+    votes (issue 10, item 6); a street officer's or a company's compounds need the query."""
+    ids = compound_ids_for(user)
+    if ids is not None:
+        return ", ".join(["%s"] * len(ids)), ids
+    compounds = compounds_for(user).order_by().values("id")
+    if compounds.query.is_empty():
+        return "", ()
+    return compounds.query.sql_with_params()
+
+
 def _rows(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
     """The rows of one of this module's statements, by column name. A plain cursor: a raw
     queryset's column mapping and per-row model building cost more CPU than the query
@@ -182,14 +208,17 @@ def _from_db(model: type[_Model], **values: Any) -> _Model:
     deferred), converted as the ORM converts them (dates and decimals on SQLite; nothing
     on PostgreSQL, whose driver returns them typed)."""
     names = _field_order(model, frozenset(values))
-    converted = []
-    for name in names:  # from_db takes the values in the model's field order
-        value = values[name]
-        col, converters = _converters(connection.vendor, model, name)
-        for convert in converters:
-            value = convert(value, col, connection)
-        converted.append(value)
+    # from_db takes the values in the model's field order
+    converted = [_value(model, name, values[name]) for name in names]
     return model.from_db(connection.alias, names, converted)
+
+
+def _value(model: type[Model], name: str, value: Any) -> Any:
+    """One column's value as the ORM converts it (see :func:`_from_db`)."""
+    col, converters = _converters(connection.vendor, model, name)
+    for convert in converters:
+        value = convert(value, col, connection)
+    return value
 
 
 @cache
@@ -246,7 +275,10 @@ def units_with_balances(units: QuerySet[Unit]) -> list[UnitBalance]:
 # ORM's DISTINCT over the ownership join, two select_related and three annotations cost
 # more CPU to compile on every request than the database spent running it. The flats are
 # those of a current ownership of one of the user's owner records (``Unit.owned_by``), in
-# the Unit model's order.
+# the Unit model's order. A flat with shares in works projects comes once per share (the
+# LEFT JOIN of its contributions and their projects): works' home section shows them, and
+# reading them with the flats spares the page a query whose compilation cost more CPU
+# than the rest of the page (issue 10, item 6).
 _UNIT_CHARGES = (
     f"FROM {Charge._meta.db_table} c WHERE c.compound_id = u.compound_id AND c.unit_id = u.id"
 )
@@ -264,64 +296,95 @@ SELECT u.id, u.compound_id, u.building_id, u.number, u.floor_area,
            AS received,
        (SELECT SUM(f.amount) {_UNIT_FUND}) AS fund_balance,
        (SELECT SUM(f.owed) {_UNIT_FUND}) AS fund_owed,
-       EXISTS (SELECT 1 FROM {Contribution._meta.db_table} k
-               WHERE k.compound_id = u.compound_id AND k.unit_id = u.id) AS has_works_shares,
        EXISTS (SELECT 1 FROM {FundDrawShare._meta.db_table} ds
                JOIN {FundDraw._meta.db_table} d ON d.id = ds.draw_id
                WHERE ds.compound_id = u.compound_id AND ds.unit_id = u.id
-                 AND d.status = 'published') AS has_pending_draw
+                 AND d.status = 'published') AS has_pending_draw,
+       k.project_id AS share_project_id, k.share AS share_amount, k.paid AS share_paid,
+       pj.title AS project_title, pj.status AS project_status,
+       pj.proposed_on AS project_proposed_on
 FROM {_UNIT} u
 JOIN {Building._meta.db_table} b ON b.id = u.building_id
 JOIN {Compound._meta.db_table} cp ON cp.id = u.compound_id
+LEFT JOIN {Contribution._meta.db_table} k ON k.compound_id = u.compound_id AND k.unit_id = u.id
+LEFT JOIN {Project._meta.db_table} pj ON pj.id = k.project_id
 WHERE u.id IN (
     SELECT os.unit_id FROM {Ownership._meta.db_table} os
     JOIN {Owner._meta.db_table} o ON o.id = os.owner_id
     WHERE o.user_id = %s AND os.valid_to IS NULL)
-ORDER BY b.sort_key, b.number, u.number, u.id
+ORDER BY b.sort_key, b.number, u.number, u.id, pj.proposed_on DESC, k.project_id, k.id
 """
 
 
 def resident_balances(user: AbstractBaseUser) -> list[UnitBalance]:
     """The flats ``user`` owns now (across compounds) with what each owes and holds in
     advance: :func:`units_with_balances` of ``units_of_user_everywhere`` in one raw query,
-    which also reads each flat's maintenance-fund balance and whether it has works shares
-    (so the home page's works section costs no query for an owner without any). Each unit
-    comes with the building and compound columns the home page shows."""
+    which also reads each flat's maintenance-fund balance and its works shares (so the
+    home page's works section costs no query for them). Each unit comes with the
+    building and compound columns the home page shows."""
     if not user.is_authenticated:
         return []
-    balances = []
+    balances: list[UnitBalance] = []
     for row in _rows(_RESIDENT_UNITS_SQL, [user.pk]):
-        unit = _from_db(
-            Unit,
-            id=row["id"],
-            compound_id=row["compound_id"],
-            building_id=row["building_id"],
-            number=row["number"],
-            floor_area=row["floor_area"],
-        )
-        unit.compound = _from_db(
-            Compound, id=row["compound_id"], code=row["compound_code"], name=row["compound_name"]
-        )
-        unit.building = _from_db(
-            Building,
-            id=row["building_id"],
-            compound_id=row["compound_id"],
-            number=row["building_number"],
-            kind=row["building_kind"],
-        )
-        unit.building.compound = unit.compound
-        balances.append(
-            UnitBalance(
-                unit=unit,
-                owed=_fen(row["owed"]),
-                credit=max(_fen(row["received"]) - _fen(row["applied"]), ZERO),
-                fund_balance=None if row["fund_balance"] is None else _fen(row["fund_balance"]),
-                fund_owed=_fen(row["fund_owed"]),
-                has_works_shares=bool(row["has_works_shares"]),
-                has_pending_draw=bool(row["has_pending_draw"]),
-            )
-        )
+        if not balances or balances[-1].unit.pk != row["id"]:
+            balances.append(_unit_balance(row))
+        if row["share_project_id"] is not None:
+            flat = balances[-1]
+            flat.has_works_shares = True
+            flat.works_shares.append(_flat_share(flat.unit, row))
     return balances
+
+
+def _unit_balance(row: dict[str, Any]) -> UnitBalance:
+    unit = _from_db(
+        Unit,
+        id=row["id"],
+        compound_id=row["compound_id"],
+        building_id=row["building_id"],
+        number=row["number"],
+        floor_area=row["floor_area"],
+    )
+    unit.compound = _from_db(
+        Compound, id=row["compound_id"], code=row["compound_code"], name=row["compound_name"]
+    )
+    unit.building = _from_db(
+        Building,
+        id=row["building_id"],
+        compound_id=row["compound_id"],
+        number=row["building_number"],
+        kind=row["building_kind"],
+    )
+    unit.building.compound = unit.compound
+    return UnitBalance(
+        unit=unit,
+        owed=_fen(row["owed"]),
+        credit=max(_fen(row["received"]) - _fen(row["applied"]), ZERO),
+        fund_balance=None if row["fund_balance"] is None else _fen(row["fund_balance"]),
+        fund_owed=_fen(row["fund_owed"]),
+        has_pending_draw=bool(row["has_pending_draw"]),
+    )
+
+
+def _flat_share(unit: Unit, row: dict[str, Any]) -> FlatShare:
+    """What works' ``owner_contributions_of_units`` makes of the contribution's row."""
+    return FlatShare(
+        compound_code=unit.compound.code,
+        project_id=row["share_project_id"],
+        project_title=row["project_title"],
+        project_status=str(ProjectStatus(row["project_status"]).label),
+        unit_label=unit.label,
+        share=_fen(row["share_amount"]),
+        paid=_fen(row["share_paid"]),
+        proposed_on=_value(Project, "proposed_on", row["project_proposed_on"]),
+    )
+
+
+def works_shares(balances: Iterable[UnitBalance]) -> list[FlatShare]:
+    """The works shares of ``balances`` (the resident's flats), as works' home section
+    lists them: newest project first, then in the flats' order."""
+    shares = [share for flat in balances for share in flat.works_shares]
+    # Stable: within a project the flats keep their order (building, then unit).
+    return sorted(shares, key=lambda s: (-s.proposed_on.toordinal(), s.project_id))
 
 
 def _fen(value: Decimal | float | None) -> Decimal:

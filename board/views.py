@@ -48,6 +48,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "my_units": [b.unit for b in balances],
         "open_votes": selectors.open_votes(user),
         "balances": balances,
+        "works_shares": selectors.works_shares(balances),
     }
     return render(request, "board/home.html", context)
 

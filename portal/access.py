@@ -83,6 +83,25 @@ def compounds_for(user: AnyUser, roles: Iterable[Role] | None = None) -> QuerySe
     return Compound.objects.filter(query).select_related("street_office", "service_company")
 
 
+def compound_ids_for(user: AnyUser) -> list[int] | None:
+    """The ids of :func:`compounds_for` ``(user)`` when the memberships name them, with no
+    query and no SQL to compile (residents, committee members, owners' units' reps: the
+    pages they open most); None when only a query can tell (a superuser, a street
+    officer's or company's compounds)."""
+    if _is_superuser(user):
+        return None
+    memberships = _memberships(user)
+    if any(m.role in (Role.STREET_OFFICER, Role.COMPANY_STAFF) for m in memberships):
+        return None
+    return sorted(
+        {
+            m.compound_id
+            for m in memberships
+            if m.role != Role.DISTRICT_OFFICER and m.compound_id is not None
+        }
+    )
+
+
 def roles_in(user: AnyUser, compound: Compound) -> set[Role]:
     """The roles ``user``'s memberships give in ``compound`` (a superuser holds none by
     membership: use :func:`acting_roles` to decide what a user may do)."""

@@ -180,3 +180,47 @@ def test_resident_balances_read_what_the_orm_reads(cast):
     assert got == expected and len(got) == 3
     assert any(b[6] > 0 for b in got)
     assert len(ctx.captured_queries) == 1
+
+
+def test_works_shares_come_with_the_flats_in_the_sections_order(cast, client):
+    """works' home section shows the shares read with the flats (the flats' statement
+    joins their contributions): the shares, order and labels works'
+    ``owner_contributions_of_units`` gives, and no more queries than without shares."""
+    from tests.works.lift_project import make_lift_project
+    from works.receipt_selectors import owner_contributions_of_units
+
+    client.force_login(cast.resident)
+    without = _queries(client)
+    owner = Owner.objects.get(user=cast.resident)
+    others = cast.compound.units.exclude(ownerships__owner=owner)
+    for number in ("1", "2"):
+        unit = others.filter(building__number=number).first()
+        assert unit is not None
+        Ownership.objects.create(
+            compound=cast.compound, unit=unit, owner=owner, valid_from=dt.date(2020, 1, 1)
+        )
+    older = make_lift_project(cast.compound, title="电梯更新")
+    newer = make_lift_project(cast.compound, buildings=("2",), title="外墙保温", status="accepted")
+    newer.proposed_on = dt.date(2022, 5, 1)
+    newer.save()
+    Ownership.objects.filter(owner=owner).exclude(unit__building__number__in=["1", "2"]).update(
+        valid_to=dt.date(2021, 1, 1)
+    )
+
+    balances = resident.resident_balances(cast.resident)
+    units = [b.unit for b in balances]
+    got = resident.works_shares(balances)
+    expected = owner_contributions_of_units(units)
+    assert [(s.project_id, s.unit_label) for s in got] == [
+        (s.project_id, s.unit_label) for s in expected
+    ]
+    assert [(s.compound_code, s.project_title, s.project_status, s.share, s.paid) for s in got] == [
+        (s.compound_code, s.project_title, s.project_status, s.share, s.paid) for s in expected
+    ]
+    assert {s.project_id for s in got} == {older.pk, newer.pk} and got[0].project_id == newer.pk
+    assert all(b.has_works_shares == bool(b.works_shares) for b in balances)
+
+    page = client.get("/").content.decode()
+    assert page.count('data-role="works-share"') == len(expected) >= 3
+    assert page.count('data-role="balance"') == len(balances)
+    assert _queries(client) == without

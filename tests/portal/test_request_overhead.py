@@ -194,3 +194,22 @@ def test_a_changed_password_signs_the_session_out(cast, client):
 def test_a_superuser_session_sees_every_compound(cast, client, admin_user):
     client.force_login(admin_user)
     assert client.get(f"/c/{cast.far_compound.code}/").status_code == 200
+
+
+def test_compound_ids_from_the_memberships_are_those_compounds_for_finds(cast):
+    """The home's open votes take the compounds of compound-scoped roles from the
+    memberships (no SQL compiled); the other roles still ask compounds_for's query."""
+    from django.contrib.auth import get_user_model
+
+    from portal.access import compound_ids_for, compounds_for
+
+    for user in (cast.resident, cast.committee, cast.property_unit_rep, cast.district_officer):
+        fresh = get_user_model().objects.get(pk=user.pk)
+        ids = compound_ids_for(fresh)
+        assert ids == sorted(compounds_for(fresh).values_list("id", flat=True)), user
+    assert compound_ids_for(cast.resident) == [cast.compound.pk]
+    assert compound_ids_for(cast.district_officer) == []
+    for user in (cast.officer, cast.company_staff):
+        assert compound_ids_for(get_user_model().objects.get(pk=user.pk)) is None
+    Membership.objects.filter(user=cast.resident).delete()
+    assert compound_ids_for(get_user_model().objects.get(pk=cast.resident.pk)) == []
