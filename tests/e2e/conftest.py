@@ -63,8 +63,18 @@ def browser() -> Iterator[sync_api.Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(scope="package")
+def _urls_loaded() -> None:
+    """Import every URL module (and the views', PDF and schema libraries they pull in)
+    before the live server's first request, which would otherwise spend the first
+    page's timeout on them."""
+    from django.urls import get_resolver
+
+    get_resolver().reverse_dict  # noqa: B018 (populating the resolver imports the modules)
+
+
 @pytest.fixture
-def make_page(browser, live_server) -> Iterator[Callable[..., sync_api.Page]]:
+def make_page(browser, live_server, _urls_loaded) -> Iterator[Callable[..., sync_api.Page]]:
     """Open pages on the live server: ``make_page(viewport=PHONE, locale="en-US")``."""
     contexts = []
 
