@@ -162,7 +162,9 @@ def request_new(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         else:
             status = 400
     else:
-        form = RequestForm(units=unit_choices)
+        # A resident with one flat files for it unless they pick a common area.
+        initial = {"unit": unit_choices[0].pk} if not staff and len(unit_choices) == 1 else {}
+        form = RequestForm(units=unit_choices, initial=initial)
     return render(request, "tickets/new.html", {"compound": compound, "form": form}, status=status)
 
 
@@ -305,7 +307,10 @@ def request_detail(request: AuthenticatedHttpRequest, code: str, request_id: int
                     actor=request.user,
                     rating=request.POST.get("rating", ""),
                     comment=request.POST.get("comment", ""),
-                    reopen=request.POST.get("reopen") == "1",
+                    # The form's "reopen if not satisfied" box is ticked by default: it
+                    # only counts with a "not satisfied" rating.
+                    reopen=request.POST.get("reopen") == "1"
+                    and request.POST.get("rating") == Rating.NOT_SATISFIED,
                 )
             else:
                 raise ValidationError(_("未知的操作"))

@@ -177,3 +177,37 @@ def test_queue_exports_filtered_list_with_phones_masked(cast):
         .get("/c/home/requests/?export=xlsx")["Content-Type"]
         .startswith("text/html")
     )
+
+
+def test_rating_form_reopens_only_on_not_satisfied(cast):
+    """The form ticks "reopen if not satisfied" by default: a satisfied rating with the box
+    still ticked closes the request (no error), a "not satisfied" one reopens it."""
+    client = client_for(cast.resident)
+    happy, unhappy = file_request(cast), file_request(cast)
+    for r in (happy, unhappy):
+        services.request_resolve(request=r, actor=cast.company_staff, result="已修好")
+    page = client.get(f"/c/home/requests/{happy.pk}/").content.decode()
+    assert 'name="reopen" value="1" checked' in page
+    answer = client.post(
+        f"/c/home/requests/{happy.pk}/", {"action": "rate", "rating": "satisfied", "reopen": "1"}
+    )
+    assert answer.status_code == 302
+    client.post(
+        f"/c/home/requests/{unhappy.pk}/",
+        {"action": "rate", "rating": "not_satisfied", "reopen": "1"},
+    )
+    happy.refresh_from_db()
+    unhappy.refresh_from_db()
+    assert (happy.state, unhappy.state) == (State.CLOSED, State.REOPENED)
+
+
+def test_resident_form_defaults_to_their_one_flat_and_empty_list_says_how(cast):
+    client = client_for(cast.resident)
+    form = client.get("/c/home/requests/new/").content.decode()
+    unit = resident_unit(cast)
+    assert f'<option value="{unit.pk}" selected>' in form
+    listing = client.get("/c/home/requests/").content.decode()
+    assert 'id="requests-empty"' in listing and "我要报修" in listing
+    assert 'id="request-filters"' in listing and 'class="stack ticket-list ticket-text"' in listing
+    staff = client_for(cast.company_staff).get("/c/home/requests/new/").content.decode()
+    assert f'<option value="{unit.pk}" selected>' not in staff
