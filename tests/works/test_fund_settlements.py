@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 
 from portal.models import AuditEntry
 from tests.factories import make_cast
-from works.fund_selectors import building_balances, unit_balances, unit_balances_list
+from works.fund_selectors import (
+    building_balances,
+    compound_entries,
+    unit_balances,
+    unit_balances_list,
+)
 from works.models import EntryKind, FundDraw, FundEntry, OverdrawRule, ProjectUnit
 from works.services.fund import (
     balances,
@@ -67,6 +72,9 @@ def check_invariants(compound):
     totals = building_balances(compound)
     assert totals.balance == sum(per_unit.values(), D("0.00"))
     assert totals.owed == sum(owed_unit.values(), D("0.00"))
+    statement = list(compound_entries(compound).values_list("amount", "owed"))
+    assert sum((a for a, _o in statement), D("0.00")) == totals.balance
+    assert sum((o for _a, o in statement), D("0.00")) == totals.owed
     for unit in unit_balances_list(compound):  # SQLite sums as floating point: to the fen
         assert unit.balance.quantize(D("0.01")) == per_unit.get(unit.pk, D("0.00"))
         assert unit.owed.quantize(D("0.01")) == owed_unit.get(unit.pk, D("0.00"))
