@@ -63,7 +63,16 @@ def _key(value: dt.datetime | dt.date) -> str:
 def agreement_marker(compound: Compound) -> list[Marker]:
     """四方协议生效: the month the compound's first agreement took effect, if any."""
     effective = (
-        Agreement.objects.filter(compound=compound, status=AgreementStatus.EFFECTIVE)
+        # Filed (备案), expired or superseded agreements took effect too.
+        Agreement.objects.filter(
+            compound=compound,
+            status__in=(
+                AgreementStatus.EFFECTIVE,
+                AgreementStatus.FILED,
+                AgreementStatus.EXPIRED,
+                AgreementStatus.SUPERSEDED,
+            ),
+        )
         .exclude(effective_on=None)
         .order_by("effective_on")
         .values_list("effective_on", flat=True)

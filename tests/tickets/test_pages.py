@@ -211,3 +211,18 @@ def test_resident_form_defaults_to_their_one_flat_and_empty_list_says_how(cast):
     assert 'id="request-filters"' in listing and 'class="stack ticket-list ticket-text"' in listing
     staff = client_for(cast.company_staff).get("/c/home/requests/new/").content.decode()
     assert f'<option value="{unit.pk}" selected>' not in staff
+
+
+def test_rates_trend_marks_a_filed_agreement(cast, django_capture_on_commit_callbacks):
+    """The demo's agreement is filed (备案), past effective: its month is still marked on
+    the trend, so the chart shows when the transition happened."""
+    from agreements.models import AgreementStatus
+    from tests.agreements.helpers import make_agreement
+
+    agreement = make_agreement(cast, django_capture_on_commit_callbacks)
+    year = timezone.localdate().year
+    agreement.status = AgreementStatus.FILED
+    agreement.effective_on = dt.date(year, 1, 10)
+    agreement.save(update_fields=["status", "effective_on"])
+    page = client_for(cast.committee).get(f"/c/home/requests/rates/?year={year}")
+    assert page.context["trend"]["markers"] == [{"month": f"{year}-01", "label": "四方协议生效"}]
