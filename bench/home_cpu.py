@@ -152,28 +152,32 @@ def get(path: str, cookie: str = "") -> Callable[[], bytes]:
 
 
 def measure(gets: dict[str, Callable[[], bytes]], runs: int, rounds: int) -> None:
+    """Per URL: the median CPU and wall time of single requests, the URLs requested in
+    turn request by request (so a change in the machine's load hits both alike)."""
     cpu: dict[str, list[float]] = {name: [] for name in gets}
     wall: dict[str, list[float]] = {name: [] for name in gets}
     for _ in range(10):  # warm: templates compiled, statements prepared
         for fetch in gets.values():
             fetch()
     for number in range(1, rounds + 1):
-        per_round = {}
-        for name, fetch in gets.items():  # alternating: each URL sees the same load
-            c0, w0 = time.process_time(), time.perf_counter()
-            for _ in range(runs):
+        per_round: dict[str, list[float]] = {name: [] for name in gets}
+        for _ in range(runs):
+            for name, fetch in gets.items():
+                c0, w0 = time.process_time(), time.perf_counter()
                 fetch()
-            per_round[name] = (time.process_time() - c0) / runs * 1000
-            cpu[name].append(per_round[name])
-            wall[name].append((time.perf_counter() - w0) / runs * 1000)
-        base = per_round["login page"]
+                per_round[name].append((time.process_time() - c0) * 1000)
+                wall[name].append((time.perf_counter() - w0) * 1000)
+        medians = {name: statistics.median(ms) for name, ms in per_round.items()}
+        for name, ms in per_round.items():
+            cpu[name] += ms
+        base = medians["login page"]
         print(
             f"round {number} (load {os.getloadavg()[0]:.2f}): "
-            + ", ".join(f"{n} {ms:.2f} ms ({ms / base:.2f}×)" for n, ms in per_round.items()),
+            + ", ".join(f"{n} {ms:.2f} ms ({ms / base:.2f}×)" for n, ms in medians.items()),
             flush=True,
         )
     base = statistics.median(cpu["login page"])
-    print(f"\nmedian over {rounds} rounds of {runs} requests (CPU of this process, wall):")
+    print(f"\nmedian of {rounds} × {runs} requests each (CPU of this process, wall):")
     for name in gets:
         with CaptureQueriesContext(connection) as queries:
             gets[name]()

@@ -422,7 +422,8 @@ if env.str("CACHE_URL", default=""):
 elif PRODUCTION and CELERY_BROKER_URL.startswith("redis"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, reusing its Redis client (every signed-in page reads the session).
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": CELERY_BROKER_URL,
             "KEY_PREFIX": "portal-cache",
         }

@@ -213,3 +213,15 @@ def test_compound_ids_from_the_memberships_are_those_compounds_for_finds(cast):
         assert compound_ids_for(get_user_model().objects.get(pk=user.pk)) is None
     Membership.objects.filter(user=cast.resident).delete()
     assert compound_ids_for(get_user_model().objects.get(pk=cast.resident.pk)) == []
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    """Django's Redis backend built a Redis client for every call (more CPU than the
+    session's GET); portal.cache keeps one per connection pool (no server needed)."""
+    from portal.cache import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:6379/15", {"OPTIONS": {}})
+    client = cache._cache.get_client("a")
+    assert cache._cache.get_client("b") is client
+    assert cache._cache.get_client("c", write=True) is client  # one server: one pool
+    assert client.connection_pool is cache._cache._get_connection_pool(False)
