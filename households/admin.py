@@ -10,6 +10,8 @@ from portal.admin import TenantAdmin
 from .models import (
     Building,
     Committee,
+    CommitteeCandidate,
+    CommitteeFormation,
     CommitteeMember,
     Owner,
     Ownership,
@@ -77,3 +79,18 @@ class CommitteeMemberAdmin(TenantAdmin):
     list_display = ["name", "role", "committee", "term_start", "term_end"]
     list_select_related = ["committee__compound"]
     raw_id_fields = ["committee", "user"]
+
+
+@admin.register(CommitteeFormation)
+class CommitteeFormationAdmin(TenantAdmin):
+    list_display = ["compound", "announced_on", "nominated_on", "confirmed_on", "filed_on"]
+    list_filter = ["illustrative"]
+    list_select_related = ["compound"]
+    raw_id_fields = ["committee"]
+
+
+@admin.register(CommitteeCandidate)
+class CommitteeCandidateAdmin(TenantAdmin):
+    list_display = ["name", "kind", "role", "formation"]
+    list_select_related = ["formation__compound"]
+    raw_id_fields = ["formation", "member"]
