@@ -97,6 +97,7 @@ def test_street_office_imports_hotline_file_and_exports_it(cast, make_page, logi
     assert "/hotline/imports/" in page.url
     report = page.inner_text("#hotline-errors")
     assert "三月五号" in report and "BJ240301" in report
+    assert page.locator("#letter-lines").is_hidden()  # the rows are listed once, in the table
     assert horizontal_overflow(page) <= 0
     assert not Request.objects.exists()
     screenshot(page, "tickets-hotline-report-phone")

@@ -226,3 +226,18 @@ def test_rates_trend_marks_a_filed_agreement(cast, django_capture_on_commit_call
     agreement.save(update_fields=["status", "effective_on"])
     page = client_for(cast.committee).get(f"/c/home/requests/rates/?year={year}")
     assert page.context["trend"]["markers"] == [{"month": f"{year}-01", "label": "四方协议生效"}]
+
+
+def test_failed_import_lists_its_rows_once(cast, django_capture_on_commit_callbacks):
+    """A failed import's page shows the bad rows in its table; the status poll's copy of the
+    same lines (which the page script writes into the progress card) stays hidden."""
+    from tests.tickets.test_hotline_jobs import BAD
+    from tickets.services_hotline import hotline_import_enqueue
+
+    from .test_hotline import xlsx
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = hotline_import_enqueue(compound=cast.compound, actor=cast.officer, data=xlsx(BAD))
+    body = client_for(cast.officer).get(f"/c/home/requests/hotline/imports/{job.pk}/")
+    text = body.content.decode()
+    assert 'id="hotline-errors"' in text and '<ul id="letter-lines" hidden>' in text
