@@ -283,7 +283,9 @@ def request_detail(request: AuthenticatedHttpRequest, code: str, request_id: int
                 username = request.POST.get("assignee", "").strip()
                 assignee = User.objects.filter(username=username).first() if username else None
                 if username and assignee is None:
-                    raise ValidationError({"assignee": _("处理人不属于所选责任方")})
+                    raise ValidationError(
+                        {"assignee": _("没有登录名为“%(username)s”的账号") % {"username": username}}
+                    )
                 services.request_assign(
                     request=target,
                     actor=request.user,

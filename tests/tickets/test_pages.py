@@ -241,3 +241,16 @@ def test_failed_import_lists_its_rows_once(cast, django_capture_on_commit_callba
     body = client_for(cast.officer).get(f"/c/home/requests/hotline/imports/{job.pk}/")
     text = body.content.decode()
     assert 'id="hotline-errors"' in text and '<ul id="letter-lines" hidden>' in text
+
+
+def test_assigning_to_a_mistyped_login_says_so(cast):
+    r = file_request(cast)
+    client = client_for(cast.company_staff)
+    answer = client.post(
+        f"/c/home/requests/{r.pk}/",
+        {"action": "assign", "party": "company", "assignee": "company_stafff"},
+    )
+    assert answer.status_code == 400
+    assert "没有登录名为“company_stafff”的账号" in answer.content.decode()
+    r.refresh_from_db()
+    assert r.state == State.NEW
