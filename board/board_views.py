@@ -35,6 +35,7 @@ from .board_data import SORTS
 from .forms import AcknowledgeForm, RenovationForm, TargetForm
 from .milestones import collection_target, compounds_progress
 from .models import Alert, AlertState, Renovation
+from .trends import office_hotline
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -87,6 +88,7 @@ def office_board(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "descending": descending,
             "stages": board_data.stage_choices(),
             "chart": board_data.chart_data(rows),
+            "hotline": office_hotline([r.compound for r in rows], today),
             "target": target,
             "target_form": TargetForm(initial={"collection_target": target}),
             "columns": _columns(today.year, filters, sort, descending),
@@ -98,6 +100,7 @@ def office_board(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
                 "households": _("按户数"),
                 "target": _("目标"),
                 "empty": _("尚无计费数据"),
+                "hotline": _("各小区每月12345工单"),
             },
         },
     )

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from households import selectors as register
 from portal.access import (
@@ -21,6 +22,7 @@ from portal.models import STAFF_ROLES, Role
 from portal.typing import AuthenticatedHttpRequest
 
 from . import selectors
+from .trends import compound_trend
 
 _Row = TypeVar("_Row", bound=Model)
 
@@ -74,11 +76,13 @@ def street_office_overview(request: AuthenticatedHttpRequest, code: str) -> Http
 def compound_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     compound = get_compound_for_user(request.user, code, STAFF_ROLES)
     (summary,) = register.compound_summaries([compound])
+    trend = compound_trend(compound, timezone.localdate())
     return render(
         request,
         "board/compound.html",
         {
             "compound": compound,
+            "trend": trend.as_dict() if trend else None,
             "summary": summary,
             "buildings": register.compound_buildings(compound),
             "roles": acting_roles(request.user, compound),

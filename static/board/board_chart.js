@@ -52,6 +52,24 @@
   } else if (yearsNode) {
     yearsNode.style.display = "none";
   }
+  var hotlineNode = document.getElementById("chart-hotline");
+  var hotlineData = document.getElementById("board-hotline-data");
+  if (hotlineNode && hotlineData) {
+    var hotline = JSON.parse(hotlineData.textContent);
+    var cases = echarts.init(hotlineNode);
+    cases.setOption({
+      title: { text: labels.hotline, textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis", confine: true },
+      legend: { type: "scroll", bottom: 0 },
+      grid: { left: 10, right: 10, top: 40, bottom: 50, containLabel: true },
+      xAxis: { type: "category", data: hotline.months },
+      yAxis: { type: "value", minInterval: 1 },
+      series: hotline.series.map(function (s) {
+        return { name: s.name, type: "line", smooth: false, data: s.data };
+      })
+    });
+    charts.push(cases);
+  }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   document.documentElement.setAttribute("data-board-charts", String(charts.length));
 })();
