@@ -224,3 +224,18 @@ def test_works_shares_come_with_the_flats_in_the_sections_order(cast, client):
     assert page.count('data-role="works-share"') == len(expected) >= 3
     assert page.count('data-role="balance"') == len(balances)
     assert _queries(client) == without
+
+
+def test_the_resident_home_leads_to_requests_without_a_query_more(
+    cast, client, django_assert_max_num_queries
+):
+    """报事报修 is one tap from the landing page: one card per compound of the resident's
+    flats, drawn from the flats already read."""
+    from django.urls import reverse
+
+    client.force_login(cast.resident)
+    client.get("/")
+    with django_assert_max_num_queries(4):
+        page = client.get("/").content.decode()
+    assert page.count('data-role="requests"') == 1
+    assert reverse("tickets:list", args=[cast.compound.code]) in page
