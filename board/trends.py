@@ -22,8 +22,9 @@ from tickets.trends import Marker, Trend, agreement_marker, monthly_trend
 
 from .models import Renovation
 
-#: The charts cover at most this many months, the current one last.
-MAX_MONTHS = 48
+#: The charts cover at most this many months, the current one last: enough for a
+#: transition told from before the renovation to years after the agreement.
+MAX_MONTHS = 96
 
 
 def _months_back(today: dt.date, months: int) -> dt.date:

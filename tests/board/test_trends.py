@@ -41,12 +41,12 @@ def test_no_request_no_trend_and_the_page_says_so(cast, client):
 
 
 def test_the_trend_covers_at_most_the_last_months(cast):
-    Renovation.objects.create(compound=cast.compound, started_on=dt.date(2021, 5, 10))
-    _requests(cast, [dt.date(2021, 8, 1), dt.date(2021, 8, 20), dt.date(2022, 3, 5)])
+    Renovation.objects.create(compound=cast.compound, started_on=dt.date(2017, 5, 10))
+    _requests(cast, [dt.date(2017, 8, 1), dt.date(2017, 8, 20), dt.date(2018, 3, 5)])
     trend = compound_trend(cast.compound, TODAY)
     assert trend is not None
     data = trend.as_dict()
-    # within the last MAX_MONTHS months only: 2021-05 is further back than that from 2026-12
+    # within the last MAX_MONTHS months only: 2017-05 is further back than that from 2026-12
     assert len(data["months"]) == MAX_MONTHS and data["months"][-1] == "2026-12"
     total = [sum(col) for col in zip(*data["by_category"].values(), strict=True)]
     assert sum(total) == 0  # all three requests are older than the window
