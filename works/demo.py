@@ -20,6 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.html import escape
 
 from portal.models import Compound, Membership, Role
 from voting import rules
@@ -27,9 +28,23 @@ from voting import services as voting
 from voting.models import Item
 from voting.selectors import item_passed
 
-from .models import Contribution, EntryKind, FundEntry, FundingKind, Project, ProjectStatus
+from .models import (
+    Contribution,
+    DocumentKind,
+    EntryKind,
+    FundEntry,
+    FundingKind,
+    Project,
+    ProjectStatus,
+)
 from .services.funding import FundingLineInput, funding_plan_set
-from .services.projects import ItemInput, Transition, project_create, project_transition
+from .services.projects import (
+    ItemInput,
+    Transition,
+    document_upload,
+    project_create,
+    project_transition,
+)
 from .services.receipts import receipt_record
 
 log = logging.getLogger(__name__)
@@ -181,6 +196,29 @@ def _collect(compound: Compound, project: Project, actor) -> None:
         )
 
 
+def _illustrative_pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page PDF standing for a document of the case (marked illustrative)."""
+    from weasyprint import HTML
+
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return HTML(
+        string=f'<html lang="zh"><body style="font-family: sans-serif"><h1>{escape(title)}</h1>'
+        f"<p><b>示意文件（演示数据），不是实际记录。</b></p>{body}</body></html>"
+    ).write_pdf()
+
+
+def _document(project: Project, actor, kind: str, title: str, lines: list[str]) -> None:
+    document_upload(
+        project=project,
+        actor=actor,
+        kind=kind,
+        title=title,
+        content=_illustrative_pdf(f"{project.title} · {title}", lines),
+        filename=f"{title}.pdf",
+        public=True,
+    )
+
+
 def seed_project(compound: Compound, actor, basis: Item) -> Project:
     project = project_create(
         compound=compound,
@@ -208,12 +246,47 @@ def seed_project(compound: Compound, actor, basis: Item) -> Project:
         contractor=CONTRACTOR,
         contract_sum=CONTRACT_SUM,
     )
+    lifts = "、".join(f"{name}（注册代码 {number}）" for _building, name, number in LIFTS)
+    _document(
+        project,
+        actor,
+        DocumentKind.CONTRACT,
+        "电梯更新改造施工合同（摘要）",
+        [
+            f"发包方：{compound.name}物业管理委员会；承包方：{CONTRACTOR}",
+            f"合同金额：{CONTRACT_SUM:,.2f} 元；签订日期：2023-03-15",
+            f"工程内容：{lifts}",
+        ],
+    )
     project = _step(project, actor, ProjectStatus.IN_PROGRESS, dt.date(2023, 4, 10))
     project = _step(project, actor, ProjectStatus.ACCEPTED, dt.date(2023, 6, 28))
+    _document(
+        project,
+        actor,
+        DocumentKind.ACCEPTANCE,
+        "竣工验收报告",
+        [
+            "验收日期：2023-06-28；参加单位：物业管理委员会、街道办事处、物业服务企业、施工单位、"
+            "特种设备检验机构",
+            f"验收范围：{lifts}",
+            "结论：4部电梯经监督检验合格，同意交付使用。",
+        ],
+    )
     _collect(compound, project, actor)
-    return _step(
+    project = _step(
         project, actor, ProjectStatus.SETTLED, dt.date(2023, 9, 20), settled_amount=SETTLED_AMOUNT
     )
+    _document(
+        project,
+        actor,
+        DocumentKind.SETTLEMENT,
+        "工程结算报告",
+        [
+            f"合同金额 {CONTRACT_SUM:,.2f} 元，结算金额 {SETTLED_AMOUNT:,.2f} 元（2023-09-20）",
+            "资金来源：政府补贴、物业服务企业出资、业主自筹，见工程公示。",
+        ],
+    )
+    return project
 
 
 def seed_fund(compound: Compound, actor) -> None:

@@ -3,10 +3,12 @@ building-scoped CC 278 (7) item to settlement, the 216 owners' shares reconcilin
 their line to the fen, contributions mostly collected, the public page, the opening fund
 balances; today's open lift vote untouched, and seeding again changes nothing."""
 
+import io
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from pypdf import PdfReader
 
 from board.demo import seed_demo
 from voting.models import Decision, DecisionState
@@ -53,6 +55,19 @@ def test_the_lift_project_from_decision_to_settlement(demo_result, client):
 
     page = client.get(reverse("works_public:project", args=[compound.code, project.pk]))
     assert page.status_code == 200 and "31101101082003060161" in page.content.decode()
+    # the contract, the acceptance report and the settlement: public, real PDFs, marked
+    documents = {d.kind: d for d in project.documents.all()}
+    assert sorted(documents) == ["acceptance", "contract", "settlement"]
+    assert all(d.public for d in documents.values())
+    acceptance = documents["acceptance"]
+    assert acceptance.title in page.content.decode()
+    pdf = client.get(
+        reverse("works_public:document", args=[compound.code, project.pk, acceptance.pk])
+    )
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    body = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+    text = PdfReader(io.BytesIO(body)).pages[0].extract_text().replace("\n", "")
+    assert "示意文件" in text and "竣工验收报告" in text and "2023-06-28" in text
 
     client.force_login(get_user_model().objects.get(username="yezhu"))
     home = client.get("/").content.decode()
