@@ -15,7 +15,9 @@ line raised is its receipts less their refunds.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
@@ -52,6 +54,8 @@ RECEIVING = frozenset(
         ProjectStatus.ACCEPTED,
     }
 )
+
+T = TypeVar("T")
 
 
 def _replay(compound: Compound, idempotency_key: str, fingerprint: str) -> Receipt | None:
@@ -170,29 +174,38 @@ def receipt_record(
                 % {"status": project.get_status_display()}
             }
         )
+    return _insert_or_replay(
+        lambda: _insert(
+            compound=compound,
+            project=project,
+            line=line,
+            unit=unit,
+            amount=amount,
+            method=method,
+            received_on=received_on,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            reference=reference,
+            note=note,
+            actor=acting(actor),
+        ),
+        lambda: _replay(compound, idempotency_key, fingerprint),
+    )
+
+
+def _insert_or_replay(insert: Callable[[], T], replay: Callable[[], T | None]) -> T:
+    """``insert()`` in a savepoint; when it fails on the idempotency key, or on a check
+    that the same request's earlier success explains (two identical requests racing: the
+    loser collides on the key, or, having waited for the winner's lock, finds the money
+    already moved), the winner's row answers it."""
     try:
         with transaction.atomic():
-            return _insert(
-                compound=compound,
-                project=project,
-                line=line,
-                unit=unit,
-                amount=amount,
-                method=method,
-                received_on=received_on,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-                reference=reference,
-                note=note,
-                actor=acting(actor),
-            )
+            return insert()
     except (ValidationError, IntegrityError):
-        # Two identical requests racing: the loser collides on the key (or, having waited
-        # for the winner's lock, finds the money received); the winner's row answers it.
-        replay = _replay(compound, idempotency_key, fingerprint)
-        if replay is None:
+        found = replay()
+        if found is None:
             raise
-        return replay
+        return found
 
 
 def _insert(
@@ -415,26 +428,20 @@ def receipt_refund(
                 % {"status": project.get_status_display()}
             }
         )
-    try:
-        with transaction.atomic():
-            return _refund_insert(
-                compound=compound,
-                project=project,
-                receipt=receipt,
-                amount=amount,
-                refunded_on=refunded_on,
-                reason=reason,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-                actor=acting(actor),
-            )
-    except (ValidationError, IntegrityError):
-        # Two identical requests racing: the loser collides on the key (or, having waited
-        # for the winner's lock, finds the receipt refunded); the winner's row answers it.
-        replay = _refund_replay(compound, idempotency_key, fingerprint)
-        if replay is None:
-            raise
-        return replay
+    return _insert_or_replay(
+        lambda: _refund_insert(
+            compound=compound,
+            project=project,
+            receipt=receipt,
+            amount=amount,
+            refunded_on=refunded_on,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            actor=acting(actor),
+        ),
+        lambda: _refund_replay(compound, idempotency_key, fingerprint),
+    )
 
 
 def _refund_insert(
