@@ -419,6 +419,17 @@ def committee_formation_start(
     return formation
 
 
+def _save_formation(
+    formation: CommitteeFormation, action: str, *, actor: AbstractBaseUser | None, data: dict
+) -> CommitteeFormation:
+    """Validate and save a changed formation record, audit it, tell the listeners."""
+    formation.full_clean()
+    formation.save()
+    audit_record(action=action, actor=actor, compound=formation.compound, obj=formation, data=data)
+    _on_change(formation.compound)
+    return formation
+
+
 @transaction.atomic
 def committee_formation_step(
     *,
@@ -485,17 +496,7 @@ def committee_formation_step(
     if step == FormationStep.PUBLICITY:
         formation.publicity_end = add_working_days(day, PUBLICITY_WORKING_DAYS)
         data["publicity_end"] = formation.publicity_end
-    formation.full_clean()
-    formation.save()
-    audit_record(
-        action="committee.formation_step",
-        actor=actor,
-        compound=formation.compound,
-        obj=formation,
-        data=data,
-    )
-    _on_change(formation.compound)
-    return formation
+    return _save_formation(formation, "committee.formation_step", actor=actor, data=data)
 
 
 @transaction.atomic
@@ -863,14 +864,4 @@ def committee_formation_correct(
         data["publicity_end_before"] = formation.publicity_end
         formation.publicity_end = add_working_days(day, PUBLICITY_WORKING_DAYS)
         data["publicity_end_after"] = formation.publicity_end
-    formation.full_clean()
-    formation.save()
-    audit_record(
-        action="committee.formation_correct",
-        actor=actor,
-        compound=formation.compound,
-        obj=formation,
-        data=data,
-    )
-    _on_change(formation.compound)
-    return formation
+    return _save_formation(formation, "committee.formation_correct", actor=actor, data=data)
