@@ -3,13 +3,12 @@
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from households.models import Unit
 from portal.audit import audit_record
+from portal.idempotency import insert_or_replay
 from portal.models import Compound
 
 from ..models import (
@@ -257,26 +257,6 @@ def _save_payment(payment: Payment) -> Payment:
     return payment
 
 
-def _once(
-    compound: Compound, idempotency_key: str, fingerprint: str, record: Callable[[], Payment]
-) -> Payment:
-    """Run ``record`` (the checks, the insert and the settlement of a new entry) under a
-    savepoint. Two identical requests racing with the same key both miss the first
-    look-up; the one that loses either collides on the unique key or, having waited for
-    the other's row locks, finds the money already settled and refuses the amount. Either
-    way it undoes its own work and looks the key up again: the winner's entry, with the
-    same fingerprint, is its answer (a replay); a different request under that key is
-    refused as before, and any other failure stands."""
-    try:
-        with transaction.atomic():
-            return record()
-    except (ValidationError, IntegrityError):
-        replay = _existing_by_key(compound, idempotency_key, fingerprint)
-        if replay is None:
-            raise
-        return replay
-
-
 # The words of a payment's and a refund's errors (whole sentences, for the translators).
 _ENTRY_WORDS = {
     PaymentKind.PAYMENT: {
@@ -370,10 +350,7 @@ def payment_record(
     )
     if replay is not None:
         return replay
-    return _once(
-        compound,
-        idempotency_key,
-        fingerprint,
+    return insert_or_replay(
         lambda: _payment_insert(
             compound=compound,
             unit=unit,
@@ -387,6 +364,7 @@ def payment_record(
             note=note,
             actor=actor,
         ),
+        lambda: _existing_by_key(compound, idempotency_key, fingerprint),
     )
 
 
@@ -476,10 +454,7 @@ def refund_record(
     )
     if replay is not None:
         return replay
-    return _once(
-        compound,
-        idempotency_key,
-        fingerprint,
+    return insert_or_replay(
         lambda: _refund_insert(
             compound=compound,
             payment=payment,
@@ -492,6 +467,7 @@ def refund_record(
             note=note,
             actor=actor,
         ),
+        lambda: _existing_by_key(compound, idempotency_key, fingerprint),
     )
 
 

@@ -15,13 +15,11 @@ line raised is its receipts less their refunds.
 """
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +29,7 @@ from fees.money import ZERO
 from fees.services.payments import _fingerprint
 from households.models import Unit
 from portal.audit import audit_record
+from portal.idempotency import insert_or_replay
 from portal.models import Compound
 
 from ..models import (
@@ -54,8 +53,6 @@ RECEIVING = frozenset(
         ProjectStatus.ACCEPTED,
     }
 )
-
-T = TypeVar("T")
 
 
 def _replay(compound: Compound, idempotency_key: str, fingerprint: str) -> Receipt | None:
@@ -174,7 +171,7 @@ def receipt_record(
                 % {"status": project.get_status_display()}
             }
         )
-    return _insert_or_replay(
+    return insert_or_replay(
         lambda: _insert(
             compound=compound,
             project=project,
@@ -191,21 +188,6 @@ def receipt_record(
         ),
         lambda: _replay(compound, idempotency_key, fingerprint),
     )
-
-
-def _insert_or_replay(insert: Callable[[], T], replay: Callable[[], T | None]) -> T:
-    """``insert()`` in a savepoint; when it fails on the idempotency key, or on a check
-    that the same request's earlier success explains (two identical requests racing: the
-    loser collides on the key, or, having waited for the winner's lock, finds the money
-    already moved), the winner's row answers it."""
-    try:
-        with transaction.atomic():
-            return insert()
-    except (ValidationError, IntegrityError):
-        found = replay()
-        if found is None:
-            raise
-        return found
 
 
 def _insert(
@@ -428,7 +410,7 @@ def receipt_refund(
                 % {"status": project.get_status_display()}
             }
         )
-    return _insert_or_replay(
+    return insert_or_replay(
         lambda: _refund_insert(
             compound=compound,
             project=project,
