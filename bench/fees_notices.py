@@ -14,7 +14,9 @@ gets a page), then:
 1. single notices on demand in this process (median of 30 after a warm-up; sizes);
 2. the one-PDF-per-household path: a sample of 150 households spread over the compound,
    each gathered and rendered as the single download does, in this process; CPU seconds
-   per notice are this process's CPU time (``time.process_time``);
+   per notice are this process's CPU time (``time.process_time``), after start-up's
+   objects are frozen out of the garbage collector's sight as in a web process
+   (``portal.startup``), so both paths run alike;
 3. the building-file path: ``celery -A portal worker --concurrency=2`` prints the whole
    run (parts of FEES_NOTICE_PART_SIZE, joined per building). Its CPU is read from
    /proc/<pid>/stat (utime + stime) of the worker and its pool processes before queuing
@@ -45,6 +47,7 @@ from fees import demo, pdf, selectors, services
 from fees.models import BillingRun, NoticeStatus
 from households.demo import seed_register
 from portal.models import Compound, StreetOffice
+from portal.startup import freeze_startup_objects
 from portal.worker_process import celery_worker
 
 SINGLE_RUNS = 30
@@ -223,6 +226,9 @@ def main() -> None:
         large = billed(office, "b1250", (1250,))
         charges = list(selectors.notice_charges(compound, run).order_by("id"))
         notice_pdf(compound, charges[0])  # warm-up: fonts, templates
+        # As a web process (portal/wsgi.py) and each print worker's pool process do:
+        # what is loaded by now stays out of the garbage collector's full collections.
+        freeze_startup_objects(pdf=True)
 
         single_notices(compound, charges)
         household_cpu, household_wall = per_household(compound, charges)

@@ -7,6 +7,7 @@ the (absent) broker: every task of every app goes through :class:`PortalTask`.
 import os
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -23,3 +24,12 @@ class PortalTask(Task):
 app = Celery("portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _freeze_startup_objects(**_kwargs) -> None:
+    """Each pool process, once forked: WeasyPrint loaded and start-up frozen
+    (:mod:`portal.startup`)."""
+    from .startup import freeze_startup_objects
+
+    freeze_startup_objects(pdf=True)

@@ -19,3 +19,7 @@ application = get_wsgi_application()
 from portal import background  # noqa: E402
 
 background.activate()
+
+from portal.startup import freeze_startup_objects  # noqa: E402
+
+freeze_startup_objects()
