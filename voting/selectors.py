@@ -286,6 +286,17 @@ def _scoped_units(decision: Decision, scope: TurnoutScope) -> QuerySet[RollUnit]
         units = units.filter(building_id__in=scope.building_ids)
     if scope.item_ids is None:
         return units.annotate(has_voted=Q(entry__voted_at__isnull=False))
+    if len(scope.item_ids) == 1:
+        # A voter has one ballot per item (unique): a join probed unit by unit in page
+        # order, where EXISTS let the planner hash every ballot of the item per page.
+        ballot = FilteredRelation(
+            "entry__ballots",
+            condition=Q(
+                entry__ballots__compound_id=decision.compound_id,
+                entry__ballots__item_id=scope.item_ids[0],
+            ),
+        )
+        return units.annotate(item_ballot=ballot).annotate(has_voted=Q(item_ballot__isnull=False))
     ballots = Ballot.objects.filter(
         compound_id=decision.compound_id, entry_id=OuterRef("entry_id"), item_id__in=scope.item_ids
     )
