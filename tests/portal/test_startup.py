@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.db import connection
 
 from tests.conftest import needs_postgres
@@ -52,6 +53,7 @@ def test_the_worker_signal_runs_the_freeze():
 
 
 @needs_postgres
+@pytest.mark.django_db
 def test_postgresql_connections_plan_for_memory_and_ssd():
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
