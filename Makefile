@@ -55,6 +55,7 @@ beat:
 	$(BIN)/celery -A portal beat --loglevel=INFO
 
 bench: install
+	@scripts/system-deps.sh wrk
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cp_bench} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/14} \
 	$(BIN)/python bench/run_all.py

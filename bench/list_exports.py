@@ -63,6 +63,8 @@ def main() -> None:
                     walls.append(time.perf_counter() - wall)
                     cpus.append(time.process_time() - cpu)
                     assert response.status_code == 302, response.status_code
+                    if _run < RUNS - 1:  # a person may have 3 exports waiting: keep one
+                        ExportFile.objects.filter(pk=held.pop()).delete()
             request = (statistics.median(walls) * 1000, statistics.median(cpus) * 1000)
             wall, cpu = time.perf_counter(), time.process_time()
             assert exports.run_export(held[-1]) == "done"

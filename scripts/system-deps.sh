@@ -3,8 +3,9 @@
 #   Pango + HarfBuzz's subsetter + a CJK font: Chinese PDFs (WeasyPrint) in milliseconds
 #   gettext: compiled translations; chromium: the end-to-end browser tests;
 #   poppler-utils: pdftoppm, to look at generated PDFs.
+# Arguments name more packages (`make bench` adds wrk, its HTTP load tool).
 set -euo pipefail
-PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext chromium poppler-utils)
+PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext chromium poppler-utils "$@")
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
