@@ -1,15 +1,14 @@
 """Two parties signing at the same moment: the row lock makes one build on the other."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from agreements import services, verification
 from agreements.models import Agreement
 from tests.agreements.helpers import DECISION_FACTS, party_specs
+from tests.concurrency import at_once, raised
 from tests.conftest import needs_postgres
 from tests.factories import PASSWORD, make_cast
 
@@ -28,25 +27,16 @@ def test_simultaneous_signatures_both_land_in_one_chain():
         actor=cast.committee,
     )
     services.agreement_render(agreement_id=agreement.pk)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def sign(user):
-        try:
-            party = agreement.parties.get(representative=user)
-            barrier.wait()
-            services.agreement_sign(agreement=agreement, party=party, user=user, password=PASSWORD)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sign, args=(u,)) for u in (cast.officer, cast.committee)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    signers = [(agreement.parties.get(representative=u), u) for u in (cast.officer, cast.committee)]
+    outcomes = at_once(
+        [
+            lambda party=party, user=user: services.agreement_sign(
+                agreement=agreement, party=party, user=user, password=PASSWORD
+            )
+            for party, user in signers
+        ]
+    )
+    assert not raised(outcomes), outcomes
     agreement = Agreement.objects.get(pk=agreement.pk)
     assert sorted(agreement.signatures.values_list("revision_number", flat=True)) == [1, 2]
     report = verification.verify_document(

@@ -3,14 +3,13 @@ counted per compound and year, never handed out twice, even to two creations at 
 
 import datetime as dt
 import importlib
-import threading
 
 import pytest
-from django.db import connection
 
 from agreements import services
 from agreements.models import Agreement
 from tests.agreements.helpers import DECISION_FACTS, party_specs
+from tests.concurrency import at_once, raised
 from tests.conftest import needs_postgres
 from tests.factories import make_cast
 
@@ -68,23 +67,7 @@ def test_two_creations_at_once_get_two_numbers():
     cast = make_cast()
     services.agreement_template_for(cast.compound)  # the template's own first use
     importlib.import_module("agreements.tasks")  # as a worker has: not discovered by 2 threads
-    barrier = threading.Barrier(2)
-    errors: list[Exception] = []
-
-    def generate() -> None:
-        try:
-            barrier.wait()
-            create(cast)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=generate) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    outcomes = at_once([lambda: create(cast)] * 2)
+    assert not raised(outcomes), outcomes
     numbers = sorted(cast.compound.agreements.values_list("number", flat=True))
     assert numbers == [prefix(cast) + "001", prefix(cast) + "002"]

@@ -8,7 +8,6 @@ exactly where the race opens. On PostgreSQL real threads with their own connecti
 
 import contextlib
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from rest_framework.test import APIClient
 
 from fees import services
 from fees.models import Charge, Payment, PaymentAllocation
+from tests.concurrency import at_once
 from tests.conftest import needs_postgres
 
 from .helpers import bill, low_rise_standard
@@ -179,27 +179,6 @@ def test_a_refund_racing_its_twin_answers_as_a_replay(cast):
     assert Charge.objects.get(unit=unit).owner_paid == Decimal("0.00")
 
 
-def _race(n: int, call) -> list:
-    """``n`` threads, each with its own connection, released together on ``call``."""
-    barrier = threading.Barrier(n)
-    outcomes = []
-
-    def worker():
-        try:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                barrier.wait(timeout=30)
-            outcomes.append(call())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @needs_postgres
@@ -220,7 +199,7 @@ def test_identical_payments_and_refunds_racing_on_postgresql_answer_201_then_200
     units = list(cast.compound.units.order_by("id")[:3])
     for unit in units:
         body = _payment_body(unit, key=f"pg-{unit.pk}")
-        outcomes = _race(4, lambda body=body: post(BASE + "payments/", body))
+        outcomes = at_once([lambda body=body: post(BASE + "payments/", body)] * 4)
         assert sorted(code for code, _id in outcomes) == [200, 200, 200, 201], outcomes
         assert len({pk for _code, pk in outcomes}) == 1
     assert Payment.objects.count() == 3
@@ -233,7 +212,7 @@ def test_identical_payments_and_refunds_racing_on_postgresql_answer_201_then_200
         "received_on": "2022-03-02",
         "idempotency_key": "pg-refund",
     }
-    outcomes = _race(4, lambda: post(f"{BASE}payments/{payment.pk}/refund/", body))
+    outcomes = at_once([lambda: post(f"{BASE}payments/{payment.pk}/refund/", body)] * 4)
     assert sorted(code for code, _id in outcomes) == [200, 200, 200, 201], outcomes
     assert len({pk for _code, pk in outcomes}) == 1
     assert Payment.objects.filter(kind="refund").count() == 1

@@ -1,12 +1,10 @@
 """Activation with a letter's code (households.services.activation): hostile inputs."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from households.models import ActivationCode, ActivationFailure, Owner, Ownership, Unit
@@ -17,6 +15,7 @@ from households.services.activation import (
     account_activate,
 )
 from portal.models import AuditEntry, Membership, Role
+from tests.concurrency import at_once, raised
 from tests.conftest import needs_postgres
 from tests.factories import make_cast, make_user
 from tests.households.activation_helpers import (
@@ -282,25 +281,14 @@ def test_two_simultaneous_activations_of_one_code_one_wins():
     owner = owner_of(unit)
     give_id(owner, 23)
     code = issue_code(unit)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def go(username):
-        try:
-            barrier.wait()
-            outcomes.append(activate(code, owner.id_number[-6:], username=username))
-        except Exception as exc:  # counted below
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go, args=(n,)) for n in ("first", "second")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(
+        [
+            lambda name=name: activate(code, owner.id_number[-6:], username=name)
+            for name in ("first", "second")
+        ]
+    )
+    losses = raised(outcomes)
     wins = [o for o in outcomes if not isinstance(o, Exception)]
-    losses = [o for o in outcomes if isinstance(o, Exception)]
     assert len(wins) == 1 and len(losses) == 1
     assert isinstance(losses[0], (ActivationRefused, ValidationError))
     assert User.objects.filter(username__in=["first", "second"]).count() == 1

@@ -1,15 +1,13 @@
 """Two street officers of one office removing each other at the same moment: the lock on
 the office's street-officer memberships serialises them, so the office keeps one."""
 
-import threading
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from households.services.staff import account_deactivate, staff_membership_revoke
 from portal.models import Membership, Role
+from tests.concurrency import at_once
 from tests.conftest import needs_postgres
 from tests.factories import make_cast, make_member
 
@@ -23,20 +21,6 @@ def test_two_officers_removing_each_other_leave_one(second_move):
     cast = make_cast()
     first = cast.officer
     second = make_member("officer2", Role.STREET_OFFICER, street_office=cast.office)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def run(move):
-        try:
-            barrier.wait()
-            move()
-            outcomes.append("done")
-        except ValidationError as exc:
-            outcomes.append(exc.error_list[0].code)
-        except Exception as exc:  # reported below
-            outcomes.append(exc)
-        finally:
-            connection.close()
 
     def first_moves():
         account_deactivate(actor=first, user=second)
@@ -48,11 +32,10 @@ def test_two_officers_removing_each_other_leave_one(second_move):
             membership = Membership.objects.get(user=first, role=Role.STREET_OFFICER)
             staff_membership_revoke(actor=second, membership=membership)
 
-    threads = [threading.Thread(target=run, args=(m,)) for m in (first_moves, second_moves)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = [
+        o.error_list[0].code if isinstance(o, ValidationError) else o or "done"
+        for o in at_once([first_moves, second_moves])
+    ]
     assert sorted(map(str, outcomes)) == ["done", "last_street_officer"]
     remaining = Membership.objects.filter(
         role=Role.STREET_OFFICER, street_office=cast.office, user__is_active=True

@@ -6,13 +6,12 @@ The flush after this transactional test empties the migrations' catalogues too; 
 seeds them again after it (tests/conftest.py, MIGRATION_SEEDS)."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests.concurrency import at_once, raised, refusal
 from tests.conftest import needs_postgres
 from tests.factories import make_cast
 from works.models import DrawStatus, EntryKind, FundDraw, FundEntry, OverdrawRule
@@ -23,27 +22,8 @@ from .fund_helpers import MADE, PUBLISHED, make_fund_project, open_balances
 
 
 def _make_both(draws: list[FundDraw]) -> list[str]:
-    barrier = threading.Barrier(len(draws))
-    outcomes: list[str] = []
-
-    def run(draw: FundDraw) -> None:
-        try:
-            barrier.wait()
-            fund_draw_make(draw=draw, made_on=MADE)
-            outcomes.append("made")
-        except ValidationError as exc:
-            outcomes.append(" ".join(exc.messages))
-        except Exception as exc:  # reported by the assertion below
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(d,)) for d in draws]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    outcomes = at_once([partial(fund_draw_make, draw=d, made_on=MADE) for d in draws])
+    return [refusal(o) or repr(o) if isinstance(o, Exception) else "made" for o in outcomes]
 
 
 @needs_postgres
@@ -77,28 +57,6 @@ def test_two_draws_at_once_do_not_overdraw(rule):
         assert taken == Decimal("3000.00")  # building 1 had 3 × 1000
 
 
-def _run_at_once(calls) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(call) -> None:
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except Exception as exc:  # reported by the assertions
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def _reconciles(compound) -> None:
     for draw in FundDraw.objects.filter(compound=compound, status=DrawStatus.MADE):
         entries = list(FundEntry.objects.filter(draw=draw))
@@ -121,7 +79,7 @@ def test_two_top_ups_at_once_settle_what_is_owed_once():
     )
     fund_draw_make(draw=draw, made_on=MADE)  # building 1 has no balance: 900 owed
     building = compound.buildings.get(number="1")
-    outcomes = _run_at_once(
+    outcomes = at_once(
         [
             lambda: fund_credit(
                 compound=compound, kind=EntryKind.TOP_UP, amount="600.00", building=building
@@ -129,7 +87,7 @@ def test_two_top_ups_at_once_settle_what_is_owed_once():
             for _ in range(2)
         ]
     )
-    assert outcomes == ["ok", "ok"]
+    assert not raised(outcomes), outcomes
     draw.refresh_from_db()
     assert draw.shortfall == Decimal("0.00")
     assert sum(balances(compound).values()) == Decimal("300.00")
@@ -159,7 +117,7 @@ def test_a_top_up_and_a_draw_at_once_keep_the_ledger_reconciled():
         project=make_fund_project(compound, title="home 新"), amount="600.00", published_on=MADE
     )
     building = compound.buildings.get(number="1")
-    outcomes = _run_at_once(
+    outcomes = at_once(
         [
             lambda: fund_credit(
                 compound=compound, kind=EntryKind.TOP_UP, amount="450.00", building=building
@@ -167,7 +125,7 @@ def test_a_top_up_and_a_draw_at_once_keep_the_ledger_reconciled():
             lambda: fund_draw_make(draw=new, made_on=MADE + dt.timedelta(days=1)),
         ]
     )
-    assert outcomes == ["ok", "ok"]
+    assert not raised(outcomes), outcomes
     _reconciles(compound)
     old.refresh_from_db()
     assert old.shortfall == Decimal("0.00")  # the oldest draw is paid first either way

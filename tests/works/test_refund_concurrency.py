@@ -7,13 +7,12 @@ The flush after this transactional test empties the migrations' catalogues too; 
 seeds them again after it (tests/conftest.py, MIGRATION_SEEDS)."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests.concurrency import at_once, refusal
 from tests.conftest import needs_postgres
 from tests.factories import make_cast
 from tests.works.lift_project import make_lift_project
@@ -23,28 +22,10 @@ from works.services.receipts import receipt_record, receipt_refund
 DAY = dt.date(2022, 3, 1)
 
 
-def _at_once(calls: list[dict]) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(kwargs: dict) -> None:
-        try:
-            barrier.wait()
-            refund = receipt_refund(**kwargs)
-            outcomes.append("replayed" if refund.was_replayed else "made")
-        except ValidationError as exc:
-            outcomes.append(" ".join(exc.messages))
-        except Exception as exc:  # reported by the assertions below
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+def _outcome(refund) -> str:
+    if isinstance(refund, Exception):
+        return refusal(refund) or repr(refund)
+    return "replayed" if refund.was_replayed else "made"
 
 
 @needs_postgres
@@ -75,7 +56,7 @@ def test_two_refunds_at_once_never_exceed_the_receipt(same_key):
         }
         for n in range(2)
     ]
-    outcomes = _at_once(calls)
+    outcomes = [_outcome(o) for o in at_once([partial(receipt_refund, **c) for c in calls])]
     assert ReceiptRefund.objects.count() == 1, outcomes
     if same_key:
         assert sorted(outcomes) == ["made", "replayed"], outcomes
